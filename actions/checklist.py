@@ -1,0 +1,205 @@
+"""Personalised checklist (the `checklist_form`) and "what am I missing?".
+
+The form has one required slot, `checklist_answer`, asked once per situational question.
+The questions, their `ask_when` conditions and the documents' `when` conditions all come
+from the procedure's knowledge data, so a new procedure with its own questions needs no code.
+Answers live in `checklist_answers` as {"procedure": id, "answers": {question id: value}}.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.formatting import answers, wording
+from actions.requirements import (
+    context_events,
+    knowledge_store,
+    language_of,
+    procedure_in_context,
+    send,
+)
+from knowledge.text import fold
+
+# Free-text answers to yes/no questions, folded (no diacritics, abbreviations expanded: ko -> khong).
+NO_WORDS = frozenset({"khong", "chua", "no", "not", "nope", "nah", "sai", "never"})
+YES_WORDS = frozenset({"co", "yes", "y", "yeah", "yep", "dung", "roi", "vang", "u", "ok", "phai", "correct", "right", "sure"})
+
+
+def saved_answers(tracker: Tracker, procedure_id: str | None) -> dict[str, str]:
+    """The checklist answers given for this procedure (answers for another procedure do not count)."""
+    saved = tracker.get_slot("checklist_answers") or {}
+    if procedure_id and saved.get("procedure") == procedure_id:
+        return dict(saved.get("answers") or {})
+    return {}
+
+
+def next_question(procedure, answered: dict[str, str]):
+    """The first question not answered yet whose `ask_when` matches the answers so far."""
+    for question in procedure.checklist:
+        if question.id not in answered and question.should_ask(answered):
+            return question
+    return None
+
+
+def match_answer(question, text: str) -> Optional[str]:
+    """The answer value meant by a button payload or free text in either language, or None."""
+    said = fold(text)
+    if not said:
+        return None
+    for answer in question.answers:
+        if said == fold(answer.value) or said in (fold(answer.label.vi), fold(answer.label.en)):
+            return answer.value
+    words = set(said.split())
+    values = {answer.value.lower(): answer.value for answer in question.answers}
+    if "no" in values and words & NO_WORDS:
+        return values["no"]
+    if "yes" in values and words & YES_WORDS:
+        return values["yes"]
+    # "xe máy ạ", "a car": the one answer whose label (or its part before a comma) appears in the text.
+    containing = {
+        answer.value
+        for answer in question.answers
+        for label in (answer.label.vi, answer.label.en, answer.value)
+        if (head := fold(label.split(",")[0])) and f" {head} " in f" {said} "
+    }
+    if len(containing) == 1:
+        return containing.pop()
+    return None
+
+
+def current_procedure(tracker: Tracker, store):
+    """The procedure this checklist is about: the one the answers were started for."""
+    saved = tracker.get_slot("checklist_answers") or {}
+    if saved.get("procedure"):
+        return store.get_procedure(saved["procedure"])
+    return procedure_in_context(tracker, store)
+
+
+class ActionStartChecklist(Action):
+    """Resets the answers for the procedure in context; says whether the form has anything to ask."""
+
+    def name(self) -> str:
+        return "action_start_checklist"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        store = knowledge_store()
+        procedure = procedure_in_context(tracker, store)
+        if procedure is None:
+            send(dispatcher, [answers.ask_procedure(language_of(tracker))])
+            return [SlotSet("checklist_answers", None), SlotSet("checklist_has_questions", False)]
+        return context_events(tracker, procedure) + [
+            SlotSet("checklist_answers", {"procedure": procedure.id, "answers": {}}),
+            SlotSet("checklist_answer", None),
+            SlotSet("checklist_question", None),
+            SlotSet("checklist_has_questions", next_question(procedure, {}) is not None),
+        ]
+
+
+class ActionAskChecklistAnswer(Action):
+    """Asks the next situational question, with one button per answer."""
+
+    def name(self) -> str:
+        return "action_ask_checklist_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        procedure = current_procedure(tracker, knowledge_store())
+        question = next_question(procedure, saved_answers(tracker, procedure.id)) if procedure else None
+        if question is None:
+            return []
+        send(dispatcher, [answers.checklist_question(question, language_of(tracker))])
+        return [SlotSet("checklist_question", question.id)]
+
+
+class ValidateChecklistForm(FormValidationAction):
+    """Maps each answer to a value, stores it and keeps the form open while questions remain."""
+
+    def name(self) -> str:
+        return "validate_checklist_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        procedure = current_procedure(tracker, knowledge_store())
+        if procedure is None or next_question(procedure, saved_answers(tracker, procedure.id)) is None:
+            return []
+        return domain_slots
+
+    def validate_checklist_answer(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        procedure = current_procedure(tracker, knowledge_store())
+        if procedure is None:
+            return {"checklist_answer": None}
+        answered = saved_answers(tracker, procedure.id)
+        asked_id = tracker.get_slot("checklist_question")
+        question = next((q for q in procedure.checklist if q.id == asked_id and q.id not in answered), None)
+        question = question or next_question(procedure, answered)
+        if question is None:
+            return {"checklist_answer": None}
+        value = match_answer(question, str(slot_value or ""))
+        if value is None:
+            dispatcher.utter_message(text=wording(language_of(tracker)).NOT_UNDERSTOOD_ANSWER)
+            return {"checklist_answer": None}
+        answered[question.id] = value
+        # Cleared again so the form asks the next question through the same slot.
+        return {"checklist_answer": None,
+                "checklist_answers": {"procedure": procedure.id, "answers": answered}}
+
+
+class ActionShowChecklist(Action):
+    """The documents that fit the citizen's answers."""
+
+    def name(self) -> str:
+        return "action_show_checklist"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        procedure = current_procedure(tracker, knowledge_store())
+        if procedure is None:
+            return []
+        fitting = procedure.documents_for(saved_answers(tracker, procedure.id))
+        send(dispatcher, [answers.checklist(procedure, language_of(tracker), fitting)])
+        return [SlotSet("checklist_question", None)]
+
+
+def documents_mentioned(procedure, tracker: Tracker) -> list:
+    """The procedure's documents the citizen says they have: `document` entities, then aliases in the text."""
+    by_id = {document.id: document for document in procedure.documents}
+    found: dict[str, Any] = {}
+    for value in tracker.get_latest_entity_values("document"):
+        if value in by_id:
+            found[value] = by_id[value]
+    said = f" {fold(tracker.latest_message.get('text') or '')} "
+    for document in procedure.documents:
+        names = (document.name.vi, document.name.en, *document.aliases_vi, *document.aliases_en)
+        if any((alias := fold(name)) and f" {alias} " in said for name in names):
+            found.setdefault(document.id, document)
+    return [document for document in procedure.documents if document.id in found]
+
+
+class ActionCheckMissingDocuments(Action):
+    """"Tôi có giấy chứng sinh và căn cước" -> what is still missing for the procedure in context."""
+
+    def name(self) -> str:
+        return "action_check_missing_documents"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        store = knowledge_store()
+        language = language_of(tracker)
+        procedure = procedure_in_context(tracker, store)
+        if procedure is None:
+            send(dispatcher, [answers.ask_procedure(language)])
+            return []
+        answered = saved_answers(tracker, procedure.id)
+        needed = procedure.documents_for(answered) if answered else procedure.documents
+        have = documents_mentioned(procedure, tracker)
+        have_ids = {document.id for document in have}
+        # Without checklist answers, situational documents are not counted as missing.
+        still_missing = [d for d in needed if d.id not in have_ids and d.required and (answered or not d.when)]
+        send(dispatcher, [answers.missing(procedure, language, have, still_missing)])
+        return context_events(tracker, procedure)

@@ -1,0 +1,290 @@
+"""Service discovery: from what the citizen wrote to the catalogue procedure.
+
+`identify` is the one place that turns a parsed message into a procedure id (or the
+candidates to ask about); the slot mapping (actions/language.py), the discovery action, the
+fallback affirmation and the evaluation all use it, so they never disagree.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.formatting import wording
+from actions.formatting.answers import TOPIC_PAYLOADS
+from actions.formatting.common import button
+from actions.requirements import knowledge_store, language_of
+
+# A procedure found only by searching the message text must match this well, and beat the
+# runner-up by this margin; otherwise the citizen gets a clarifying question, not a guess.
+TEXT_MATCH_MIN_SCORE = 0.6
+TEXT_MATCH_MARGIN = 0.15
+MAX_CHOICES = 6
+
+# Life events whose paperwork the one-stop shop chains into one application (a bundle).
+BUNDLE_LIFE_EVENTS = ("newborn", "death-in-family")
+
+# What the summary offers to ask next, in this order.
+SUMMARY_TOPICS = ("documents", "fee", "processing_time", "where_to_submit", "online")
+
+# Offered when nothing in the message points anywhere: the most asked-for procedures.
+POPULAR_PROCEDURES = ("id-card", "birth-registration", "temporary-residence", "passport",
+                      "driving-licence-renewal", "marriage-registration")
+
+WORDING = {
+    "vi": {
+        "choose": "Bạn muốn làm thủ tục nào dưới đây?",
+        "choose_for_event": "Với trường hợp của bạn, thường cần một trong các thủ tục sau. Bạn muốn xem thủ tục nào?",
+        "bundle_offer": ("Bạn có thể làm thủ tục liên thông (nộp một lần cho cả {parts}) "
+                         "hoặc chỉ làm {single}. Bạn chọn cách nào?"),
+        "bundle_button": "Làm liên thông nhiều thủ tục một lần",
+        "deadline": "Thời hạn",
+        "ask_which": "Bạn muốn làm thủ tục nào? Bạn có thể nhắn tên thủ tục hoặc việc đang gặp, "
+                     "ví dụ: con mới sinh, mất căn cước, mở quán cà phê.",
+        "affirm": "Bạn muốn hỏi về {topic} phải không?",
+        "yes": "Đúng vậy",
+        "no": "Không phải",
+    },
+    "en": {
+        "choose": "Which of these procedures do you need?",
+        "choose_for_event": "In your situation one of these procedures is usually needed. Which one would you like to see?",
+        "bundle_offer": ("You can use the combined procedure (one application for {parts}) "
+                         "or only do the {single}. Which would you like?"),
+        "bundle_button": "Do them all in one application",
+        "deadline": "Deadline",
+        "ask_which": "Which procedure do you need? Tell me its name or what happened, for example: "
+                     "a new baby, a lost ID card, opening a coffee shop.",
+        "affirm": "Did you mean: {topic}?",
+        "yes": "Yes",
+        "no": "No",
+    },
+}
+
+# How the fallback question names what the citizen probably asked ({name}: the procedure).
+INTENT_TOPICS = {
+    "vi": {
+        "find_procedure": ("thủ tục {name}", "cách tìm đúng thủ tục hành chính"),
+        "ask_documents": ("giấy tờ cần chuẩn bị cho {name}", "giấy tờ cần chuẩn bị cho một thủ tục"),
+        "ask_fee": ("lệ phí {name}", "lệ phí của một thủ tục"),
+        "ask_processing_time": ("thời gian giải quyết {name}", "thời gian giải quyết hồ sơ"),
+        "ask_agency": ("cơ quan giải quyết {name}", "cơ quan giải quyết hồ sơ"),
+        "ask_where_to_submit": ("nơi nộp hồ sơ {name}", "nơi nộp hồ sơ"),
+        "ask_online": ("làm {name} trực tuyến", "cách nộp hồ sơ trực tuyến"),
+        "ask_steps": ("các bước làm {name}", "các bước làm thủ tục"),
+        "ask_legal_basis": ("căn cứ pháp lý của {name}", "căn cứ pháp lý của thủ tục"),
+        "start_checklist": ("danh sách giấy tờ cho {name}", "lập danh sách giấy tờ"),
+        "walkthrough_start": ("hướng dẫn nộp {name} trực tuyến từng bước", "hướng dẫn nộp trực tuyến từng bước"),
+        "check_dossier_status": (None, "tra cứu tình trạng hồ sơ"),
+        "request_human": (None, "gặp cán bộ hỗ trợ"),
+        "switch_language": (None, "đổi ngôn ngữ trả lời"),
+        "give_feedback": (None, "góp ý cho trợ lý"),
+        "bot_challenge": (None, "việc bạn đang nói chuyện với ai"),
+    },
+    "en": {
+        "find_procedure": ("the procedure: {name}", "finding the right procedure"),
+        "ask_documents": ("the documents needed for {name}", "the documents needed for a procedure"),
+        "ask_fee": ("the fee for {name}", "the fee for a procedure"),
+        "ask_processing_time": ("how long {name} takes", "how long a procedure takes"),
+        "ask_agency": ("which agency handles {name}", "which agency handles a procedure"),
+        "ask_where_to_submit": ("where to apply for {name}", "where to apply"),
+        "ask_online": ("doing {name} online", "applying online"),
+        "ask_steps": ("the steps of {name}", "the steps of a procedure"),
+        "ask_legal_basis": ("the legal basis of {name}", "the legal basis of a procedure"),
+        "start_checklist": ("a document checklist for {name}", "a document checklist"),
+        "walkthrough_start": ("a step-by-step online guide to {name}", "a step-by-step online guide"),
+        "check_dossier_status": (None, "checking an application's status"),
+        "request_human": (None, "talking to a person"),
+        "switch_language": (None, "changing the reply language"),
+        "give_feedback": (None, "giving feedback"),
+        "bot_challenge": (None, "who you are talking to"),
+    },
+}
+
+
+@dataclass
+class Identification:
+    """What a message points at: one procedure, or candidates for a clarifying question."""
+
+    procedure_id: Optional[str] = None
+    candidates: list[str] = field(default_factory=list)
+    life_event: Optional[str] = None
+
+    @property
+    def found(self) -> bool:
+        return self.procedure_id is not None
+
+
+def _entities(message: dict, entity: str) -> list[dict]:
+    found = [e for e in message.get("entities") or [] if e.get("entity") == entity]
+    # The longest mention is the most specific ("giấy phép lái xe quốc tế" over "lái xe").
+    return sorted(found, key=lambda e: (-(e.get("end", 0) - e.get("start", 0)), e.get("start", 0)))
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+def _confident(matches: list) -> Optional[str]:
+    """The id of the best text match when it is good enough and clearly ahead."""
+    good = [m for m in matches if m.score >= TEXT_MATCH_MIN_SCORE]
+    if good and (len(good) == 1 or good[0].score - good[1].score >= TEXT_MATCH_MARGIN):
+        return good[0].procedure_id
+    return None
+
+
+def _entity_procedure_ids(message: dict, store) -> list[str]:
+    ids = []
+    for entity in _entities(message, "procedure"):
+        value = str(entity.get("value") or "")
+        if store.get_procedure(value) is not None:
+            ids.append(value)
+            continue
+        # A spelling that several procedures share stays unmapped by the synonyms.
+        matches = store.find_procedures(value, limit=MAX_CHOICES)
+        confident = _confident(matches)
+        ids += [confident] if confident else [m.procedure_id for m in matches]
+    return _unique(ids)
+
+
+def _life_event_choices(event: str, store) -> Identification:
+    procedures = store.procedures_for_life_event(event)
+    if event in BUNDLE_LIFE_EVENTS:
+        bundles = [p for p in procedures if p.is_bundle]
+        if bundles:
+            single = bundles[0].bundle_of[0]
+            return Identification(candidates=[bundles[0].id, single], life_event=event)
+    if len(procedures) == 1:
+        return Identification(procedure_id=procedures[0].id, life_event=event)
+    return Identification(candidates=[p.id for p in procedures], life_event=event)
+
+
+def identify(message: dict, store, search_text: bool = True) -> Identification:
+    """The procedure a parsed message (Rasa's `latest_message`) is about.
+
+    Named procedures (entity, mapped to catalogue ids by the generated synonyms) come first,
+    then life events, then - when `search_text` - a search of the whole text in the store.
+    """
+    ids = _entity_procedure_ids(message, store)
+    if len(ids) == 1:
+        return Identification(procedure_id=ids[0])
+    if ids:
+        # Several procedures named: prefer a bundle that chains all of them.
+        for procedure in store.list_procedures():
+            if procedure.is_bundle and set(ids) <= {procedure.id, *procedure.bundle_of}:
+                return Identification(procedure_id=procedure.id)
+        return Identification(procedure_id=ids[0], candidates=ids)
+
+    events = _entities(message, "life_event")
+    if events:
+        return _life_event_choices(str(events[0].get("value")), store)
+
+    if not search_text:
+        return Identification()
+    matches = store.find_procedures(message.get("text") or "", limit=MAX_CHOICES)
+    confident = _confident(matches)
+    if confident:
+        return Identification(procedure_id=confident)
+    return Identification(candidates=_unique(m.procedure_id for m in matches))
+
+
+def payload(intent: str, entities: Optional[dict] = None) -> str:
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+def _bundles_containing(procedure_id: str, store) -> list:
+    return [p for p in store.list_procedures() if procedure_id in p.bundle_of]
+
+
+def summary_message(procedure, language: str, store) -> dict:
+    """One paragraph about the procedure and buttons for the next questions."""
+    words = wording(language)
+    text = f"{procedure.names.in_(language)}: {procedure.summary.in_(language)}"
+    if procedure.deadline is not None:
+        text += f"\n{WORDING[language]['deadline']}: {procedure.deadline.text.in_(language)}"
+    entities = {"procedure": procedure.id}
+    buttons = [button(words.TOPIC_BUTTONS[topic], payload(TOPIC_PAYLOADS[topic][1:], entities))
+               for topic in SUMMARY_TOPICS]
+    for bundle in _bundles_containing(procedure.id, store):
+        buttons.append(button(bundle.names.in_(language), payload("find_procedure", {"procedure": bundle.id})))
+    return {"text": text, "buttons": buttons}
+
+
+def choice_message(ids: list[str], language: str, store, life_event: Optional[str] = None) -> dict:
+    """A clarifying question with one readable button per candidate procedure."""
+    procedures = [p for p in (store.get_procedure(i) for i in ids[:MAX_CHOICES]) if p is not None]
+    buttons = [button(p.names.in_(language), payload("find_procedure", {"procedure": p.id})) for p in procedures]
+    text = WORDING[language]["choose_for_event" if life_event else "choose"]
+    bundles = [p for p in procedures if p.is_bundle]
+    if life_event in BUNDLE_LIFE_EVENTS and bundles:
+        bundle = bundles[0]
+        parts = [store.get_procedure(i) for i in bundle.bundle_of]
+        single = next((p for p in procedures if not p.is_bundle), None)
+        if single is not None:
+            text = WORDING[language]["bundle_offer"].format(
+                parts=", ".join(p.names.in_(language).lower() for p in parts if p is not None),
+                single=single.names.in_(language).lower(),
+            )
+    return {"text": text, "buttons": buttons}
+
+
+class ActionDiscoverProcedure(Action):
+    """Summary of the procedure the citizen means, or a clarifying question."""
+
+    def name(self) -> str:
+        return "action_discover_procedure"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        store = knowledge_store()
+        language = language_of(tracker)
+        found = identify(tracker.latest_message, store)
+        procedure = store.get_procedure(found.procedure_id) if found.found else None
+
+        if procedure is not None:
+            dispatcher.utter_message(**summary_message(procedure, language, store))
+            return [SlotSet("procedure", procedure.id)] if tracker.get_slot("procedure") != procedure.id else []
+
+        ids = found.candidates or list(POPULAR_PROCEDURES)
+        message = choice_message(ids, language, store, found.life_event)
+        if not found.candidates:
+            message["text"] = WORDING[language]["ask_which"]
+        dispatcher.utter_message(**message)
+        return [SlotSet("procedure", None)] if tracker.get_slot("procedure") else []
+
+
+class ActionDefaultAskAffirmation(Action):
+    """First stage of the fallback: "Did you mean …?" with readable, translated buttons."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        store = knowledge_store()
+        language = language_of(tracker)
+        message = tracker.latest_message or {}
+        ranking = message.get("intent_ranking") or []
+        guess = next((i["name"] for i in ranking if i.get("name") not in ("nlu_fallback", "out_of_scope")), None)
+        found = identify(message, store, search_text=guess in INTENT_TOPICS["en"] and guess != "switch_language")
+        procedure = store.get_procedure(found.procedure_id) if found.found else None
+
+        with_name, without_name = INTENT_TOPICS[language].get(guess, (None, None))
+        if without_name is None:
+            # Not an intent worth confirming: skip straight to asking what they need.
+            guess, with_name, without_name = "find_procedure", *INTENT_TOPICS[language]["find_procedure"]
+        if procedure is not None and with_name:
+            topic = with_name.format(name=procedure.names.in_(language))
+        else:
+            topic = without_name
+
+        entities = {"procedure": procedure.id} if procedure is not None and with_name else None
+        words = WORDING[language]
+        dispatcher.utter_message(
+            text=words["affirm"].format(topic=topic),
+            buttons=[button(words["yes"], payload(guess, entities)), button(words["no"], "/out_of_scope")],
+        )
+        return []

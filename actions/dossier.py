@@ -1,0 +1,153 @@
+"""Dossier status lookup: the form that collects the code and the phone, and the check itself.
+
+The phone number is only used inside `action_check_dossier` and cleared in the same turn;
+bot/tracker_store.py masks the message that carried it before it is persisted. Nothing here
+logs a phone number or a dossier's contents.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import dossier_messages as messages
+from knowledge.catalogue import CATALOGUE_BY_ID
+from knowledge.dossiers import (
+    DossierLookupService,
+    LookupOutcome,
+    find_dossier_code,
+    lookup_service,
+    parse_phone_proof,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = ("dossier_code", "dossier_phone")
+
+
+def _language(tracker: Tracker) -> str:
+    return "en" if tracker.get_slot("language") == "en" else "vi"
+
+
+def _as_text(value: Any) -> Optional[str]:
+    """Slot values from entities can be lists when a message holds several matches."""
+    if isinstance(value, list):
+        value = next((item for item in value if isinstance(item, str)), None)
+    return value if isinstance(value, str) else None
+
+
+def _clear_form() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+class ValidateDossierLookupForm(FormValidationAction):
+    """Checks the shape of the code and the phone; the ownership check runs after the form."""
+
+    def __init__(self, service_factory: Callable[[], DossierLookupService] = lookup_service) -> None:
+        self.service_factory = service_factory
+
+    def name(self) -> str:
+        return "validate_dossier_lookup_form"
+
+    def validate_dossier_code(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        code = find_dossier_code(_as_text(slot_value))
+        if code is None:
+            dispatcher.utter_message(response="utter_invalid_dossier_code")
+            return {"dossier_code": None}
+        if self.service_factory().attempts.locked_until(code, tracker.sender_id):
+            # Asking for a phone number would be pointless: end the form, the check explains the lockout.
+            return {"dossier_code": code, "requested_slot": None}
+        return {"dossier_code": code}
+
+    def validate_dossier_phone(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        proof = parse_phone_proof(_as_text(slot_value))
+        if proof is None:
+            dispatcher.utter_message(response="utter_invalid_dossier_phone")
+            return {"dossier_phone": None}
+        return {"dossier_phone": proof.digits}
+
+
+class ActionCheckDossier(Action):
+    """Runs the ownership-checked lookup and answers in the citizen's language."""
+
+    def __init__(
+        self,
+        service_factory: Callable[[], DossierLookupService] = lookup_service,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.service_factory = service_factory
+        self.clock = clock
+
+    def name(self) -> str:
+        return "action_check_dossier"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lang = _language(tracker)
+        service = self.service_factory()
+        code = find_dossier_code(_as_text(tracker.get_slot("dossier_code")))
+        proof = parse_phone_proof(_as_text(tracker.get_slot("dossier_phone")))
+        if code is None:
+            dispatcher.utter_message(response="utter_invalid_dossier_code")
+            return _clear_form()
+        if proof is None:
+            # The form ended without a phone: only the lockout does that.
+            locked_until = service.attempts.locked_until(code, tracker.sender_id)
+            if locked_until:
+                dispatcher.utter_message(
+                    text=messages.locked_message(lang, locked_until, self.clock()),
+                    buttons=messages.retry_buttons(lang)[1:],
+                )
+            else:
+                dispatcher.utter_message(response="utter_invalid_dossier_phone")
+            return _clear_form()
+
+        result = await service.check(code, proof, tracker.sender_id)
+        logger.info("dossier check: %s", result.outcome.value)  # outcome only: no code, no phone
+        events = _clear_form()
+        if result.outcome is LookupOutcome.FOUND:
+            dossier = result.dossier
+            entry = CATALOGUE_BY_ID.get(dossier.procedure_id or "")
+            procedure_name = (entry.name_en if lang == "en" else entry.name_vi) if entry else None
+            today = messages.local_date(self.clock())
+            dispatcher.utter_message(
+                text=messages.status_message(dossier, lang, today, procedure_name),
+                buttons=messages.result_buttons(lang, dossier.procedure_id if entry else None),
+            )
+            if entry:
+                events.append(SlotSet("procedure", dossier.procedure_id))
+        elif result.outcome is LookupOutcome.NOT_VERIFIED:
+            dispatcher.utter_message(
+                text=messages.not_verified_message(lang, result.attempts_left), buttons=messages.retry_buttons(lang)
+            )
+        elif result.outcome is LookupOutcome.LOCKED:
+            dispatcher.utter_message(
+                text=messages.locked_message(lang, result.locked_until, self.clock()),
+                buttons=messages.retry_buttons(lang)[1:],
+            )
+        else:
+            dispatcher.utter_message(response="utter_dossier_service_unavailable")
+        return events
+
+
+class ActionCancelDossierLookup(Action):
+    """The citizen stops the check ("thôi", "stop"): leave the form and forget what was typed."""
+
+    def name(self) -> str:
+        return "action_cancel_dossier_lookup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_dossier_lookup_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_clear_form()]

@@ -1,0 +1,68 @@
+"""Language-independent rules for presenting knowledge facts in a chat window."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import ModuleType
+from typing import Iterable
+
+
+@dataclass
+class Reply:
+    """One bot message: text plus quick-reply buttons."""
+
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+
+    def as_message(self) -> dict:
+        return {"text": self.text, "buttons": self.buttons}
+
+
+def button(title: str, payload: str) -> dict:
+    return {"title": title, "payload": payload}
+
+
+def is_uncertain(provenance) -> bool:
+    return provenance is not None and provenance.needs_checking
+
+
+def flagged(text: str, provenance, words: ModuleType) -> str:
+    """The text, with the low-confidence warning appended when the fact is not confirmed."""
+    if is_uncertain(provenance):
+        return f"{text} ({words.CAUTION})"
+    return text
+
+
+def bullets(lines: Iterable[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def paragraphs(*blocks: str | None) -> str:
+    """Short blocks separated by a blank line; empty blocks are skipped."""
+    return "\n\n".join(block for block in blocks if block)
+
+
+def footer(provenances: Iterable, words: ModuleType) -> str:
+    """'Nguồn: … · cập nhật …' for the facts used; the oldest review date is the honest one."""
+    known = [p for p in provenances if p is not None]
+    if not known:
+        return ""
+    sources: list[str] = []
+    for provenance in known:
+        if provenance.source and provenance.source not in sources:
+            sources.append(provenance.source)
+    reviewed = [p.reviewed for p in known if p.reviewed]
+    parts = []
+    if sources:
+        parts.append(f"{words.SOURCE}: {'; '.join(sources[:3])}")
+    if reviewed:
+        parts.append(f"{words.UPDATED} {words.day(min(reviewed))}")
+    return "_" + " · ".join(parts) + "_" if parts else ""
+
+
+def online_discount_today(fee_item, today: date):
+    """The item's online discount when `today` lies inside its validity dates, else None."""
+    discount = fee_item.online
+    if discount is not None and discount.valid_on(today):
+        return discount
+    return None

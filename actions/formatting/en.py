@@ -1,0 +1,215 @@
+"""English wording for answers built from the knowledge store."""
+from __future__ import annotations
+
+from datetime import date
+
+CODE = "en"
+
+CAUTION = "please double-check on the public service portal"
+SOURCE = "Source"
+UPDATED = "updated"
+
+TOPIC_BUTTONS = {
+    "documents": "What documents?",
+    "fee": "How much is the fee?",
+    "processing_time": "How long does it take?",
+    "where_to_submit": "Where do I submit?",
+    "online": "Can I do it online?",
+    "legal_basis": "Legal basis",
+    "steps": "Steps",
+    "checklist": "Make my document checklist",
+    "walkthrough": "Guide me through applying online",
+    "human": "Talk to a person",
+    "dossier_status": "Check a dossier",
+}
+
+WALKTHROUGH_BUTTONS = {
+    "next": "Next",
+    "back": "Back",
+    "repeat": "Repeat",
+    "stuck": "I'm stuck on this step",
+    "resume": "Continue the guide",
+}
+
+CHANNELS = {
+    "national-portal": "the National Public Service Portal (dichvucong.gov.vn)",
+    "vneid": "the VNeID app",
+    "police-portal": "the Ministry of Public Security's service portal",
+    "provincial-portal": "the Khánh Hòa provincial service portal",
+    "evn-portal": "the electricity company's (EVN) customer portal",
+    "exam-portal": "the Ministry of Education's exam and admission system",
+    "business-portal": "the household business registration system",
+}
+
+ONLINE_AVAILABILITY = {
+    "full": "You can do the whole procedure online.",
+    "partial": "Part of this procedure can be done online.",
+    "none": "This procedure cannot be done online yet; you need to apply in person.",
+}
+
+UNIT_BODIES = {
+    "commune-committee": "the People's Committee of {unit}",
+    "commune-police": "the police of {unit}",
+    "any-commune-police": "the police of {unit} (or any commune or ward police in the province)",
+    "business-registration": "the commune-level business registration office at the People's Committee of {unit}",
+}
+
+
+def money(amount_vnd: int) -> str:
+    return f"{amount_vnd:,} VND"
+
+
+def day(value: date) -> str:
+    return value.strftime("%d %b %Y").lstrip("0")
+
+
+def documents_title(procedure_name: str) -> str:
+    return f"Documents to prepare for {procedure_name}:"
+
+
+def checklist_title(procedure_name: str) -> str:
+    return f"Your checklist for {procedure_name}:"
+
+
+OPTIONAL = "if you have it"
+DEPENDS = "depending on your case"
+NO_DOCUMENTS = "There is no document list for this procedure yet."
+CHECKLIST_HINT = "Answer a few questions and I will list exactly the documents for your case."
+
+
+def missing_title(procedure_name: str) -> str:
+    return f"For {procedure_name}, you still need:"
+
+
+def have_all(procedure_name: str) -> str:
+    return f"You have all the main documents for {procedure_name}."
+
+
+def already_have(names: str) -> str:
+    return f"Already have: {names}."
+
+
+NOTHING_RECOGNISED = (
+    "I could not tell which documents you have. Name them, for example: "
+    "“I have the hospital birth certificate and my ID card”."
+)
+
+
+def fee_title(procedure_name: str) -> str:
+    return f"Fees for {procedure_name}:"
+
+
+FREE = "Free of charge."
+EXEMPTIONS = "Exempt from the fee:"
+
+
+def online_price(amount: str, until: date | None) -> str:
+    if until:
+        return f"online: {amount} (until {day(until)})"
+    return f"online: {amount}"
+
+
+NO_FEE_DATA = "There is no fee information for this procedure yet."
+
+
+def processing_time(procedure_name: str, text: str) -> str:
+    return f"Processing time for {procedure_name}: {text}."
+
+
+def deadline(text: str) -> str:
+    return f"Your deadline: {text}."
+
+
+NO_TIME_DATA = "There is no processing-time information for this procedure yet."
+
+
+def agency(procedure_name: str, name: str) -> str:
+    return f"{procedure_name} is handled by: {name}."
+
+
+NO_AGENCY_DATA = "There is no information on the handling agency for this procedure yet."
+
+
+def procedure_page(url: str) -> str:
+    return f"Procedure page: {url}"
+
+
+def where_in_unit(body: str, unit: str) -> str:
+    return f"In {unit}, submit your dossier to {body}."
+
+
+def former_name(spoken: str, unit: str) -> str:
+    return f"“{spoken}” is now part of {unit} (after the administrative reorganisation of 1 July 2025)."
+
+
+def fixed_office(body: str) -> str:
+    return f"Handled by: {body}. This does not depend on your commune or ward."
+
+
+ASK_LOCATION = "Tell me which commune or ward you live in and I will name the right office."
+
+
+def which_unit(spoken: str) -> str:
+    return f"“{spoken}” now covers several communes and wards. Which one do you live in?"
+
+
+def unknown_unit(spoken: str) -> str:
+    return f"I could not find “{spoken}” among Khánh Hòa's communes and wards. Could you write its name again?"
+
+
+def online_title(procedure_name: str) -> str:
+    return f"Doing {procedure_name} online:"
+
+
+def channels(names: str) -> str:
+    return f"Apply through {names}."
+
+
+NO_ONLINE_DATA = "There is no information on online submission for this procedure yet."
+
+
+def legal_title(procedure_name: str) -> str:
+    return f"Legal basis of {procedure_name}:"
+
+
+NO_LEGAL_DATA = "There is no legal-basis information for this procedure yet."
+
+
+def steps_title(procedure_name: str) -> str:
+    return f"Steps to apply online for {procedure_name}:"
+
+
+NO_STEPS = "This procedure cannot be done online, so there is no step-by-step guide. You can ask where to submit it."
+
+ASK_PROCEDURE = "Which procedure are you asking about? For example: birth registration, ID card reissue, passport."
+
+
+def walkthrough_intro(procedure_name: str, count: int) -> str:
+    return f"I will guide you through applying for {procedure_name} online in {count} steps. Press “Next” when a step is done."
+
+
+BUNDLE_AGENCIES = "This is a linked (bundle) procedure; the agencies taking part:"
+
+
+def step_heading(number: int, total: int, title: str) -> str:
+    return f"Step {number}/{total}: {title}"
+
+
+def stuck(title: str) -> str:
+    return f"Tips if you are stuck at “{title}”:"
+
+
+NO_STEP_HELP = "Try logging out and in again or another browser. National Public Service Portal hotline: 18001096."
+OFFER_HUMAN = "If it still does not work, I can put you in touch with a support officer."
+AT_FIRST_STEP = "This is already the first step."
+NO_WALKTHROUGH = "You have not started a guide yet. Which procedure would you like me to guide you through?"
+DONE = "You have completed all the submission steps."
+NEXT = "Next: the receiving office checks your dossier; if something is missing you will be asked to add it through the portal, VNeID or SMS."
+
+
+def expected_time(text: str) -> str:
+    return f"Expected processing time: {text}."
+
+
+CHECK_STATUS = "Once you have your dossier code, send it to me (for example “check dossier 000.00.12.H43-250714-0031”) to see its status."
+NOT_UNDERSTOOD_ANSWER = "I did not understand the answer. Please pick one of the buttons below."

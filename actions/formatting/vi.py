@@ -1,0 +1,216 @@
+"""Vietnamese wording for answers built from the knowledge store."""
+from __future__ import annotations
+
+from datetime import date
+
+CODE = "vi"
+
+CAUTION = "cần kiểm tra lại tại cổng dịch vụ công"
+SOURCE = "Nguồn"
+UPDATED = "cập nhật"
+
+TOPIC_BUTTONS = {
+    "documents": "Cần giấy tờ gì?",
+    "fee": "Lệ phí bao nhiêu?",
+    "processing_time": "Mất bao lâu?",
+    "where_to_submit": "Nộp ở đâu?",
+    "online": "Làm online được không?",
+    "legal_basis": "Căn cứ pháp lý",
+    "steps": "Các bước thực hiện",
+    "checklist": "Lập danh sách giấy tờ cho tôi",
+    "walkthrough": "Hướng dẫn nộp online từng bước",
+    "human": "Gặp cán bộ hỗ trợ",
+    "dossier_status": "Tra cứu hồ sơ",
+}
+
+WALKTHROUGH_BUTTONS = {
+    "next": "Tiếp",
+    "back": "Quay lại",
+    "repeat": "Nhắc lại",
+    "stuck": "Tôi bị kẹt ở bước này",
+    "resume": "Tiếp tục hướng dẫn",
+}
+
+CHANNELS = {
+    "national-portal": "Cổng Dịch vụ công quốc gia (dichvucong.gov.vn)",
+    "vneid": "ứng dụng VNeID",
+    "police-portal": "Cổng dịch vụ công Bộ Công an",
+    "provincial-portal": "Cổng dịch vụ công tỉnh Khánh Hòa",
+    "evn-portal": "Cổng chăm sóc khách hàng của ngành điện (EVN)",
+    "exam-portal": "Hệ thống thi và tuyển sinh của Bộ Giáo dục và Đào tạo",
+    "business-portal": "Hệ thống đăng ký hộ kinh doanh",
+}
+
+ONLINE_AVAILABILITY = {
+    "full": "Thủ tục này làm online được toàn trình.",
+    "partial": "Thủ tục này làm online được một phần.",
+    "none": "Thủ tục này hiện chưa làm online được, bạn cần nộp trực tiếp.",
+}
+
+# Names of the handling body, built from the commune-level unit's name.
+UNIT_BODIES = {
+    "commune-committee": "UBND {unit}",
+    "commune-police": "Công an {unit}",
+    "any-commune-police": "Công an {unit} (hoặc công an xã, phường bất kỳ trong tỉnh)",
+    "business-registration": "Cơ quan đăng ký kinh doanh cấp xã tại UBND {unit}",
+}
+
+
+def money(amount_vnd: int) -> str:
+    return f"{amount_vnd:,}".replace(",", ".") + " đ"
+
+
+def day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def documents_title(procedure_name: str) -> str:
+    return f"Giấy tờ cần chuẩn bị cho thủ tục {procedure_name}:"
+
+
+def checklist_title(procedure_name: str) -> str:
+    return f"Danh sách giấy tờ cho trường hợp của bạn ({procedure_name}):"
+
+
+OPTIONAL = "nếu có"
+DEPENDS = "tùy trường hợp"
+NO_DOCUMENTS = "Chưa có danh sách giấy tờ cho thủ tục này."
+CHECKLIST_HINT = "Trả lời vài câu hỏi để mình lọc đúng giấy tờ cho trường hợp của bạn."
+
+
+def missing_title(procedure_name: str) -> str:
+    return f"Với thủ tục {procedure_name}, bạn còn thiếu:"
+
+
+def have_all(procedure_name: str) -> str:
+    return f"Bạn đã có đủ giấy tờ chính cho thủ tục {procedure_name}."
+
+
+def already_have(names: str) -> str:
+    return f"Đã có: {names}."
+
+
+NOTHING_RECOGNISED = (
+    "Mình chưa nhận ra giấy tờ bạn đang có. Bạn có thể viết tên giấy tờ, ví dụ: "
+    "“tôi có giấy chứng sinh và căn cước”."
+)
+
+
+def fee_title(procedure_name: str) -> str:
+    return f"Lệ phí thủ tục {procedure_name}:"
+
+
+FREE = "Miễn phí."
+EXEMPTIONS = "Được miễn lệ phí:"
+
+
+def online_price(amount: str, until: date | None) -> str:
+    if until:
+        return f"nộp online: {amount} (đến hết {day(until)})"
+    return f"nộp online: {amount}"
+
+
+NO_FEE_DATA = "Chưa có thông tin lệ phí cho thủ tục này."
+
+
+def processing_time(procedure_name: str, text: str) -> str:
+    return f"Thời gian giải quyết thủ tục {procedure_name}: {text}."
+
+
+def deadline(text: str) -> str:
+    return f"Thời hạn bạn cần làm: {text}."
+
+
+NO_TIME_DATA = "Chưa có thông tin thời gian giải quyết cho thủ tục này."
+
+
+def agency(procedure_name: str, name: str) -> str:
+    return f"Cơ quan giải quyết thủ tục {procedure_name}: {name}."
+
+
+NO_AGENCY_DATA = "Chưa có thông tin cơ quan giải quyết cho thủ tục này."
+
+
+def procedure_page(url: str) -> str:
+    return f"Trang thủ tục: {url}"
+
+
+def where_in_unit(body: str, unit: str) -> str:
+    return f"Ở {unit}, bạn nộp hồ sơ tại: {body}."
+
+
+def former_name(spoken: str, unit: str) -> str:
+    return f"“{spoken}” nay thuộc {unit} (sau sắp xếp đơn vị hành chính từ 01/07/2025)."
+
+
+def fixed_office(body: str) -> str:
+    return f"Nơi giải quyết: {body}. Nơi này không phụ thuộc xã, phường bạn ở."
+
+
+ASK_LOCATION = "Bạn cho mình biết bạn ở xã, phường nào để mình chỉ đúng nơi nộp nhé."
+
+
+def which_unit(spoken: str) -> str:
+    return f"“{spoken}” gồm nhiều xã, phường mới. Bạn ở xã, phường nào?"
+
+
+def unknown_unit(spoken: str) -> str:
+    return f"Mình chưa tìm thấy “{spoken}” trong danh sách xã, phường của tỉnh Khánh Hòa. Bạn viết lại tên xã, phường nhé."
+
+
+def online_title(procedure_name: str) -> str:
+    return f"Làm online thủ tục {procedure_name}:"
+
+
+def channels(names: str) -> str:
+    return f"Nộp qua: {names}."
+
+
+NO_ONLINE_DATA = "Chưa có thông tin nộp online cho thủ tục này."
+
+
+def legal_title(procedure_name: str) -> str:
+    return f"Căn cứ pháp lý của thủ tục {procedure_name}:"
+
+
+NO_LEGAL_DATA = "Chưa có thông tin căn cứ pháp lý cho thủ tục này."
+
+
+def steps_title(procedure_name: str) -> str:
+    return f"Các bước nộp online thủ tục {procedure_name}:"
+
+
+NO_STEPS = "Thủ tục này chưa làm online được nên mình chưa có hướng dẫn từng bước. Bạn có thể hỏi nơi nộp hồ sơ."
+
+ASK_PROCEDURE = "Bạn đang hỏi về thủ tục nào? Ví dụ: khai sinh, cấp lại căn cước, hộ chiếu."
+
+
+def walkthrough_intro(procedure_name: str, count: int) -> str:
+    return f"Mình hướng dẫn bạn nộp online thủ tục {procedure_name} qua {count} bước. Làm xong bước nào bạn bấm “Tiếp”."
+
+
+BUNDLE_AGENCIES = "Đây là thủ tục liên thông, các cơ quan cùng tham gia:"
+
+
+def step_heading(number: int, total: int, title: str) -> str:
+    return f"Bước {number}/{total}: {title}"
+
+
+def stuck(title: str) -> str:
+    return f"Gợi ý khi bị kẹt ở bước “{title}”:"
+
+
+NO_STEP_HELP = "Bạn thử đăng xuất, đăng nhập lại hoặc dùng trình duyệt khác. Tổng đài Cổng Dịch vụ công quốc gia: 18001096."
+OFFER_HUMAN = "Nếu vẫn chưa được, mình có thể chuyển bạn đến cán bộ hỗ trợ."
+AT_FIRST_STEP = "Đây đã là bước đầu tiên."
+NO_WALKTHROUGH = "Bạn chưa bắt đầu hướng dẫn nộp hồ sơ nào. Bạn muốn được hướng dẫn thủ tục nào?"
+DONE = "Bạn đã hoàn tất các bước nộp hồ sơ."
+NEXT = "Tiếp theo: cơ quan tiếp nhận sẽ kiểm tra hồ sơ; nếu thiếu, bạn sẽ nhận yêu cầu bổ sung qua cổng dịch vụ công, VNeID hoặc tin nhắn."
+
+
+def expected_time(text: str) -> str:
+    return f"Thời gian giải quyết dự kiến: {text}."
+
+
+CHECK_STATUS = "Khi có mã hồ sơ, bạn gửi mã cho mình (ví dụ: “tra cứu hồ sơ 000.00.12.H43-250714-0031”) để xem tình trạng."
+NOT_UNDERSTOOD_ANSWER = "Mình chưa hiểu câu trả lời. Bạn chọn một trong các nút bên dưới nhé."

@@ -1,0 +1,119 @@
+"""Step-by-step walkthrough of submitting a procedure online.
+
+The position lives in two slots, `walkthrough_procedure` and `walkthrough_step` (0-based), so
+the citizen can leave for a question and come back to the same step with "tiếp tục".
+Steps are the procedure's own or the generic ones from common.yml (the store decides).
+"""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.formatting import answers, wording
+from actions.formatting.common import Reply
+from actions.requirements import knowledge_store, language_of, procedure_in_context, send
+
+
+def position_events(procedure, index: int | None) -> list[EventType]:
+    return [
+        SlotSet("walkthrough_procedure", procedure.id if index is not None else None),
+        SlotSet("walkthrough_step", float(index) if index is not None else None),
+    ]
+
+
+def bundle_agency_lines(procedure, store, language: str) -> list[str]:
+    """'Đăng ký khai sinh: UBND cấp xã ...' for each procedure a bundle chains."""
+    lines = []
+    for part_id in procedure.bundle_of:
+        part = store.get_procedure(part_id)
+        if part is not None:
+            lines.append(f"{part.names.in_(language)}: {part.agency.name.in_(language)}")
+    return lines
+
+
+class ActionWalkthroughStart(Action):
+    def name(self) -> str:
+        return "action_walkthrough_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        store = knowledge_store()
+        language = language_of(tracker)
+        procedure = procedure_in_context(tracker, store)
+        if procedure is None:
+            send(dispatcher, [answers.ask_procedure(language)])
+            return []
+        context = [SlotSet("procedure", procedure.id)] if tracker.get_slot("procedure") != procedure.id else []
+        if not procedure.steps:
+            send(dispatcher, [answers.steps_overview(procedure, (), language)])
+            return context + position_events(procedure, None)
+        intro = answers.walkthrough_intro(procedure, procedure.steps, language,
+                                          bundle_agency_lines(procedure, store, language))
+        send(dispatcher, [answers.walkthrough_step(procedure, procedure.steps, 0, language, intro)])
+        return context + position_events(procedure, 0)
+
+
+class WalkthroughMoveAction(Action):
+    """Moves within the walkthrough in progress; subclasses say where to."""
+
+    def move(self, index: int, steps, procedure, language: str) -> tuple[int | None, list[Reply]]:
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        store = knowledge_store()
+        language = language_of(tracker)
+        procedure_id = tracker.get_slot("walkthrough_procedure")
+        index = tracker.get_slot("walkthrough_step")
+        procedure = store.get_procedure(procedure_id) if procedure_id else None
+        if procedure is None or index is None or not procedure.steps:
+            send(dispatcher, [Reply(wording(language).NO_WALKTHROUGH,
+                                    answers.topic_buttons(["walkthrough"], language))])
+            return []
+        index = min(int(index), len(procedure.steps) - 1)
+        new_index, replies = self.move(index, procedure.steps, procedure, language)
+        send(dispatcher, replies)
+        # Coming back to the walkthrough brings its procedure back into context.
+        context = [SlotSet("procedure", procedure.id)] if tracker.get_slot("procedure") != procedure.id else []
+        return context + position_events(procedure, new_index)
+
+
+class ActionWalkthroughNext(WalkthroughMoveAction):
+    def name(self) -> str:
+        return "action_walkthrough_next"
+
+    def move(self, index, steps, procedure, language):
+        if index + 1 >= len(steps):
+            return None, [answers.walkthrough_done(procedure, language)]
+        return index + 1, [answers.walkthrough_step(procedure, steps, index + 1, language)]
+
+
+class ActionWalkthroughBack(WalkthroughMoveAction):
+    def name(self) -> str:
+        return "action_walkthrough_back"
+
+    def move(self, index, steps, procedure, language):
+        if index == 0:
+            note = wording(language).AT_FIRST_STEP
+            return 0, [answers.walkthrough_step(procedure, steps, 0, language, intro=note)]
+        return index - 1, [answers.walkthrough_step(procedure, steps, index - 1, language)]
+
+
+class ActionWalkthroughRepeat(WalkthroughMoveAction):
+    """Repeats the current step; also used by "tiếp tục" to resume after a digression."""
+
+    def name(self) -> str:
+        return "action_walkthrough_repeat"
+
+    def move(self, index, steps, procedure, language):
+        return index, [answers.walkthrough_step(procedure, steps, index, language)]
+
+
+class ActionWalkthroughStuck(WalkthroughMoveAction):
+    def name(self) -> str:
+        return "action_walkthrough_stuck"
+
+    def move(self, index, steps, procedure, language):
+        return index, [answers.walkthrough_stuck(steps, index, language)]

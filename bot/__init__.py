@@ -1,0 +1,1 @@
+"""Rasa-side extensions: Vietnamese NLU components, channel and tracker store."""

@@ -1,0 +1,159 @@
+"""SQL tracker store that masks personal numbers before anything is persisted.
+
+Rasa keeps raw user text and slot values. This store rewrites each new event before it is
+written (and before it is streamed to an event broker):
+- phone numbers and ID-number-like digit runs (7+ digits) are hidden in user text, entity
+  values and slot values; dossier codes are kept, staff need them (bot text is ours and never
+  repeats a number the citizen gave, while it does carry the support line);
+- a message answering the phone question of the dossier form (requested_slot is
+  `dossier_phone`, or NLU read it as `inform_phone` / found a `phone_number`) has every digit
+  hidden, since even "the last 4 digits" are personal;
+- the `dossier_phone` slot is never stored with a value.
+
+The conversation itself is unaffected: actions run on the live tracker before it is saved.
+
+endpoints.yml:
+    tracker_store:
+      type: bot.tracker_store.MaskingSQLTrackerStore
+      url: ${TRACKER_STORE_URL}        # optional; else env TRACKER_STORE_URL, else sqlite:///var/tracker.db
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Iterable, Optional, Text
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from knowledge.dossiers import MASK, mask_personal_numbers
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+
+PHONE_SLOT = "dossier_phone"
+PHONE_INTENT = "inform_phone"
+PHONE_ENTITY = "phone_number"
+
+
+def tracker_store_url(host: Optional[Text] = None, **kwargs: Any) -> str:
+    """The database URL: endpoint `url`, then kwargs `url`, then env TRACKER_STORE_URL, then the default."""
+    for candidate in (host, kwargs.get("url"), os.environ.get("TRACKER_STORE_URL")):
+        if candidate and "://" in str(candidate):
+            return str(candidate)
+    return DEFAULT_URL
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix + ":memory:":
+        Path(url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` whose persisted and streamed events never hold phone or ID numbers."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        **kwargs: Any,
+    ) -> None:
+        url = tracker_store_url(host, **kwargs)
+        _ensure_sqlite_directory(url)
+        for consumed in ("url", "dialect", "db"):
+            kwargs.pop(consumed, None)
+        super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Same as `SQLTrackerStore.save`, with each new event masked first."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+            for data in masked_event_dicts(tracker.events, new_events):
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=data.get("event"),
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    async def _stream_new_events(
+        self, event_broker: EventBroker, new_events: list[Event], sender_id: Text
+    ) -> None:
+        for data in masked_event_dicts(new_events, new_events):
+            event_broker.publish({"sender_id": sender_id, **data})
+
+
+def masked_event_dicts(all_events: Iterable[Event], new_events: list[Event]) -> list[dict]:
+    """`event.as_dict()` for each of `new_events`, masked.
+
+    `all_events` is the event sequence the new events belong to; it is replayed to know
+    which slot the form was asking for when each user message arrived.
+    """
+    wanted = {id(event) for event in new_events}
+    masked: list[dict] = []
+    requested_slot = None
+    for event in all_events:
+        if id(event) in wanted:
+            masked.append(mask_event(event.as_dict(), asked_for_phone=requested_slot == PHONE_SLOT))
+        if getattr(event, "key", None) == "requested_slot":
+            requested_slot = event.value
+        elif event.type_name == "active_loop" and getattr(event, "name", None) is None:
+            requested_slot = None
+    return masked
+
+
+def mask_event(data: dict, asked_for_phone: bool = False) -> dict:
+    """A masked copy of one serialised event."""
+    data = copy.deepcopy(data)
+    kind = data.get("event")
+    if kind == "user":
+        parse_data = data.get("parse_data") or {}
+        intent = (parse_data.get("intent") or {}).get(INTENT_NAME_KEY)
+        entities = parse_data.get("entities") or []
+        phone_answer = (
+            asked_for_phone
+            or intent == PHONE_INTENT
+            or any(entity.get("entity") == PHONE_ENTITY for entity in entities)
+        )
+        data["text"] = _mask_value(data.get("text"), phone_answer)
+        if "text" in parse_data:
+            parse_data["text"] = _mask_value(parse_data.get("text"), phone_answer)
+        for entity in entities:
+            entity["value"] = _mask_value(entity.get("value"), phone_answer or entity.get("entity") == PHONE_ENTITY)
+    elif kind == "entities":
+        for entity in data.get("entities") or []:
+            entity["value"] = _mask_value(entity.get("value"), entity.get("entity") == PHONE_ENTITY)
+    elif kind == "slot":
+        if data.get("name") == PHONE_SLOT and data.get("value") is not None:
+            data["value"] = MASK
+        else:
+            data["value"] = _mask_value(data.get("value"), False)
+    return data
+
+
+def _mask_value(value: Any, all_digits: bool) -> Any:
+    if isinstance(value, str):
+        return mask_personal_numbers(value, all_digits=all_digits)
+    if isinstance(value, list):
+        return [_mask_value(item, all_digits) for item in value]
+    if isinstance(value, dict):
+        return {key: _mask_value(item, all_digits) for key, item in value.items()}
+    return value

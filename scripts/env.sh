@@ -1,0 +1,34 @@
+# The one place where every process gets its settings: environment variables with defaults.
+# Sourced by run.sh, test.sh and train.sh; override any of them in your shell or in a .env file.
+# shellcheck disable=SC2034
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+[ -f "$ROOT/.env" ] && set -a && . "$ROOT/.env" && set +a
+
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p "$ROOT/var"
+
+export HOST=${HOST:-127.0.0.1}
+export RASA_PORT=${RASA_PORT:-5005}
+export ACTION_PORT=${ACTION_PORT:-5055}
+export WEB_PORT=${WEB_PORT:-8080}
+export RASA_URL=${RASA_URL:-http://$HOST:$RASA_PORT}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://$HOST:$ACTION_PORT/webhook}
+
+# Knowledge store and tracker store: embedded SQLite unless a URL says otherwise.
+export DATABASE_URL=${DATABASE_URL:-sqlite:///$ROOT/var/knowledge.db}
+export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}
+
+# Secrets: generated once per machine into var/secrets.env (never committed) unless given.
+if [ ! -f "$ROOT/var/secrets.env" ]; then
+  umask 077
+  {
+    echo "JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')"
+    echo "DOSSIER_HASH_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')"
+  } > "$ROOT/var/secrets.env"
+fi
+while IFS='=' read -r key value; do
+  [ -z "${!key:-}" ] && export "$key=$value"
+done < "$ROOT/var/secrets.env"
+export JWT_SECRET DOSSIER_HASH_KEY

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole assistant in one command: installs what is missing, fills the knowledge store,
+# trains when needed, then starts the Rasa server, the action server and the web server.
+# Ctrl-C stops them all (honcho forwards the signal to every process).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+. scripts/env.sh
+
+echo "[run] loading the knowledge store ($DATABASE_URL)"
+.venv/bin/python -m knowledge load
+if .venv/bin/python -c "import knowledge.dossiers" 2>/dev/null; then
+  .venv/bin/python -m knowledge.dossiers seed-demo
+fi
+echo "[run] training if the data changed since the last model"
+bash scripts/train.sh
+
+cat <<MSG
+
+  Citizen widget (demo portal page): http://$HOST:$WEB_PORT/
+  Rasa server (REST webhook):         $RASA_URL/webhooks/rest/webhook
+  Rasa HTTP API (JWT, internal):      $RASA_URL/conversations/<id>/tracker
+  Action server:                      http://$HOST:$ACTION_PORT/health
+
+  Stop everything with Ctrl-C.
+
+MSG
+exec .venv/bin/honcho start -f Procfile

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Idempotent project setup: finds Python 3.10, creates .venv, installs the pinned
+# dependencies, Debian's Chromium for the browser tests, and builds the web widget.
+# Each step is skipped when its inputs have not changed since the last run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+STAMPS=.venv/.stamps
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+find_python() {
+  local want="3.10" candidate
+  if command -v pyenv >/dev/null 2>&1 && [ -f .python-version ]; then
+    candidate=$(pyenv which "python$want" 2>/dev/null || true)
+    [ -n "$candidate" ] && { echo "$candidate"; return; }
+  fi
+  for candidate in "python$want" "$HOME/.pyenv/versions/$(cat .python-version 2>/dev/null)/bin/python$want" python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c "import sys; sys.exit(sys.version_info[:2] != (3, 10))" 2>/dev/null; then
+      command -v "$candidate"; return
+    fi
+  done
+  echo "ERROR: Rasa 3.6 needs Python 3.10. Install it (e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv') and re-run." >&2
+  exit 1
+}
+
+changed() {  # changed NAME FILE... -> true when the files' hash differs from the stamp
+  local name=$1; shift
+  local sum; sum=$(cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  [ "$(cat "$STAMPS/$name" 2>/dev/null)" != "$sum" ] && { echo "$sum" > "$STAMPS/$name.new"; return 0; }
+  return 1
+}
+mark() { mv "$STAMPS/$1.new" "$STAMPS/$1"; }
+
+if [ ! -x .venv/bin/python ]; then
+  PY=$(find_python)
+  log "creating .venv with $PY"
+  "$PY" -m venv .venv
+fi
+mkdir -p "$STAMPS"
+
+if changed python pyproject.toml; then
+  log "installing Python dependencies (first time takes a few minutes)"
+  .venv/bin/python -m pip install --quiet --upgrade "pip<24.1" setuptools wheel
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  mark python
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    log "WARNING: chromium is missing; run 'sudo apt-get install chromium' for the browser tests"
+  fi
+fi
+
+if [ -f web/widget/package.json ]; then
+  if changed npm web/widget/package.json web/widget/package-lock.json; then
+    log "installing widget build tools (npm)"
+    (cd web/widget && npm ci --no-audit --no-fund --loglevel=error)
+    mark npm
+  fi
+  if changed widget web/widget/src/* web/widget/package-lock.json || [ ! -f web/static/widget.js ]; then
+    log "building the widget bundle"
+    (cd web/widget && npm run --silent build)
+    mark widget
+  fi
+fi
+log "ready"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, store tests (SQLite, and PostgreSQL when TEST_POSTGRES_URL
+# is set), real servers, `rasa test` stories and browser tests. Extra args go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+. scripts/env.sh
+
+echo "[test] checking the knowledge content and the NLU data generated from it"
+.venv/bin/python -m knowledge check
+.venv/bin/python -m bot.nlu.generate --check
+echo "[test] validating the Rasa data"
+.venv/bin/rasa data validate --domain domain --config config.yml --data data --fail-on-warnings >/dev/null 2>var/validate.log \
+  || { cat var/validate.log; exit 1; }
+
+exec .venv/bin/pytest "$@"

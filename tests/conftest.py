@@ -1,0 +1,154 @@
+"""Shared fixtures: a model trained once per run and the real servers started once per run.
+
+Tests that need the running assistant take the `assistant` fixture; it starts the Rasa
+server, the action server and the web server as real processes on the test ports, with a
+fresh knowledge store and tracker store under a temporary directory.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+VENV_BIN = ROOT / ".venv" / "bin"
+
+TEST_PORTS = {"rasa": 5105, "actions": 5155, "web": 8180}
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} not up after {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Assistant:
+    """Handles to the running assistant, for tests that talk to it over HTTP."""
+
+    rasa_url: str
+    action_url: str
+    web_url: str
+    jwt_secret: str
+    env: dict
+    processes: dict = field(default_factory=dict)
+
+    def token(self, role: str = "admin", username: str = "staff") -> str:
+        return jwt.encode({"user": {"username": username, "role": role}}, self.jwt_secret, algorithm="HS256")
+
+    def send(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
+        body = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str) -> dict:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            headers={"Authorization": f"Bearer {self.token()}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    @staticmethod
+    def new_sender() -> str:
+        return uuid.uuid4().hex
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """Trains once per run when the data changed; Rasa reuses a model with the same fingerprint."""
+    subprocess.run(["bash", str(ROOT / "scripts" / "train.sh")], cwd=ROOT, check=True)
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    assert models, "training produced no model"
+    return models[-1]
+
+
+@pytest.fixture(scope="session")
+def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
+    workdir = tmp_path_factory.mktemp("assistant")
+    logs = ARTIFACTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        PYTHONPATH=str(ROOT),
+        HOST="127.0.0.1",
+        RASA_PORT=str(TEST_PORTS["rasa"]),
+        ACTION_PORT=str(TEST_PORTS["actions"]),
+        WEB_PORT=str(TEST_PORTS["web"]),
+        RASA_URL=f"http://127.0.0.1:{TEST_PORTS['rasa']}",
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{TEST_PORTS['actions']}/webhook",
+        DATABASE_URL=f"sqlite:///{workdir}/knowledge.db",
+        TRACKER_STORE_URL=f"sqlite:///{workdir}/tracker.db",
+        JWT_SECRET=secrets.token_urlsafe(32),
+        DOSSIER_HASH_KEY=secrets.token_urlsafe(32),
+    )
+    py = str(VENV_BIN / "python")
+    subprocess.run([py, "-m", "knowledge", "load"], cwd=ROOT, env=env, check=True)
+    seed = subprocess.run([py, "-c", "import knowledge.dossiers"], cwd=ROOT, env=env, capture_output=True)
+    if seed.returncode == 0:
+        subprocess.run([py, "-m", "knowledge.dossiers", "seed-demo"], cwd=ROOT, env=env, check=True)
+
+    commands = {
+        "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                    "--port", env["ACTION_PORT"]],
+        "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(trained_model),
+                 "--endpoints", str(ROOT / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
+                 "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--cors", "*",
+                 "--enable-api", "--jwt-secret", env["JWT_SECRET"]],
+        "web": [py, "-m", "web.server", "--host", "127.0.0.1", "--port", env["WEB_PORT"],
+                "--rasa-url", env["RASA_URL"]],
+    }
+    health = {
+        "actions": f"http://127.0.0.1:{env['ACTION_PORT']}/health",
+        "rasa": f"{env['RASA_URL']}/",
+        "web": f"http://127.0.0.1:{env['WEB_PORT']}/healthz",
+    }
+    handle = Assistant(
+        rasa_url=env["RASA_URL"],
+        action_url=f"http://127.0.0.1:{env['ACTION_PORT']}",
+        web_url=f"http://127.0.0.1:{env['WEB_PORT']}",
+        jwt_secret=env["JWT_SECRET"],
+        env=env,
+    )
+    try:
+        for name, command in commands.items():
+            log = logs / f"{name}.log"
+            # Rasa resolves relative paths in endpoints.yml against its working directory.
+            cwd = workdir if name == "rasa" else ROOT
+            handle.processes[name] = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+            )
+        for name, url in health.items():
+            _wait_until_up(url, handle.processes[name], logs / f"{name}.log", timeout=180)
+        yield handle
+    finally:
+        for proc in handle.processes.values():
+            proc.terminate()
+        for proc in handle.processes.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -1,0 +1,37 @@
+"""Settings of the web server, from environment variables with documented defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+WEB_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"  # WEB_HOST (or HOST)
+    port: int = 8080  # WEB_PORT
+    rasa_url: str = "http://127.0.0.1:5005"  # RASA_URL: where the Rasa server listens (internal)
+    # SOCKETIO_JWT_SECRET: when set, Rasa's socket.io channel requires a JWT signed with it and
+    # /widget/token hands short-lived ones to the widget. Never printed or logged.
+    socketio_jwt_secret: str | None = None
+    socketio_token_ttl_seconds: int = 3600
+    # WIDGET_SOCKET_URL: where browsers open the socket.io connection. Default: this server,
+    # which proxies /socket.io/ to Rasa, so Rasa itself need not be reachable from outside.
+    widget_socket_url: str | None = None
+    static_dir: Path = WEB_DIR / "static"
+    templates_dir: Path = WEB_DIR / "templates"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "WebSettings":
+        env = os.environ
+        settings = cls(
+            host=env.get("WEB_HOST") or env.get("HOST") or cls.host,
+            port=int(env.get("WEB_PORT") or cls.port),
+            rasa_url=env.get("RASA_URL") or cls.rasa_url,
+            socketio_jwt_secret=env.get("SOCKETIO_JWT_SECRET") or None,
+            widget_socket_url=env.get("WIDGET_SOCKET_URL") or None,
+        )
+        overrides = {key: value for key, value in overrides.items() if value is not None}
+        return replace(settings, **overrides)

@@ -1,0 +1,79 @@
+"""Forwards the widget's socket.io WebSocket to Rasa's socket.io channel.
+
+Browsers then talk to one public origin (this server) and Rasa can stay internal. Frames are
+passed through unchanged in both directions, so the socket.io protocol (including the JWT in
+the CONNECT packet) is end-to-end between the widget and Rasa. The widget uses the WebSocket
+transport only; HTTP long-polling is refused here.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from aiohttp import WSMsgType, web
+
+logger = logging.getLogger(__name__)
+
+SOCKETIO_PATH = "/socket.io/"
+HTTP_SESSION = web.AppKey("socketio_proxy_http", aiohttp.ClientSession)
+
+
+def upstream_websocket_url(rasa_url: str, query_string: str) -> str:
+    base = rasa_url.rstrip("/")
+    if base.startswith("https://"):
+        base = "wss://" + base[len("https://"):]
+    elif base.startswith("http://"):
+        base = "ws://" + base[len("http://"):]
+    return f"{base}{SOCKETIO_PATH}?{query_string}" if query_string else f"{base}{SOCKETIO_PATH}"
+
+
+async def _pump(source, target) -> None:
+    async for message in source:
+        if message.type == WSMsgType.TEXT:
+            await target.send_str(message.data)
+        elif message.type == WSMsgType.BINARY:
+            await target.send_bytes(message.data)
+        else:  # CLOSE, CLOSING, CLOSED, ERROR
+            break
+
+
+def make_handler(rasa_url: str):
+    async def socketio_proxy(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return web.json_response({"error": "only the websocket transport is supported"}, status=400)
+        try:
+            upstream = await request.app[HTTP_SESSION].ws_connect(
+                upstream_websocket_url(rasa_url, request.query_string), autoping=True
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            logger.warning("socket.io proxy: Rasa is not reachable (%s)", type(error).__name__)
+            return web.json_response({"error": "assistant unavailable"}, status=502)
+
+        browser = web.WebSocketResponse(autoping=True)
+        await browser.prepare(request)
+        pumps = [
+            asyncio.ensure_future(_pump(browser, upstream)),
+            asyncio.ensure_future(_pump(upstream, browser)),
+        ]
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            await upstream.close()
+            await browser.close()
+        return browser
+
+    return socketio_proxy
+
+
+def setup_socketio_proxy(app: web.Application, rasa_url: str) -> None:
+    async def http_session(app: web.Application):
+        app[HTTP_SESSION] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10))
+        yield
+        await app[HTTP_SESSION].close()
+
+    app.cleanup_ctx.append(http_session)
+    app.router.add_get(SOCKETIO_PATH, make_handler(rasa_url))

@@ -1,0 +1,112 @@
+// What the widget keeps in the browser so a conversation survives a reload and a navigation
+// to another page of the same site: the session id, the rendered messages, the draft, the
+// language and whether the window was open. Per tab (sessionStorage) unless configured
+// otherwise, so a shared computer forgets the conversation when the tab is closed.
+
+const MAX_STORED_MESSAGES = 200;
+
+function pick(kind) {
+  try {
+    const store = kind === "local" ? window.localStorage : window.sessionStorage;
+    const probe = "__citizen_assistant_probe__";
+    store.setItem(probe, "1");
+    store.removeItem(probe);
+    return store;
+  } catch (_) {
+    return null; // storage disabled (private mode, cookies blocked): keep it in memory only
+  }
+}
+
+/** 128 random bits as 32 hex characters, from the browser's CSPRNG. */
+export function newSessionId() {
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class ConversationStore {
+  constructor(prefix, kind = "session") {
+    this.prefix = prefix;
+    this.store = pick(kind);
+    this.persistent = pick("local"); // only for the privacy notice acknowledgement
+    this.memory = {};
+  }
+
+  read(key, fallback, store = this.store) {
+    try {
+      const raw = store ? store.getItem(`${this.prefix}:${key}`) : this.memory[key];
+      return raw == null ? fallback : JSON.parse(raw);
+    } catch (_) {
+      return fallback;
+    }
+  }
+
+  write(key, value, store = this.store) {
+    const raw = JSON.stringify(value);
+    try {
+      if (store) store.setItem(`${this.prefix}:${key}`, raw);
+      else this.memory[key] = raw;
+    } catch (_) {
+      this.memory[key] = raw; // quota exceeded: keep working for this page
+    }
+  }
+
+  get sessionId() {
+    let id = this.read("session", null);
+    if (!/^[0-9a-f]{32}$/.test(id || "")) {
+      id = newSessionId();
+      this.write("session", id);
+    }
+    return id;
+  }
+
+  get messages() {
+    const messages = this.read("messages", []);
+    return Array.isArray(messages) ? messages : [];
+  }
+
+  saveMessages(messages) {
+    this.write("messages", messages.slice(-MAX_STORED_MESSAGES));
+  }
+
+  get draft() {
+    return String(this.read("draft", ""));
+  }
+
+  set draft(text) {
+    this.write("draft", text);
+  }
+
+  get language() {
+    return this.read("language", null);
+  }
+
+  set language(code) {
+    this.write("language", code);
+  }
+
+  get isOpen() {
+    return this.read("open", false) === true;
+  }
+
+  set isOpen(open) {
+    this.write("open", Boolean(open));
+  }
+
+  get privacyAccepted() {
+    return this.read("privacy-accepted", false, this.persistent) === true;
+  }
+
+  acceptPrivacy() {
+    this.write("privacy-accepted", true, this.persistent);
+  }
+
+  /** Forgets the conversation (not the privacy acknowledgement) and returns a new session id. */
+  reset() {
+    this.write("messages", []);
+    this.write("draft", "");
+    const id = newSessionId();
+    this.write("session", id);
+    return id;
+  }
+}
