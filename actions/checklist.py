@@ -16,7 +16,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.formatting import answers, wording
 from actions.requirements import (
-    context_events,
     knowledge_store,
     language_of,
     procedure_in_context,
@@ -92,7 +91,7 @@ class ActionStartChecklist(Action):
         if procedure is None:
             send(dispatcher, [answers.ask_procedure(language_of(tracker))])
             return [SlotSet("checklist_answers", None), SlotSet("checklist_has_questions", False)]
-        return context_events(tracker, procedure) + [
+        return [
             SlotSet("checklist_answers", {"procedure": procedure.id, "answers": {}}),
             SlotSet("checklist_answer", None),
             SlotSet("checklist_question", None),
@@ -202,4 +201,4 @@ class ActionCheckMissingDocuments(Action):
         # Without checklist answers, situational documents are not counted as missing.
         still_missing = [d for d in needed if d.id not in have_ids and d.required and (answered or not d.when)]
         send(dispatcher, [answers.missing(procedure, language, have, still_missing)])
-        return context_events(tracker, procedure)
+        return []

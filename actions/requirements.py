@@ -6,9 +6,7 @@ slot; a question that names another procedure switches the slot to it.
 """
 from __future__ import annotations
 
-import os
 from datetime import date
-from functools import lru_cache
 from typing import Any, Iterable
 
 from rasa_sdk import Action, Tracker
@@ -18,23 +16,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.formatting import answers, wording
 from actions.formatting.common import Reply
 from knowledge.store import open_store
-from knowledge.text import detect_language, fold
-
-# A procedure found only by searching the message text must match at least this well.
-TEXT_MATCH_MIN_SCORE = 0.5
+from knowledge.text import detect_language, fold, nfc
 
 # Agency levels whose office depends on the citizen's commune or ward.
 COMMUNE_LEVELS = frozenset({"commune-committee", "commune-police", "any-commune-police", "business-registration"})
 
 
-@lru_cache(maxsize=4)
-def _store_for(url: str | None):
-    return open_store(url)
-
-
 def knowledge_store():
-    """One store per database URL (DATABASE_URL, or the default SQLite file)."""
-    return _store_for(os.environ.get("DATABASE_URL"))
+    """The process-wide store (DATABASE_URL, or the default SQLite file)."""
+    return open_store()
 
 
 def language_of(tracker: Tracker) -> str:
@@ -45,49 +35,14 @@ def language_of(tracker: Tracker) -> str:
     return detect_language(tracker.latest_message.get("text") or "") or "vi"
 
 
-def entity_text(tracker: Tracker, entity: str) -> str | None:
-    """What the citizen actually wrote for an entity (the value may be a synonym-mapped id)."""
-    message = tracker.latest_message or {}
-    text = message.get("text") or ""
-    for found in message.get("entities") or []:
-        if found.get("entity") != entity:
-            continue
-        start, end = found.get("start"), found.get("end")
-        if start is not None and end is not None and text[start:end]:
-            return text[start:end]
-        return str(found.get("value"))
-    return None
-
-
-def resolve_procedure(store, value: str | None):
-    """A catalogue id, or a name/alias that the store can match."""
-    if not value:
-        return None
-    procedure = store.get_procedure(value)
-    if procedure is None:
-        matches = store.find_procedures(value, limit=1)
-        if matches:
-            procedure = store.get_procedure(matches[0].procedure_id)
-    return procedure
-
-
 def procedure_in_context(tracker: Tracker, store):
-    """The procedure named in the latest message, else the one in the slot, else one the text names."""
-    procedure = resolve_procedure(store, next(tracker.get_latest_entity_values("procedure"), None))
-    if procedure is None and tracker.get_slot("procedure"):
-        procedure = store.get_procedure(tracker.get_slot("procedure"))
-    if procedure is None:
-        matches = store.find_procedures(tracker.latest_message.get("text") or "", limit=1)
-        if matches and matches[0].score >= TEXT_MATCH_MIN_SCORE:
-            procedure = store.get_procedure(matches[0].procedure_id)
-    return procedure
+    """The procedure in the `procedure` slot.
 
-
-def context_events(tracker: Tracker, procedure) -> list[EventType]:
-    """Switch the `procedure` slot when the question moved to another procedure."""
-    if procedure is not None and tracker.get_slot("procedure") != procedure.id:
-        return [SlotSet("procedure", procedure.id)]
-    return []
+    action_validate_slot_mappings (actions/language.py) has already switched the slot when the
+    latest question named another procedure, so follow-ups and switches both land here.
+    """
+    procedure_id = tracker.get_slot("procedure")
+    return store.get_procedure(procedure_id) if procedure_id else None
 
 
 def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
@@ -111,7 +66,7 @@ class ProcedureAnswerAction(Action):
             return []
         replies, events = self.answer(procedure, language, tracker, store)
         send(dispatcher, replies)
-        return context_events(tracker, procedure) + events
+        return events
 
 
 class ActionAnswerDocuments(ProcedureAnswerAction):
@@ -171,32 +126,40 @@ class ActionAnswerLegalBasis(ProcedureAnswerAction):
 
 
 def units_for_place(store, tracker: Tracker) -> tuple[str | None, list]:
-    """(what the citizen called the place, the distinct unit matches) from the latest message."""
-    spoken = entity_text(tracker, "location")
+    """(the place as the citizen named it, the distinct unit matches) from the latest message.
+
+    The whole message is searched, not only the entity's span: in "huyện Ninh Phước cũ" the
+    lookup entity is just "Ninh Phước", a current commune, while the citizen means the district.
+    """
     value = next(tracker.get_latest_entity_values("location"), None)
-    if spoken is None and tracker.get_intent_of_latest_message() == "inform_location":
-        spoken = tracker.latest_message.get("text")
-    if not spoken:
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):  # a button payload: the entity value is the place
+        text = value or ""
+    elif value is None and tracker.get_intent_of_latest_message() != "inform_location":
         return None, []
-    matches = store.find_units(spoken)
-    if not matches and value:
-        unit = store.get_unit(value)
+    matches = store.find_units(text) if text else []
+    if not matches:
+        unit = store.get_unit(value) if value else None
         if unit is not None:
-            return spoken, [_ExactUnit(unit)]
-    distinct = {}
+            return unit.name, [_ExactUnit(unit)]
+        return (value or text or None), []
+    # Only the best-ranked name counts: "huyện Ninh Phước" beats the "Ninh Phước" inside it.
+    best_name = fold(matches[0].matched_name)
+    distinct: dict[str, Any] = {}
     for match in matches:
-        distinct.setdefault(match.unit.id, match)
-    # A current unit named exactly as written beats units that only contain a former place of that name.
-    exact = [m for m in distinct.values() if not m.former_name and fold(m.unit.name) in fold(spoken)]
-    if len(exact) == 1 and len(distinct) > 1 and not _says_former(spoken):
-        return spoken, exact
-    return spoken, list(distinct.values())
+        if fold(match.matched_name) == best_name:
+            distinct.setdefault(match.unit.id, match)
+    # A current unit of that name beats the former district of the same name, unless the citizen says "cũ".
+    current = [match for match in distinct.values() if not match.former_name]
+    if len(current) == 1 and not _says_former(text):
+        return current[0].matched_name, current
+    return matches[0].matched_name, list(distinct.values())
 
 
-def _says_former(spoken: str) -> bool:
-    """'huyện Ninh Phước cũ', 'thị trấn ...': the citizen means the old unit, not the new namesake."""
-    words = set(fold(spoken).split())
-    return bool(words & {"cu", "huyen", "thi", "tran"})
+def _says_former(text: str) -> bool:
+    """"Ninh Phước cũ", "old Ninh Phuoc district": the citizen means the former unit."""
+    words = nfc(text).lower().split()
+    return bool({"cũ", "former", "old", "district"} & set(words)) or fold(text).endswith(" cu")
 
 
 class _ExactUnit:
@@ -235,10 +198,10 @@ class ActionAnswerWhereToSubmit(Action):
         elif len(matches) > 1:
             names = [match.unit.full_name.in_(language) for match in matches]
             send(dispatcher, [answers.which_unit(language, spoken, names)])
-            return context_events(tracker, procedure) + events
+            return events
         elif spoken:
             send(dispatcher, [answers.unknown_unit(language, spoken)])
-            return context_events(tracker, procedure)
+            return []
         elif tracker.get_slot("unit_id"):
             unit = store.get_unit(tracker.get_slot("unit_id"))
 
@@ -256,4 +219,4 @@ class ActionAnswerWhereToSubmit(Action):
             body = office_in_unit(procedure, unit, language)
             send(dispatcher, [answers.where_to_submit(
                 procedure, language, body, unit.full_name.in_(language), spoken, former)])
-        return context_events(tracker, procedure) + events
+        return events

@@ -45,14 +45,13 @@ class ActionWalkthroughStart(Action):
         if procedure is None:
             send(dispatcher, [answers.ask_procedure(language)])
             return []
-        context = [SlotSet("procedure", procedure.id)] if tracker.get_slot("procedure") != procedure.id else []
         if not procedure.steps:
             send(dispatcher, [answers.steps_overview(procedure, (), language)])
-            return context + position_events(procedure, None)
+            return position_events(procedure, None)
         intro = answers.walkthrough_intro(procedure, procedure.steps, language,
                                           bundle_agency_lines(procedure, store, language))
         send(dispatcher, [answers.walkthrough_step(procedure, procedure.steps, 0, language, intro)])
-        return context + position_events(procedure, 0)
+        return position_events(procedure, 0)
 
 
 class WalkthroughMoveAction(Action):

@@ -21,17 +21,20 @@ import logging
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, delete, func, select
+from sqlalchemy import Boolean, Column, Index, Integer, String, delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge.catalogue import CATALOGUE_IDS
-from knowledge.models import Base, UTCDateTime
+from knowledge.db import create_db_engine, database_url, migrate
+from knowledge.models import Base, DossierRow, DossierStatusRow, UTCDateTime
+from knowledge.onestop_client import OneStopClient, OneStopSettings, OneStopUnavailable
+from knowledge.store import open_store
 from knowledge.types import DOSSIER_STATUSES, Dossier, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -118,7 +121,7 @@ class PhoneProof:
 
 
 def parse_phone_proof(text: str | None) -> PhoneProof | None:
-    """A full mobile number, or exactly one group of 4 digits; None otherwise."""
+    """A full mobile number, or exactly one group of 4 digits (the last 4); None otherwise."""
     phone = normalise_phone(text)
     if phone:
         return PhoneProof(phone, is_last4=False)
@@ -126,8 +129,10 @@ def parse_phone_proof(text: str | None) -> PhoneProof | None:
     if not text or len(text) > MAX_INPUT_LENGTH:
         return None
     runs = _DIGIT_RUN.findall(text)
-    if len(runs) == 1 and len(runs[0]) == 4:
-        return PhoneProof(runs[0], is_last4=True)
+    fours = [run for run in runs if len(run) == 4]
+    # "4 số cuối là 5678": single digits around the one 4-digit group are words, not numbers.
+    if len(fours) == 1 and all(len(run) in (1, 4) for run in runs):
+        return PhoneProof(fours[0], is_last4=True)
     return None
 
 
@@ -516,8 +521,6 @@ class RemoteDossierSource:
         self.client = client
 
     async def fetch(self, code: str, proof: PhoneProof):
-        from knowledge.onestop_client import OneStopUnavailable
-
         try:
             if proof.is_last4:
                 payload = await self.client.lookup(code, phone_last4=proof.digits)
@@ -587,3 +590,137 @@ class DossierLookupService:
             )
         dossier, history = found
         return LookupResult(LookupOutcome.FOUND, dossier=dossier, history=history)
+
+
+# --------------------------------------------------------------------------- import
+
+_CHUNK = 500  # codes per IN (...) query
+
+
+def apply_records(session: Session, records: list[dict]) -> ImportSummary:
+    """Upsert validated records by code inside the caller's transaction; status changes go to history.
+
+    History gets the file's `history` entries not stored yet, then the current status when it
+    differs from the last one known (stamped `updated_at`).
+    """
+    codes = [record["code"] for record in records]
+    stored_status: dict[str, str] = {}
+    stored_history: dict[str, set[tuple[str, datetime]]] = {}
+    for start in range(0, len(codes), _CHUNK):
+        chunk = codes[start:start + _CHUNK]
+        stored_status.update(session.execute(select(DossierRow.code, DossierRow.status).where(DossierRow.code.in_(chunk))).all())
+        for code, status, at in session.execute(
+            select(DossierStatusRow.dossier_code, DossierStatusRow.status, DossierStatusRow.at).where(
+                DossierStatusRow.dossier_code.in_(chunk)
+            )
+        ):
+            stored_history.setdefault(code, set()).add((status, at))
+
+    inserts, updates, history_rows = [], [], []
+    status_changes = 0
+    for record in records:
+        code = record["code"]
+        phone_hash, last4_hash = phone_hashes(code, record["phone"])
+        row = {
+            "code": code,
+            "procedure_id": record["procedure_id"],
+            "status": record["status"],
+            "applicant_phone_hash": phone_hash,
+            "phone_last4_hash": last4_hash,
+            "received_at": record["received_at"],
+            "due_at": record["due_at"],
+            "updated_at": record["updated_at"],
+            "agency": record["agency"],
+            "missing_documents": record["missing_documents"],
+            "note": record["note"],
+        }
+        (updates if code in stored_status else inserts).append(row)
+        known = stored_history.get(code, set())
+        entries = sorted(record["history"], key=lambda entry: entry["at"])
+        for entry in entries:
+            if (entry["status"], entry["at"]) not in known:
+                history_rows.append({"dossier_code": code, **entry})
+        last_status = entries[-1]["status"] if entries else stored_status.get(code)
+        if last_status != record["status"]:
+            at = record["updated_at"] or record["received_at"]
+            if (record["status"], at) not in known:
+                history_rows.append({"dossier_code": code, "status": record["status"], "at": at, "note": record["note"]})
+                if code in stored_status:
+                    status_changes += 1
+
+    if inserts:
+        session.execute(insert(DossierRow), inserts)
+    if updates:
+        session.bulk_update_mappings(DossierRow, updates)
+    if history_rows:
+        session.execute(insert(DossierStatusRow), history_rows)
+    return ImportSummary(total=len(records), created=len(inserts), updated=len(updates), status_changes=status_changes)
+
+
+def import_lines(lines: Iterable[str], url: str | None = None) -> ImportSummary:
+    """Validate every line first; then apply all of them in one transaction, or nothing."""
+    records = validate_lines(lines)
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            return apply_records(session, records)
+    finally:
+        engine.dispose()
+
+
+def import_file(path: str | Path, url: str | None = None) -> ImportSummary:
+    with open(path, encoding="utf-8-sig") as handle:
+        return import_lines(handle, url)
+
+
+# --------------------------------------------------------------------------- wiring
+
+_services: dict[tuple[str, str], DossierLookupService] = {}
+
+
+def lookup_service() -> DossierLookupService:
+    """One service per process, from the environment: ONESTOP_API_URL selects the remote API,
+    otherwise the dossiers imported into the knowledge store (DATABASE_URL)."""
+    url = database_url()
+    settings = OneStopSettings.from_env()
+    key = (url, settings.base_url if settings else "")
+    if key not in _services:
+        store = open_store(url)  # the lockout table lives in the knowledge database in both cases
+        source: DossierSource = RemoteDossierSource(OneStopClient(settings)) if settings else LocalDossierSource(store)
+        _services[key] = DossierLookupService(source, LookupAttempts(store.engine))
+    return _services[key]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m knowledge.dossiers", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    importer = commands.add_parser("import", help="import a JSON Lines export of the one-stop system")
+    importer.add_argument("file", type=Path)
+    commands.add_parser("seed-demo", help=f"import the demo dossiers ({DEMO_FILE.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    path = args.file if args.command == "import" else DEMO_FILE
+    migrate()
+    try:
+        summary = import_file(path)
+    except ImportRejected as rejected:
+        print(f"{path}: rejected, nothing imported. {len(rejected.errors)} problem(s):", file=sys.stderr)
+        for error in rejected.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(
+        f"{path}: {summary.total} dossiers ({summary.created} new, {summary.updated} updated, "
+        f"{summary.status_changes} status changes)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

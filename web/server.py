@@ -45,15 +45,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "rasa": rasa})
 
 
-async def widget_token(request: web.Request) -> web.Response:
-    """A short-lived JWT for the socket.io channel (only when SOCKETIO_JWT_SECRET is set)."""
-    settings = request.app[SETTINGS]
+def mint_widget_token(secret: str, ttl_seconds: int) -> str:
+    """A JWT that Rasa's socket.io channel accepts (its `jwt_key` is the same secret)."""
     now = int(time.time())
-    token = jwt.encode(
-        {"iat": now, "exp": now + settings.socketio_token_ttl_seconds, "scope": "widget"},
-        settings.socketio_jwt_secret,
-        algorithm="HS256",
-    )
+    return jwt.encode({"iat": now, "exp": now + ttl_seconds, "scope": "widget"}, secret, algorithm="HS256")
+
+
+async def widget_token(request: web.Request) -> web.Response:
+    """A short-lived token for the widget (only when SOCKETIO_JWT_SECRET is set)."""
+    settings = request.app[SETTINGS]
+    token = mint_widget_token(settings.socketio_jwt_secret, settings.socketio_token_ttl_seconds)
     return web.json_response({"token": token}, headers={"Cache-Control": "no-store"})
 
 

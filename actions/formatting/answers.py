@@ -110,8 +110,8 @@ def missing(procedure, language: str, have: Sequence, still_missing: Sequence) -
                      if procedure.checklist else topic_buttons(["documents"], language))
     have_line = words.already_have(", ".join(d.name.in_(language) for d in have))
     if still_missing:
-        body = paragraphs(words.missing_title(name),
-                          bullets(_document_line(d, language, answered=True) for d in still_missing))
+        body = words.missing_title(name) + "\n" + bullets(
+            _document_line(d, language, answered=True) for d in still_missing)
     else:
         body = words.have_all(name)
     text = paragraphs(have_line, body, footer((d.provenance for d in [*have, *still_missing]), words))

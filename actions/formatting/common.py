@@ -57,7 +57,7 @@ def footer(provenances: Iterable, words: ModuleType) -> str:
         parts.append(f"{words.SOURCE}: {'; '.join(sources[:3])}")
     if reviewed:
         parts.append(f"{words.UPDATED} {words.day(min(reviewed))}")
-    return "_" + " · ".join(parts) + "_" if parts else ""
+    return " · ".join(parts)
 
 
 def online_discount_today(fee_item, today: date):

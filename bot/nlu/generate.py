@@ -25,6 +25,7 @@ from typing import Iterable
 
 import yaml
 
+from knowledge.loader import read_content as load_content
 from knowledge.text import ABBREVIATIONS, fold_word, nfc, strip_diacritics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,8 +56,8 @@ ENGLISH_SPELLINGS = [
 ]
 
 MIN_VARIANT_LENGTH = 3
-EXAMPLES_PER_PROCEDURE = 24
-EXAMPLES_PER_LIFE_EVENT = 10
+EXAMPLES_PER_PROCEDURE = 12
+EXAMPLES_PER_LIFE_EVENT = 6
 
 PROCEDURE_TEMPLATES = {
     "vi": [
@@ -179,20 +180,29 @@ class EntityTable:
                 ambiguous.append(text)
         return synonyms, sorted(ambiguous)
 
-    def render(self, source: str) -> str:
+    def render(self, source: str, taken: frozenset = frozenset(), drop_taken: bool = False) -> str:
+        """Lookup table and synonyms as Rasa NLU YAML.
+
+        Rasa's synonyms ignore the entity type, so a text that a higher-priority entity already
+        maps (`taken`) gets no synonym here; with `drop_taken` it leaves the lookup table too.
+        """
         synonyms, ambiguous = self.resolved()
-        lines = [HEADER.format(source=source), 'version: "3.1"', "nlu:"]
+        entries = [text for text in synonyms if not (drop_taken and text in taken)]
+        entries += [text for text in ambiguous if not (drop_taken and text in taken)]
+        lines = [HEADER.format(source=source)]
         if ambiguous:
-            lines.insert(1, "# Claimed by several values, left to the clarifying question: "
+            lines.append("# Claimed equally by several values, so left without a synonym: "
                          + ", ".join(ambiguous))
+        lines += ['version: "3.1"', "nlu:" if entries else "nlu: []"]
+        if not entries:
+            return "\n".join(lines) + "\n"
         # Longest first: Rasa joins the entries into one alternation, and the first that
         # matches wins, so "giấy phép lái xe quốc tế" must come before "giấy phép lái xe".
-        entries = sorted(synonyms, key=lambda t: (-len(t), t))
         lines += [f"- lookup: {self.entity}", "  examples: |"]
-        lines += [f"    - {text}" for text in entries]
+        lines += [f"    - {text}" for text in sorted(entries, key=lambda t: (-len(t), t))]
         by_value: dict[str, list[str]] = defaultdict(list)
         for text, value in synonyms.items():
-            if text != value:
+            if text != value and text not in taken:
                 by_value[value].append(text)
         for value in sorted(by_value):
             lines += [f"- synonym: {value}", "  examples: |"]
@@ -233,37 +243,11 @@ def _render_intent_examples(intent: str, examples: list[str]) -> list[str]:
 # ---------------------------------------------------------------- content
 
 def read_content(content_dir: Path):
-    """The validated content through the knowledge loader (never the database)."""
-    try:
-        from knowledge.loader import read_content as load
-    except ImportError:  # the loader is being written; read the YAML files the same way meanwhile
-        return _read_yaml_content(content_dir)
-    return load(content_dir)
+    """The validated content, through the knowledge loader (the generator never opens the database).
 
-
-@dataclass
-class _Content:
-    procedures: list
-    units: dict
-    common: dict
-
-
-def _read_yaml_content(content_dir: Path) -> _Content:
-    def read(path: Path):
-        return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-    procedures = [read(path) for path in sorted((content_dir / "procedures").glob("*.yml"))]
-    return _Content([p for p in procedures if p], read(content_dir / "units.yml") or {},
-                    read(content_dir / "common.yml") or {})
-
-
-def _units(units) -> list[dict]:
-    """Unit records from units.yml, whether a list or a mapping under `units`."""
-    if isinstance(units, dict):
-        units = units.get("units", units)
-    if isinstance(units, dict):
-        return [dict(record, id=record.get("id", key)) for key, record in units.items()]
-    return list(units or [])
+    Procedure files still being written are not required: the generated data covers what exists.
+    """
+    return load_content(content_dir, require_complete_catalogue=False)
 
 
 UNIT_PREFIXES = {
@@ -295,7 +279,12 @@ def unit_name_variants(names: list[tuple[str, str]]) -> list[Variant]:
     return [v for v in variants if len(v.text.split()) >= 2]
 
 
-def build_procedures(procedures: list[dict]) -> str:
+def _with_known_entity(examples: list[str], synonyms: dict[str, str]) -> list[str]:
+    """Examples whose entity text is a resolved variant (the others would teach the wrong thing)."""
+    return sorted(e for e in examples if re.search(r"\[([^\]]+)\]", e).group(1) in synonyms)
+
+
+def procedure_table(procedures: list[dict]) -> tuple[EntityTable, list[str]]:
     table = EntityTable("procedure")
     examples: list[str] = []
     for procedure in sorted(procedures, key=lambda p: p["id"]):
@@ -307,42 +296,41 @@ def build_procedures(procedures: list[dict]) -> str:
         table.add(procedure["id"], alias_variants, (is_bundle, 1))
         examples += _examples(procedure["id"], alias_variants + name_variants, PROCEDURE_TEMPLATES,
                               "procedure", EXAMPLES_PER_PROCEDURE)
-    synonyms, _ = table.resolved()
-    # Examples whose entity text is not a resolved variant would teach the wrong thing.
-    examples = [e for e in examples if re.search(r"\[([^\]]+)\]", e).group(1) in synonyms]
-    text = table.render("knowledge/content/procedures/*.yml")
-    return text + "\n".join(_render_intent_examples("find_procedure", sorted(examples))) + "\n"
+    return table, _with_known_entity(examples, table.resolved()[0])
 
 
-def build_locations(units) -> str:
+def life_event_table(life_events: dict, taken: frozenset) -> tuple[EntityTable, list[str]]:
+    table = EntityTable("life_event")
+    examples: list[str] = []
+    for event, phrases in sorted(life_events.items()):
+        variants = [v for v in phrase_variants(phrases) if v.text not in taken]
+        table.add(event, variants)
+        examples += _examples(event, variants, LIFE_EVENT_TEMPLATES, "life_event", EXAMPLES_PER_LIFE_EVENT)
+    return table, _with_known_entity(examples, table.resolved()[0])
+
+
+def location_table(units: dict) -> EntityTable:
     table = EntityTable("location")
-    for unit in sorted(_units(units), key=lambda u: str(u.get("id"))):
+    for unit in sorted(units.get("units") or [], key=lambda u: u["id"]):
         # Today's name wins over a pre-2025 name that another unit was partly formed from.
         table.add(str(unit["id"]), unit_name_variants(_unit_names(unit)), (0,))
         table.add(str(unit["id"]), unit_name_variants(_former_names(unit)), (1,))
-    return table.render("knowledge/content/units.yml")
+    return table
 
 
-def build_documents(procedures: list[dict]) -> str:
+def document_table(procedures: list[dict]) -> EntityTable:
     table = EntityTable("document")
     for procedure in sorted(procedures, key=lambda p: p["id"]):
         for document in procedure.get("documents") or []:
             table.add(document["id"], phrase_variants(document.get("aliases")), (1,))
             table.add(document["id"], phrase_variants(document.get("name")), (0,))
-    return table.render("knowledge/content/procedures/*.yml (documents)")
+    return table
 
 
-def build_life_events(life_events: dict) -> str:
-    table = EntityTable("life_event")
-    examples: list[str] = []
-    for event, phrases in sorted(life_events.items()):
-        variants = phrase_variants(phrases)
-        table.add(event, variants)
-        examples += _examples(event, variants, LIFE_EVENT_TEMPLATES, "life_event", EXAMPLES_PER_LIFE_EVENT)
-    synonyms, _ = table.resolved()
-    examples = [e for e in examples if re.search(r"\[([^\]]+)\]", e).group(1) in synonyms]
-    text = table.render("bot/nlu/life_events.yml")
-    return text + "\n".join(_render_intent_examples("find_procedure", sorted(examples))) + "\n"
+def _with_examples(text: str, examples: list[str]) -> str:
+    if not examples:
+        return text
+    return text.replace("nlu: []", "nlu:") + "\n".join(_render_intent_examples("find_procedure", examples)) + "\n"
 
 
 def build_unaccented(root: Path) -> str:
@@ -366,11 +354,22 @@ def generate(content_dir: Path = CONTENT_DIR, root: Path = ROOT) -> dict[str, st
     """File name -> content of every generated file."""
     content = read_content(content_dir)
     life_events = yaml.safe_load(LIFE_EVENTS_FILE.read_text(encoding="utf-8"))
+
+    # Priority for a text that two entities claim: procedure > life event > document > location.
+    procedures, procedure_examples = procedure_table(content.procedures)
+    taken_by_procedure = frozenset(procedures.resolved()[0])
+    events, event_examples = life_event_table(life_events, taken_by_procedure)
+    taken = taken_by_procedure | frozenset(events.resolved()[0])
+    documents = document_table(content.procedures)
+    taken_by_document = taken | frozenset(documents.resolved()[0])
     return {
-        "procedures.yml": build_procedures(content.procedures),
-        "locations.yml": build_locations(content.units),
-        "documents.yml": build_documents(content.procedures),
-        "life_events.yml": build_life_events(life_events),
+        "procedures.yml": _with_examples(procedures.render("knowledge/content/procedures/*.yml"),
+                                         procedure_examples),
+        "life_events.yml": _with_examples(events.render("bot/nlu/life_events.yml", taken_by_procedure, drop_taken=True),
+                                          event_examples),
+        # Documents keep their lookup entries (F's actions read the words the citizen typed).
+        "documents.yml": documents.render("knowledge/content/procedures/*.yml (documents)", taken),
+        "locations.yml": location_table(content.units).render("knowledge/content/units.yml", taken_by_document),
         "unaccented.yml": build_unaccented(root),
     }
 

@@ -5,7 +5,8 @@ import { io } from "socket.io-client";
 export class Connection {
   /**
    * @param {object} options serverUrl, socketPath, token, tokenUrl, sessionId and the callbacks
-   *   onMessage(botMessage), onStatus("connecting" | "online" | "offline").
+   *   onMessage(botMessage), onStatus("connecting" | "online" | "offline"), onSessionChanged(id),
+ *   onRejected() when the server refused a message.
    */
   constructor(options) {
     this.options = options;
@@ -24,11 +25,14 @@ export class Connection {
       transports: ["websocket"],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 8000,
+      timeout: 10000, // a connection attempt that hangs counts as failed (shows the offline banner)
       auth: (callback) => this.authenticate(callback),
     });
     this.socket.on("connect", () => this.requestSession());
     this.socket.on("session_confirm", (confirmed) => this.confirm(confirmed));
     this.socket.on("bot_uttered", (message) => this.options.onMessage(message || {}));
+    // The server checks the length too (a client could skip ours).
+    this.socket.on("message_rejected", () => this.options.onRejected && this.options.onRejected());
     this.socket.on("disconnect", () => this.lost());
     this.socket.on("connect_error", () => this.lost());
     window.addEventListener("offline", () => this.options.onStatus("offline"));

@@ -53,15 +53,15 @@ button { font: inherit; cursor: pointer; }
 }
 .ca-panel[hidden], .ca-launcher[hidden] { display: none; }
 .ca-header {
-  display: flex; align-items: center; gap: 8px; padding: 10px 10px 10px 16px;
-  background: var(--ca-primary); color: var(--ca-primary-text);
+  display: grid; grid-template-columns: 1fr auto; align-items: start; gap: 8px;
+  padding: 10px 10px 10px 16px; background: var(--ca-primary); color: var(--ca-primary-text);
 }
-.ca-heading { flex: 1; min-width: 0; }
+.ca-heading { min-width: 0; }
 .ca-title { margin: 0; font-size: 16px; font-weight: 700; }
 .ca-subtitle { margin: 0; font-size: 13px; opacity: .92; }
-.ca-tools { display: flex; flex-wrap: wrap; justify-content: flex-end; gap: 4px; }
+.ca-tools { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 6px; }
 .ca-tool {
-  min-height: 32px; padding: 4px 8px; border: 1px solid rgba(255, 255, 255, .7); border-radius: 6px;
+  min-height: 32px; padding: 4px 10px; border: 1px solid rgba(255, 255, 255, .7); border-radius: 6px;
   background: transparent; color: var(--ca-primary-text); font-size: 13px;
 }
 .ca-tool:hover { background: rgba(255, 255, 255, .15); }
@@ -121,7 +121,7 @@ button { font: inherit; cursor: pointer; }
 .ca-error { color: #a1160f; font-weight: 600; }
 .ca-privacy {
   position: absolute; inset: 0; z-index: 2; display: flex; flex-direction: column; justify-content: center;
-  padding: 24px; background: rgba(255, 255, 255, .98);
+  padding: 24px; background: var(--ca-bg); overflow-y: auto;
 }
 .ca-privacy[hidden] { display: none; }
 .ca-privacy h2 { margin: 0 0 10px; font-size: 18px; }

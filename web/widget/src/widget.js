@@ -62,6 +62,10 @@ export class ChatWidget {
       onMessage: (message) => this.receive(message),
       onStatus: (status) => this.setStatus(status),
       onSessionChanged: (id) => this.store.write("session", id),
+      onRejected: () => {
+        this.hideTyping();
+        this.showError(this.text.rejected);
+      },
     });
     this.connection.start();
     if (this.store.isOpen) this.open({ focus: false });
@@ -92,7 +96,8 @@ export class ChatWidget {
     this.closeButton.addEventListener("click", () => this.close());
     const header = element("div", { className: "ca-header" }, [
       element("div", { className: "ca-heading" }, [this.titleNode, this.subtitleNode]),
-      element("div", { className: "ca-tools" }, [this.languageButton, this.rateButton, this.newButton, this.closeButton]),
+      this.closeButton,
+      element("div", { className: "ca-tools" }, [this.languageButton, this.rateButton, this.newButton]),
     ]);
 
     this.banner = element("p", { className: "ca-banner", role: "status", hidden: true });
@@ -229,7 +234,7 @@ export class ChatWidget {
     const text = cleanInput(this.input.value);
     if (!text) return;
     if (text.length > this.config.maxLength) {
-      this.showError(t.tooLong(this.config.maxLength, text.length));
+      this.showError(t.tooLong(this.config.maxLength, text.length), "too-long");
       return;
     }
     if (!this.connection.send(text, this.metadata())) {
@@ -259,9 +264,11 @@ export class ChatWidget {
   requestRating() {
     if (!this.connection.send(this.config.ratingPayload, this.metadata())) {
       this.showError(this.text.notSent);
-      return;
+      return false;
     }
+    this.store.write("rating-requested", true);
     this.showTyping();
+    return true;
   }
 
   switchLanguage() {
@@ -276,7 +283,14 @@ export class ChatWidget {
   }
 
   newConversation() {
-    if (this.messages.some((m) => m.role === "user") && !window.confirm(this.text.newConversationConfirm)) return;
+    const hasTalked = this.messages.some((m) => m.role === "user");
+    // End of a conversation: offer the rating once; pressing again starts the new one.
+    if (hasTalked && !this.store.read("rating-requested", false)) {
+      this.addMessage({ role: "system", text: this.text.rateBeforeNew });
+      if (this.requestRating()) return;
+    }
+    if (hasTalked && !window.confirm(this.text.newConversationConfirm)) return;
+    this.store.write("rating-requested", false);
     const sessionId = this.store.reset();
     this.messages = [];
     this.greetingRequested = false;
@@ -302,8 +316,9 @@ export class ChatWidget {
         .map((b) => ({ title: String(b.title), payload: String(b.payload != null ? b.payload : b.title) }));
     }
     const attachment = message.attachment;
-    if (attachment && attachment.type === "image" && attachment.payload && attachment.payload.src) {
-      entry.image = String(attachment.payload.src);
+    if (attachment && attachment.type === "image" && attachment.payload) {
+      const src = safeImage(String(attachment.payload.src || ""));
+      if (src) entry.image = src;
     }
     if (!entry.text && !entry.buttons && !entry.image) return; // custom payloads we do not display
     this.hideTyping();
@@ -376,16 +391,16 @@ export class ChatWidget {
     this.typing.hidden = true;
   }
 
-  showError(message) {
+  showError(message, kind = null) {
     this.error.textContent = message;
+    this.errorKind = message ? kind : null;
   }
 
   updateCounter() {
     const length = cleanInput(this.input.value).length;
-    this.counter.textContent = length > this.config.maxLength * 0.8 ? this.text.counter(length, this.config.maxLength) : "";
-    if (length <= this.config.maxLength && this.error.textContent.startsWith(this.text.tooLong(0, 0).split("(")[0])) {
-      this.showError("");
-    }
+    const max = this.config.maxLength;
+    this.counter.textContent = length > max * 0.8 ? this.text.counter(length, max) : "";
+    if (this.errorKind === "too-long" && length <= max) this.showError("");
   }
 
   setStatus(status) {

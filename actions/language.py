@@ -1,0 +1,106 @@
+"""Custom slot mappings for the two slots every skill relies on: `language` and `procedure`.
+
+Rasa runs `action_validate_slot_mappings` after every user message, before it predicts the
+next action, so replies and actions always see the slots for the message just received.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+
+from actions.discovery import identify
+from actions.requirements import knowledge_store
+from knowledge.text import detect_language, fold
+
+LANGUAGES = ("vi", "en")
+
+# Asked-for language in a switch request, matched on the folded text ("tiếng Anh" -> "tieng anh").
+REQUESTED_LANGUAGE = [
+    ("en", re.compile(r"\b(english|tieng anh|anh ngu)\b")),
+    ("vi", re.compile(r"\b(vietnamese|tieng viet|viet ngu)\b")),
+]
+
+# A detected language replaces the current one only on a message with this many words:
+# "ok", "passport" or a dossier code say little about the language someone writes in.
+MIN_WORDS_TO_SWITCH = 3
+
+# Intents whose message may name the procedure the conversation is now about. Elsewhere a
+# procedure word is incidental ("tôi có cccd" while listing documents) and the slot stays.
+PROCEDURE_INTENTS = frozenset({
+    "find_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_agency",
+    "ask_where_to_submit", "ask_online", "ask_steps", "ask_legal_basis", "start_checklist",
+    "walkthrough_start",
+})
+
+
+def _latest_user_event(tracker: Tracker) -> dict:
+    return next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+
+
+def _intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def requested_language(text: str) -> Optional[str]:
+    folded = fold(text)
+    for language, pattern in REQUESTED_LANGUAGE:
+        if pattern.search(folded):
+            return language
+    return None
+
+
+def choose_language(text: str, metadata: dict, intent: Optional[str], current: Optional[str]) -> Optional[str]:
+    """Widget toggle (metadata) > explicit switch request > what the message is written in."""
+    if metadata.get("language") in LANGUAGES:
+        return metadata["language"]
+    if intent == "switch_language":
+        return requested_language(text) or ("vi" if current == "en" else "en")
+    detected = detect_language(text)
+    if detected and (current not in LANGUAGES or len(text.split()) >= MIN_WORDS_TO_SWITCH):
+        return detected
+    return None
+
+
+class ValidateSlotMappings(ValidationAction):
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: dict[str, Any]) -> dict[str, Any]:
+        event = _latest_user_event(tracker)
+        current = tracker.get_slot("language")
+        chosen = choose_language(event.get("text") or "", event.get("metadata") or {}, _intent(tracker), current)
+        return {"language": chosen} if chosen and chosen != current else {}
+
+    async def extract_procedure(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: dict[str, Any]) -> dict[str, Any]:
+        intent = _intent(tracker)
+        current = tracker.get_slot("procedure")
+        if intent == "out_of_scope":
+            return {"procedure": None} if current else {}
+        if intent not in PROCEDURE_INTENTS:
+            return {}
+        # Follow-up questions ("lệ phí bao nhiêu?") keep the procedure in context; only a
+        # new search (find_procedure) searches the whole text and clears what it cannot pin down.
+        searching = intent == "find_procedure"
+        found = identify(tracker.latest_message, knowledge_store(), search_text=searching)
+        if found.found:
+            return {"procedure": found.procedure_id} if found.procedure_id != current else {}
+        if searching and current:
+            return {"procedure": None}
+        return {}
+
+    def validate_language(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: dict[str, Any]) -> dict[str, Any]:
+        return {"language": value if value in LANGUAGES else "vi"}
+
+    def validate_procedure(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: dict[str, Any]) -> dict[str, Any]:
+        """The contract: the slot holds a catalogue id or nothing."""
+        if value is None or knowledge_store().get_procedure(str(value)) is None:
+            return {"procedure": None}
+        return {"procedure": value}

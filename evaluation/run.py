@@ -1,0 +1,319 @@
+"""Evaluate understanding on the held-out set: `python -m evaluation.run [--model PATH]`.
+
+Trains into models/ when the data, config or domain changed since the last model (Rasa's
+fingerprint), then parses every message of evaluation/heldout.csv (never used for training)
+and prints intent F1, procedure identification per variant (accented, unaccented/abbreviated,
+English), out-of-scope recall and the share of in-scope messages wrongly declined. Writes
+Rasa's confusion matrix and confidence histogram (`rasa test nlu`) and evaluation/REPORT.md.
+
+"Lands on the right procedure" is judged exactly as the assistant acts: the slot mapping
+(actions/language.py) with `actions.discovery.identify`, or - when the assistant asks a
+clarifying question - the expected procedure among at most MAX_CLARIFY_CHOICES buttons.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT = ROOT / "evaluation" / "heldout.csv"
+RESULTS = ROOT / "evaluation" / "results"
+REPORT = ROOT / "evaluation" / "REPORT.md"
+RASA = [str(ROOT / ".venv" / "bin" / "rasa")] if (ROOT / ".venv" / "bin" / "rasa").exists() else ["rasa"]
+VARIANTS = ("accented", "unaccented", "english")
+MAX_CLARIFY_CHOICES = 3
+TARGETS = {"procedure": 0.95, "oos_recall": 0.90, "wrongly_declined": 0.03, "train_seconds": 180}
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+@dataclass
+class Row:
+    text: str
+    variant: str
+    intent: str
+    expected: tuple[str, ...]  # acceptable procedure ids, or ("out_of_scope",)
+
+
+@dataclass
+class Outcome:
+    row: Row
+    intent: str  # after the FallbackClassifier (may be nlu_fallback)
+    guess: str  # best intent other than nlu_fallback
+    confidence: float  # of `guess`
+    procedure: Optional[str]
+    candidates: list[str]
+
+    @property
+    def in_scope(self) -> bool:
+        return self.row.variant != "out_of_scope"
+
+    @property
+    def declined(self) -> bool:
+        return self.intent == "out_of_scope"
+
+    @property
+    def procedure_correct(self) -> bool:
+        if self.procedure is not None:
+            return self.procedure in self.row.expected
+        return 0 < len(self.candidates) <= MAX_CLARIFY_CHOICES and bool(set(self.candidates) & set(self.row.expected))
+
+
+def read_heldout(path: Path = HELDOUT) -> list[Row]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return [Row(r["text"], r["variant"], r["intent"], tuple(r["procedure"].split("|")))
+                for r in csv.DictReader(file)]
+
+
+# ------------------------------------------------------------------ model
+
+def latest_model(directory: Path) -> Optional[Path]:
+    models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def train_if_needed(out: Path) -> tuple[Path, Optional[float]]:
+    """(model, training wall time or None when the fingerprint said nothing changed)."""
+    base = RASA + ["train", "--domain", "domain", "--out", str(out)]
+    current = latest_model(out)
+    if current is not None:
+        dry_run = subprocess.run(base + ["--dry-run"], cwd=ROOT, capture_output=True, text=True)
+        if dry_run.returncode == 0:
+            return current, None
+    started = time.monotonic()
+    subprocess.run(base, cwd=ROOT, check=True)
+    return latest_model(out), time.monotonic() - started
+
+
+# ------------------------------------------------------------------ parsing
+
+def knowledge_store(tmp: Path):
+    """A fresh SQLite store loaded from knowledge/content with the real loader."""
+    from knowledge.loader import load
+    from knowledge.store import open_store
+
+    url = f"sqlite:///{tmp / 'knowledge.db'}"
+    load(ROOT / "knowledge" / "content", url=url)
+    return open_store(url)
+
+
+def landed(parse: dict, store) -> tuple[Optional[str], list[str]]:
+    """The procedure the assistant would put in the slot, or the clarifying choices it offers."""
+    from actions.discovery import identify
+    from actions.language import PROCEDURE_INTENTS
+
+    intent = parse["intent"]["name"]
+    if intent == "nlu_fallback":
+        # The fallback question offers the best guess with its procedure.
+        intent = next((i["name"] for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"), intent)
+    if intent not in PROCEDURE_INTENTS:
+        return None, []
+    found = identify(parse, store)
+    return found.procedure_id, found.candidates
+
+
+async def parse_all(model: Path, rows: list[Row], store) -> list[Outcome]:
+    from rasa.core.agent import Agent
+    from knowledge.text import nfc
+
+    agent = Agent.load(str(model))
+    outcomes = []
+    for row in rows:
+        parse = await agent.parse_message(nfc(row.text))
+        ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
+        guess = ranking[0] if ranking else parse["intent"]
+        procedure, candidates = landed(parse, store)
+        outcomes.append(Outcome(row, parse["intent"]["name"], guess["name"], float(guess.get("confidence") or 0),
+                                procedure, candidates))
+    return outcomes
+
+
+# ------------------------------------------------------------------ metrics
+
+def share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def intent_f1(outcomes: list[Outcome], threshold: Optional[float] = None) -> dict:
+    from sklearn.metrics import f1_score
+
+    expected = [o.row.intent for o in outcomes]
+    predicted = [o.intent if threshold is None else (o.guess if o.confidence >= threshold else "nlu_fallback")
+                 for o in outcomes]
+    return {"weighted": f1_score(expected, predicted, average="weighted", zero_division=0),
+            "macro": f1_score(expected, predicted, average="macro", zero_division=0)}
+
+
+def metrics(outcomes: list[Outcome]) -> dict:
+    in_scope = [o for o in outcomes if o.in_scope]
+    oos = [o for o in outcomes if not o.in_scope]
+    per_variant = {}
+    for variant in VARIANTS:
+        group = [o for o in in_scope if o.row.variant == variant]
+        per_variant[variant] = (sum(o.procedure_correct for o in group), len(group))
+    return {
+        "intent_f1": intent_f1(outcomes),
+        "procedure": per_variant,
+        "oos_recall": (sum(o.declined for o in oos), len(oos)),
+        "oos_procedure_empty": (sum(o.procedure is None and not o.candidates for o in oos), len(oos)),
+        "wrongly_declined": (sum(o.declined for o in in_scope), len(in_scope)),
+        "fallback_in_scope": (sum(o.intent == "nlu_fallback" for o in in_scope), len(in_scope)),
+    }
+
+
+def threshold_table(outcomes: list[Outcome]) -> list[dict]:
+    """What each FallbackClassifier threshold would do on this set (confidences of the raw guess)."""
+    table = []
+    for threshold in THRESHOLDS:
+        right = [o for o in outcomes if o.guess == o.row.intent]
+        wrong = [o for o in outcomes if o.guess != o.row.intent]
+        table.append({
+            "threshold": threshold,
+            "right_sent_to_fallback": share(sum(o.confidence < threshold for o in right), len(right)),
+            "wrong_caught_by_fallback": share(sum(o.confidence < threshold for o in wrong), len(wrong)),
+            "intent_f1_weighted": intent_f1(outcomes, threshold)["weighted"],
+        })
+    return table
+
+
+# ------------------------------------------------------------------ rasa test nlu (images)
+
+def rasa_test_nlu(model: Path, rows: list[Row], out: Path) -> None:
+    """Rasa's own report, confusion matrix and confidence histogram for the held-out intents."""
+    by_intent = defaultdict(list)
+    for row in rows:
+        by_intent[row.intent].append(row.text)
+    lines = ['version: "3.1"', "nlu:"]
+    for intent, texts in sorted(by_intent.items()):
+        lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {json.dumps(t, ensure_ascii=False)[1:-1]}"
+                                                              for t in texts]
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / "heldout_nlu.yml"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    subprocess.run(RASA + ["test", "nlu", "--model", str(model), "--nlu", str(data), "--out", str(out)],
+                   cwd=ROOT, check=True, capture_output=True)
+
+
+# ------------------------------------------------------------------ report
+
+def fmt(part_whole: tuple[int, int]) -> str:
+    part, whole = part_whole
+    return f"{share(part, whole):.1%} ({part}/{whole})"
+
+
+def summary_lines(result: dict, train_seconds: Optional[float]) -> list[str]:
+    lines = [
+        f"intent F1 (weighted / macro): {result['intent_f1']['weighted']:.3f} / {result['intent_f1']['macro']:.3f}",
+    ]
+    for variant, counts in result["procedure"].items():
+        lines.append(f"procedure identified, {variant}: {fmt(counts)}")
+    lines += [
+        f"out-of-scope recall: {fmt(result['oos_recall'])}",
+        f"out-of-scope with no procedure set: {fmt(result['oos_procedure_empty'])}",
+        f"in-scope wrongly declined: {fmt(result['wrongly_declined'])}",
+        f"in-scope sent to the fallback question: {fmt(result['fallback_in_scope'])}",
+    ]
+    if train_seconds is not None:
+        lines.append(f"rasa train wall time: {train_seconds:.0f} s")
+    return lines
+
+
+def errors_table(outcomes: list[Outcome]) -> list[str]:
+    lines = ["| variant | message | expected | intent | landed on / offered |", "|---|---|---|---|---|"]
+    for o in outcomes:
+        wrong = (o.in_scope and (not o.procedure_correct or o.declined)) or (not o.in_scope and not o.declined)
+        if wrong:
+            landed_on = o.procedure or ", ".join(o.candidates) or "-"
+            lines.append(f"| {o.row.variant} | {o.row.text} | {'/'.join(o.row.expected)} | {o.intent} "
+                         f"({o.confidence:.2f}) | {landed_on} |")
+    return lines
+
+
+def write_report(result: dict, table: list[dict], outcomes: list[Outcome], model: Path,
+                 train_seconds: Optional[float], out: Path) -> None:
+    counts = Counter(o.row.variant for o in outcomes)
+    text = [
+        "# NLU evaluation on the held-out set",
+        "",
+        f"Generated by `python -m evaluation.run` with model `{model.name}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Held-out set: `evaluation/heldout.csv`, "
+        f"{len(outcomes)} messages ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}), "
+        "written for this evaluation and never used for training.",
+        "",
+        "## Results",
+        "",
+        *[f"- {line}" for line in summary_lines(result, train_seconds)],
+        "",
+        f"Targets: procedure ≥ {TARGETS['procedure']:.0%} per variant, out-of-scope recall ≥ "
+        f"{TARGETS['oos_recall']:.0%}, in-scope wrongly declined ≤ {TARGETS['wrongly_declined']:.0%}, "
+        f"full `rasa train` ≤ {TARGETS['train_seconds']} s on 2 cores.",
+        "",
+        "A message counts as landing on the right procedure when the slot mapping fills `procedure` with an "
+        f"expected id, or when the assistant asks a clarifying question with at most {MAX_CLARIFY_CHOICES} "
+        "buttons that include it (life events such as a newborn offer the bundle and the single procedure).",
+        "",
+        "## Fallback threshold calibration",
+        "",
+        "Confidence of the best intent (before the FallbackClassifier) on this set:",
+        "",
+        "| threshold | correct intents sent to fallback | wrong intents caught | intent F1 (weighted) |",
+        "|---|---|---|---|",
+        *[f"| {row['threshold']:.2f} | {row['right_sent_to_fallback']:.1%} | {row['wrong_caught_by_fallback']:.1%} "
+          f"| {row['intent_f1_weighted']:.3f} |" for row in table],
+        "",
+        "Images (Rasa's `rasa test nlu` on the same set): `evaluation/results/intent_confusion_matrix.png`, "
+        "`evaluation/results/intent_histogram.png`.",
+        "",
+        "## Messages not handled as expected",
+        "",
+        *errors_table(outcomes),
+        "",
+    ]
+    notes = ROOT / "evaluation" / "NOTES.md"
+    if notes.exists():
+        text += [notes.read_text(encoding="utf-8")]
+    out.write_text("\n".join(text), encoding="utf-8")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="evaluate this model instead of training into models/")
+    parser.add_argument("--models-dir", type=Path, default=ROOT / "models")
+    parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument("--no-images", action="store_true", help="skip `rasa test nlu` (faster)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    train_seconds = None
+    model = args.model
+    if model is None:
+        model, train_seconds = train_if_needed(args.models_dir)
+    rows = read_heldout()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = knowledge_store(Path(tmp))
+        outcomes = asyncio.run(parse_all(model, rows, store))
+    result = metrics(outcomes)
+    table = threshold_table(outcomes)
+    print("\n".join(summary_lines(result, train_seconds)))
+    if not args.no_images:
+        rasa_test_nlu(model, rows, RESULTS)
+    write_report(result, table, outcomes, model, train_seconds, args.report)
+    print(f"report: {args.report.relative_to(ROOT) if args.report.is_relative_to(ROOT) else args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

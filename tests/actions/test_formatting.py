@@ -1,0 +1,157 @@
+"""Formatting rules: fees with dated online discounts, provenance footers, low-confidence wording,
+chat-sized lists, both languages, and procedures with missing optional data."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from actions.formatting import answers, wording
+from actions.formatting.common import footer, online_discount_today
+from knowledge.types import (
+    Agency,
+    Answer,
+    Document,
+    Fee,
+    FeeItem,
+    LegalBasis,
+    OnlineAvailability,
+    OnlineDiscount,
+    ProcessingTime,
+    Procedure,
+    Provenance,
+    Question,
+    Step,
+    Text,
+)
+
+CONFIRMED = Provenance("Luật Căn cước 2023", date(2025, 12, 15), "confirmed")
+UNVERIFIED = Provenance("background knowledge", date(2025, 11, 1), "unverified")
+
+
+def id_card(fee_provenance: Provenance = CONFIRMED, **changes) -> Procedure:
+    reissue = FeeItem(Text("Cấp lại thẻ", "Reissue"), 70000,
+                      OnlineDiscount(35000, date(2025, 1, 1), date(2025, 12, 31)))
+    procedure = Procedure(
+        id="id-card", national_code=None, category="identity", essential=True,
+        names=Text("Cấp lại thẻ căn cước", "ID card reissue"), summary=Text("…", "…"),
+        agency=Agency("commune-police", Text("Công an cấp xã", "Commune police"),
+                      Text("Nộp tại công an xã", "Submit at the commune police"), CONFIRMED),
+        processing_time=ProcessingTime(Text("7 ngày làm việc", "7 working days"), 7, UNVERIFIED),
+        fee=Fee(False, (reissue,), fee_provenance, exemptions=(Text("Người nghèo", "Poor households"),)),
+        online=OnlineAvailability("partial", ("national-portal", "vneid"), CONFIRMED),
+        legal_basis=LegalBasis((Text("Luật Căn cước 2023", "Law on Identification 2023"),), CONFIRMED),
+        documents=(
+            Document("form", Text("Tờ khai CC01", "Form CC01"), True, CONFIRMED),
+            Document("police-report", Text("Đơn báo mất", "Loss report"), True, UNVERIFIED,
+                     when={"lost": ("yes",)}),
+        ),
+        checklist=(Question("lost", Text("Bạn bị mất thẻ?", "Did you lose the card?"),
+                            (Answer("yes", Text("Có", "Yes")), Answer("no", Text("Không", "No")))),),
+        steps=(Step("login", Text("Đăng nhập", "Log in"), Text("Mở VNeID", "Open VNeID")),),
+    )
+    return replace(procedure, **changes)
+
+
+@pytest.mark.parametrize("today, discounted", [
+    (date(2025, 6, 1), True),
+    (date(2025, 1, 1), True),      # first day of validity
+    (date(2025, 12, 31), True),    # last day of validity
+    (date(2024, 12, 31), False),   # not yet valid
+    (date(2026, 1, 1), False),     # expired
+])
+def test_online_discount_only_inside_its_dates(today, discounted):
+    item = id_card().fee.items[0]
+    assert (online_discount_today(item, today) is not None) is discounted
+    text = answers.fee(id_card(), "vi", today).text
+    assert "70.000 đ" in text
+    assert ("35.000 đ" in text) is discounted
+
+
+def test_fee_in_english_uses_english_money_and_labels():
+    text = answers.fee(id_card(), "en", date(2025, 6, 1)).text
+    assert "Reissue: 70,000 VND" in text
+    assert "online: 35,000 VND (until 31 Dec 2025)" in text
+    assert "Poor households" in text
+    assert "Cấp lại" not in text
+
+
+def test_free_procedure_says_free_and_lists_exemptions():
+    free = id_card(fee=Fee(True, (), CONFIRMED, exemptions=(Text("Trẻ em", "Children"),)))
+    text = answers.fee(free, "vi", date(2025, 6, 1)).text
+    assert wording("vi").FREE in text
+    assert "• Trẻ em" in text
+
+
+def test_footer_names_sources_and_oldest_review_date():
+    text = footer([CONFIRMED, UNVERIFIED, CONFIRMED], wording("vi"))
+    assert text.count("Luật Căn cước 2023") == 1
+    assert "background knowledge" in text
+    assert "cập nhật 01/11/2025" in text
+    assert "Nguồn:" in text
+    assert "updated 1 Nov 2025" in footer([UNVERIFIED], wording("en"))
+
+
+def test_low_confidence_fact_is_flagged_and_confirmed_is_not():
+    assert wording("vi").CAUTION in answers.processing_time(id_card(), "vi").text
+    assert wording("en").CAUTION in answers.processing_time(id_card(), "en").text
+    assert wording("vi").CAUTION not in answers.agency(id_card(), "vi").text
+    uncertain_fee = answers.fee(id_card(fee_provenance=UNVERIFIED), "vi", date(2025, 6, 1)).text
+    assert "cần kiểm tra lại tại cổng dịch vụ công" in uncertain_fee
+
+
+def test_documents_are_a_bullet_list_with_situational_ones_marked():
+    reply = answers.documents(id_card(), "vi")
+    lines = reply.text.splitlines()
+    assert "• Tờ khai CC01" in lines
+    assert any(line.startswith("• Đơn báo mất") and "tùy trường hợp" in line for line in lines)
+    assert "/start_checklist" in [b["payload"] for b in reply.buttons]
+
+
+def test_every_answer_is_chat_sized_with_buttons():
+    procedure = id_card()
+    for reply in [answers.documents(procedure, "vi"), answers.fee(procedure, "vi", date(2025, 6, 1)),
+                  answers.processing_time(procedure, "en"), answers.agency(procedure, "en"),
+                  answers.online(procedure, "vi"), answers.legal_basis(procedure, "en")]:
+        assert reply.buttons, reply.text
+        assert all(len(paragraph) < 600 for paragraph in reply.text.split("\n\n"))
+
+
+def test_online_answer_names_channels_and_offers_walkthrough():
+    reply = answers.online(id_card(), "vi")
+    assert "ứng dụng VNeID" in reply.text
+    assert "/walkthrough_start" in [b["payload"] for b in reply.buttons]
+    offline = id_card(online=OnlineAvailability("none", (), CONFIRMED))
+    reply = answers.online(offline, "en")
+    assert "cannot be done online" in reply.text
+    assert "/walkthrough_start" not in [b["payload"] for b in reply.buttons]
+
+
+def test_missing_optional_data_does_not_crash():
+    bare = id_card(documents=(), checklist=(), steps=(), deadline=None, url=None,
+                   fee=Fee(False, (), CONFIRMED), legal_basis=LegalBasis((), CONFIRMED))
+    for language in ("vi", "en"):
+        words = wording(language)
+        assert answers.documents(bare, language).text == words.NO_DOCUMENTS
+        assert answers.legal_basis(bare, language).text == words.NO_LEGAL_DATA
+        assert words.NO_FEE_DATA in answers.fee(bare, language, date(2025, 6, 1)).text
+        assert answers.steps_overview(bare, bare.steps, language).text == words.NO_STEPS
+        assert answers.processing_time(bare, language).text
+        assert answers.walkthrough_done(bare, language).text
+
+
+def test_walkthrough_step_buttons_and_stuck_help():
+    procedure = id_card()
+    first = answers.walkthrough_step(procedure, procedure.steps, 0, "vi")
+    assert first.text.startswith("Bước 1/1: Đăng nhập")
+    assert "/walkthrough_back" not in [b["payload"] for b in first.buttons]
+    stuck = answers.walkthrough_stuck(procedure.steps, 0, "en")
+    assert wording("en").NO_STEP_HELP in stuck.text   # the step has no help of its own
+    assert "/request_human" in [b["payload"] for b in stuck.buttons]
+
+
+def test_checklist_question_buttons_send_answer_values():
+    reply = answers.checklist_question(id_card().checklist[0], "en")
+    assert reply.text == "Did you lose the card?"
+    assert [(b["title"], b["payload"]) for b in reply.buttons] == [("Yes", "yes"), ("No", "no")]

@@ -1,0 +1,171 @@
+"""The hardened socket.io channel, with its socket.io server's transport parts stubbed out:
+which room a socket joins, which sender a message gets, what reaches Rasa."""
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+
+import pytest
+
+from bot.channels.socketio import (
+    CitizenSocketIOInput,
+    CitizenSocketIOOutput,
+    clean_metadata,
+    valid_session_id,
+)
+
+SESSION = "0123456789abcdef0123456789abcdef"
+
+
+class StubServer:
+    """Stands in for the parts of socketio.AsyncServer the handlers use. enter_room/leave_room
+    are coroutines, as in python-socketio >= 5.10 (RasaHQ/rasa#13027)."""
+
+    def __init__(self, real):
+        self.handlers = real.handlers
+        self.sessions: dict[str, dict] = {}
+        self.rooms: dict[str, set] = {}
+        self.emitted: list[tuple] = []
+
+    async def enter_room(self, sid, room, namespace=None):
+        self.rooms.setdefault(sid, set()).add(room)
+
+    async def leave_room(self, sid, room, namespace=None):
+        self.rooms.get(sid, set()).discard(room)
+
+    @contextlib.asynccontextmanager
+    async def session(self, sid, namespace=None):
+        yield self.sessions.setdefault(sid, {})
+
+    async def get_session(self, sid, namespace=None):
+        return self.sessions.setdefault(sid, {})
+
+    async def emit(self, event, data=None, room=None, namespace=None, **kwargs):
+        self.emitted.append((event, data, room))
+
+
+@pytest.fixture
+def channel(monkeypatch):
+    received = []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    channel = CitizenSocketIOInput.from_credentials({"session_persistence": True, "max_message_length": 20})
+    channel.blueprint(on_new_message)
+    stub = StubServer(channel.sio)
+    # The handlers were registered on the real server; make them run against the stub.
+    for name in ("enter_room", "leave_room", "session", "get_session", "emit"):
+        monkeypatch.setattr(channel.sio, name, getattr(stub, name))
+    channel.received = received
+    channel.stub = stub
+    return channel
+
+
+def handler(channel, event):
+    return channel.sio.handlers["/"][event]
+
+
+async def test_a_session_request_joins_the_room_even_when_enter_room_is_a_coroutine(channel):
+    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
+    assert channel.stub.rooms["sid1"] == {SESSION}
+    assert ("session_confirm", SESSION, "sid1") in channel.stub.emitted
+
+
+@pytest.mark.parametrize("bad_id", [None, "", "42", "user-name", SESSION.upper(), SESSION + "0", {"x": 1}])
+async def test_guessable_or_malformed_session_ids_are_replaced_by_a_random_one(channel, bad_id):
+    await handler(channel, "session_request")("sid1", {"session_id": bad_id})
+    (event, confirmed, _room), = channel.stub.emitted
+    assert event == "session_confirm"
+    assert valid_session_id(confirmed) and confirmed != bad_id
+    assert channel.stub.rooms["sid1"] == {confirmed}
+
+
+async def test_a_new_conversation_on_the_same_socket_leaves_the_old_room(channel):
+    other = "f" * 32
+    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
+    await handler(channel, "session_request")("sid1", {"session_id": other})
+    assert channel.stub.rooms["sid1"] == {other}
+
+
+async def test_messages_reach_rasa_normalised_with_clean_metadata(channel):
+    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
+    decomposed = unicodedata.normalize("NFD", "  hộ chiếu  ")
+    await handler(channel, "user_uttered")(
+        "sid1", {"message": decomposed, "session_id": SESSION, "metadata": {"language": "EN", "page": "/"}}
+    )
+    (message,) = channel.received
+    assert message.text == "hộ chiếu" and unicodedata.is_normalized("NFC", message.text)
+    assert message.sender_id == SESSION
+    assert message.input_channel == "socketio"
+    assert message.metadata == {"language": "en", "page": "/"}
+    assert isinstance(message.output_channel, CitizenSocketIOOutput)
+
+
+async def test_messages_for_another_conversation_or_without_a_session_are_ignored(channel):
+    await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": SESSION})
+    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
+    await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": "e" * 32})
+    await handler(channel, "user_uttered")("sid1", {"message": "   ", "session_id": SESSION})
+    assert channel.received == []
+
+
+async def test_over_long_messages_are_rejected_with_an_event(channel):
+    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
+    await handler(channel, "user_uttered")("sid1", {"message": "x" * 21, "session_id": SESSION})
+    assert channel.received == []
+    assert ("message_rejected", {"reason": "too_long", "max_length": 20}, "sid1") in channel.stub.emitted
+
+
+def test_metadata_keeps_only_languages_we_speak():
+    assert clean_metadata({"language": "fr"}) == {}
+    assert clean_metadata('{"language": "vi"}') == {"language": "vi"}
+    assert clean_metadata("not json") == {}
+    assert clean_metadata(["vi"]) == {}
+
+
+def test_jwt_key_comes_from_the_named_environment_variable(monkeypatch):
+    monkeypatch.setenv("TEST_SOCKETIO_SECRET", "s3cret")
+    assert CitizenSocketIOInput.from_credentials({"jwt_key_env": "TEST_SOCKETIO_SECRET"}).jwt_key == "s3cret"
+    monkeypatch.delenv("TEST_SOCKETIO_SECRET")
+    assert CitizenSocketIOInput.from_credentials({"jwt_key_env": "TEST_SOCKETIO_SECRET"}).jwt_key is None
+
+
+class RecordingServer:
+    def __init__(self):
+        self.emitted = []
+
+    async def emit(self, event, data=None, room=None, **kwargs):
+        self.emitted.append((event, data, room))
+
+
+async def test_output_keeps_a_list_in_one_message_and_sends_custom_payloads_as_data():
+    server = RecordingServer()
+    output = CitizenSocketIOOutput(server, "bot_uttered")
+    await output.send_text_message(SESSION, "Giấy tờ:\n\n- tờ khai\n- căn cước\n")
+    await output.send_text_with_buttons(SESSION, "Chọn:", [{"title": "5 ★", "payload": '/rate{"rating": 5}'}])
+    await output.send_custom_json(SESSION, {"type": "rating_request"})
+    assert server.emitted == [
+        ("bot_uttered", {"text": "Giấy tờ:\n\n- tờ khai\n- căn cước"}, SESSION),
+        ("bot_uttered", {"text": "Chọn:", "quick_replies": [
+            {"content_type": "text", "title": "5 ★", "payload": '/rate{"rating": 5}'}]}, SESSION),
+        ("bot_uttered", {"custom": {"type": "rating_request"}}, SESSION),
+    ]
+
+
+async def test_with_a_jwt_key_only_sockets_with_a_valid_widget_token_connect(monkeypatch):
+    from web.server import mint_widget_token
+
+    monkeypatch.setenv("TEST_SOCKETIO_SECRET", "a-long-enough-test-secret-0123456789")
+    channel = CitizenSocketIOInput.from_credentials({"jwt_key_env": "TEST_SOCKETIO_SECRET"})
+
+    async def ignore(message):
+        pass
+
+    channel.blueprint(ignore)
+    connect = channel.sio.handlers["/"]["connect"]
+    token = mint_widget_token("a-long-enough-test-secret-0123456789", 60)
+    assert await connect("sid1", {}, {"token": token}) is True
+    assert await connect("sid2", {}, None) is False
+    assert await connect("sid3", {}, {"token": mint_widget_token("another-secret-0123456789abcdefgh", 60)}) is False
+    assert await connect("sid4", {}, {"token": mint_widget_token("a-long-enough-test-secret-0123456789", -10)}) is False
