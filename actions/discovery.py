@@ -7,6 +7,9 @@ fallback affirmation and the evaluation all use it, so they never disagree.
 from __future__ import annotations
 
 import json
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -18,12 +21,25 @@ from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
 from actions.formatting.common import button
 from actions.requirements import knowledge_store, language_of
+from knowledge.text import fold
 
 # A procedure found only by searching the message text must match this well, and beat the
 # runner-up by this margin; otherwise the citizen gets a clarifying question, not a guess.
 TEXT_MATCH_MIN_SCORE = 0.6
 TEXT_MATCH_MARGIN = 0.15
 MAX_CHOICES = 6
+
+# Keyword ranking: the summed rarity (idf) of the words and word pairs a message shares with a
+# procedure's names and aliases must reach this, and beat the runner-up by this factor.
+KEYWORD_MIN_SCORE = 2.5
+KEYWORD_LEAD = 1.5
+# Function words of both languages: they say nothing about which procedure is meant.
+STOPWORDS = frozenset(
+    "toi minh em anh chi ban muon can lam the nao nhu gi o dau cho hoi xin va voi cua thi co khong duoc "
+    "phai ve bao nhieu lau may mot cac nhung nay do a nhe di roi da se dang luc khi neu sao vay ah a "
+    "i my me we our you your the a an to of for in on at and or is are do does how what where when can "
+    "could would should need want get please with from after by it this that there have has just".split()
+)
 
 # Life events whose paperwork the one-stop shop chains into one application (a bundle).
 BUNDLE_LIFE_EVENTS = ("newborn", "death-in-family")
@@ -162,11 +178,61 @@ def _life_event_choices(event: str, store) -> Identification:
     return Identification(candidates=[p.id for p in procedures], life_event=event)
 
 
+def _stem(word: str) -> str:
+    """English plurals and -ing trimmed; Vietnamese syllables never match these patterns."""
+    if re.fullmatch(r"[a-z]{4,}ies", word):
+        return word[:-3] + "y"
+    if re.fullmatch(r"[a-z]{3,}[^s]s", word):
+        return word[:-1]
+    if re.fullmatch(r"[a-z]{3,}ing", word):
+        return word[:-3]
+    return word
+
+
+def _keywords(text: str) -> set[str]:
+    """Folded content words and adjacent word pairs ("con dau": seal, though "dau" alone is "where")."""
+    words = [_stem(word) for word in fold(text).split() if len(word) > 1]
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:]) if not (a in STOPWORDS and b in STOPWORDS)}
+    return {word for word in words if word not in STOPWORDS} | pairs
+
+
+_KEYWORD_INDEXES: dict[int, tuple[dict[str, set[str]], dict[str, float]]] = {}
+
+
+def _keyword_index(store) -> tuple[dict[str, set[str]], dict[str, float]]:
+    """Per procedure, the keywords of its names and aliases; per keyword, its idf."""
+    if id(store) not in _KEYWORD_INDEXES:
+        vocabulary = {}
+        for procedure in store.list_procedures():
+            phrases = [procedure.names.vi, procedure.names.en, *procedure.aliases_vi, *procedure.aliases_en]
+            vocabulary[procedure.id] = set().union(*(_keywords(phrase) for phrase in phrases))
+        frequency = Counter(word for words in vocabulary.values() for word in words)
+        idf = {word: math.log(len(vocabulary) / count) for word, count in frequency.items()}
+        _KEYWORD_INDEXES[id(store)] = (vocabulary, idf)
+    return _KEYWORD_INDEXES[id(store)]
+
+
+def keyword_ranking(text: str, store) -> list[tuple[str, float]]:
+    """Procedures by how many rare words of their names and aliases the text uses, best first."""
+    vocabulary, idf = _keyword_index(store)
+    query = _keywords(text)
+    scores = {pid: sum(idf[w] for w in query & words) for pid, words in vocabulary.items()}
+    return sorted(((pid, score) for pid, score in scores.items() if score > 0), key=lambda item: -item[1])
+
+
+def _keyword_choice(ranked: list[tuple[str, float]]) -> Optional[str]:
+    if ranked and ranked[0][1] >= KEYWORD_MIN_SCORE and (
+            len(ranked) == 1 or ranked[0][1] >= KEYWORD_LEAD * ranked[1][1]):
+        return ranked[0][0]
+    return None
+
+
 def identify(message: dict, store, search_text: bool = True) -> Identification:
     """The procedure a parsed message (Rasa's `latest_message`) is about.
 
-    Named procedures (entity, mapped to catalogue ids by the generated synonyms) come first,
-    then life events, then - when `search_text` - a search of the whole text in the store.
+    Named procedures (entity, mapped to catalogue ids by the generated synonyms) come first;
+    then, when `search_text`, a confident match of the whole text against names and aliases;
+    then life events; then the rare words the text shares with names and aliases.
     """
     ids = _entity_procedure_ids(message, store)
     if len(ids) == 1:
@@ -178,17 +244,24 @@ def identify(message: dict, store, search_text: bool = True) -> Identification:
                 return Identification(procedure_id=procedure.id)
         return Identification(procedure_id=ids[0], candidates=ids)
 
-    events = _entities(message, "life_event")
-    if events:
-        return _life_event_choices(str(events[0].get("value")), store)
-
-    if not search_text:
-        return Identification()
-    matches = store.find_procedures(message.get("text") or "", limit=MAX_CHOICES)
+    text = message.get("text") or ""
+    matches = store.find_procedures(text, limit=MAX_CHOICES) if search_text else []
     confident = _confident(matches)
     if confident:
         return Identification(procedure_id=confident)
-    return Identification(candidates=_unique(m.procedure_id for m in matches))
+
+    events = _entities(message, "life_event")
+    if events:
+        return _life_event_choices(str(events[0].get("value")), store)
+    if not search_text:
+        return Identification()
+
+    ranked = keyword_ranking(text, store)
+    chosen = _keyword_choice(ranked)
+    if chosen:
+        return Identification(procedure_id=chosen)
+    # Clarify with what both searches found, the likeliest first.
+    return Identification(candidates=_unique([pid for pid, _ in ranked[:3]] + [m.procedure_id for m in matches]))
 
 
 def payload(intent: str, entities: Optional[dict] = None) -> str:

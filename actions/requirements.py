@@ -6,6 +6,7 @@ slot; a question that names another procedure switches the slot to it.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import date
 from typing import Any, Iterable
 
@@ -50,11 +51,12 @@ def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
 
 
-class ProcedureAnswerAction(Action):
+class ProcedureAnswerAction(Action, ABC):
     """Finds the procedure in context and answers one kind of question about it."""
 
+    @abstractmethod
     def answer(self, procedure, language: str, tracker: Tracker, store) -> tuple[list[Reply], list[EventType]]:
-        raise NotImplementedError
+        """The replies and extra events for this question."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:

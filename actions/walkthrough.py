@@ -6,6 +6,8 @@ Steps are the procedure's own or the generic ones from common.yml (the store dec
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -54,11 +56,12 @@ class ActionWalkthroughStart(Action):
         return position_events(procedure, 0)
 
 
-class WalkthroughMoveAction(Action):
+class WalkthroughMoveAction(Action, ABC):
     """Moves within the walkthrough in progress; subclasses say where to."""
 
+    @abstractmethod
     def move(self, index: int, steps, procedure, language: str) -> tuple[int | None, list[Reply]]:
-        raise NotImplementedError
+        """The new step index (None when finished) and the replies."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:

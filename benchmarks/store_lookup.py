@@ -131,7 +131,8 @@ def main() -> None:
         "",
         f"{args.calls} calls per lookup, {args.dossiers} synthetic dossiers, real content"
         + (" (incomplete at the time of the run)" if partial else "") + ". Procedure and unit lookups answer "
-        "from the store's in-memory catalogue; dossier lookups go to the database every time.",
+        "from the store's in-memory catalogue; dossier lookups go to the database every time. "
+        f"Load average at the end of the run: {os.getloadavg()[0]:.1f} (p99 on a shared machine is noisy).",
         "",
         "| Backend | Lookup | Calls | p50 (ms) | p99 (ms) |",
         "|---|---|---:|---:|---:|",

@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from knowledge.db import database_url, migrate
 from knowledge.loader import CONTENT_DIR, ContentError, load, read_content
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as error:
         print("\n".join(error.errors), file=sys.stderr)
         print(f"{len(error.errors)} problem(s); nothing was loaded", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        print(f"database error at {_safe_url(url)}: {str(reason).strip()}; nothing was loaded", file=sys.stderr)
         return 1
     return 0
 

@@ -102,8 +102,6 @@ _ContentYamlLoader.add_implicit_resolver(
     _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
-Path_ = tuple  # a JSON path inside one document: ("documents", 0, "name")
-
 
 @dataclass
 class _Parsed:
@@ -277,7 +275,7 @@ def _check_procedure(parsed: _Parsed, stem: str) -> list[str]:
         errors.append(parsed.error(("id",), f"id '{pid}' must equal the file name '{stem}'"))
     entry = CATALOGUE_BY_ID.get(pid)
     if entry is None:
-        errors.append(parsed.error(("id",), f"'{pid}' is not a catalogue id (knowledge/catalogue.py)"))
+        errors.append(parsed.error(("id",), f"'{pid}' is not a catalogue id (knowledge/content/catalogue.csv)"))
     elif data["essential"] != entry.essential:
         errors.append(parsed.error(("essential",), f"the catalogue says essential={str(entry.essential).lower()}"))
     for key in ("related", "bundle_of"):

@@ -9,7 +9,7 @@ the migrations and these models agree.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import (
     JSON,
@@ -350,7 +350,3 @@ class DossierStatusRow(Base):
     status = Column(String(40), nullable=False)
     at = Column(UTCDateTime, nullable=False)
     note = Column(Text)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

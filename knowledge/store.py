@@ -145,6 +145,7 @@ class _Catalogue:
 
     procedures: dict[str, Procedure] = field(default_factory=dict)
     alias_index: list[_AliasEntry] = field(default_factory=list)
+    aliases_by_word: dict[str, list[int]] = field(default_factory=dict)  # folded word -> alias_index positions
     units: dict[str, AdministrativeUnit] = field(default_factory=dict)
     unit_index: list[_UnitEntry] = field(default_factory=list)
     unit_folded: dict[str, str] = field(default_factory=dict)  # unit id -> fold(name)
@@ -274,9 +275,10 @@ def _read_catalogue(session: Session) -> _Catalogue:
         )
     catalogue.procedures = _read_procedures(session, catalogue.generic_steps)
     for row in session.scalars(select(m.ProcedureAliasRow).order_by(m.ProcedureAliasRow.id)):
-        catalogue.alias_index.append(
-            _AliasEntry(row.folded, row.procedure_id, row.alias, frozenset(row.folded.split()))
-        )
+        entry = _AliasEntry(row.folded, row.procedure_id, row.alias, frozenset(row.folded.split()))
+        for word in entry.words:
+            catalogue.aliases_by_word.setdefault(word, []).append(len(catalogue.alias_index))
+        catalogue.alias_index.append(entry)
     _read_units(session, catalogue)
 
     common = {row.key: row.value for row in session.scalars(select(m.CommonFactRow))}
@@ -437,12 +439,15 @@ class KnowledgeStore:
         if not query:
             return []
         query_words = set(query.split())
+        content = self._content()
+        # Every way of matching shares at least one word, so only those aliases are scored.
+        candidates = sorted({i for word in query_words for i in content.aliases_by_word.get(word, ())})
         best: dict[str, ProcedureMatch] = {}
-        for entry in self._content().alias_index:
+        for entry in (content.alias_index[i] for i in candidates):
             score = _alias_score(query, query_words, entry)
             if score > 0 and (entry.procedure_id not in best or score > best[entry.procedure_id].score):
                 best[entry.procedure_id] = ProcedureMatch(entry.procedure_id, round(min(score, 1.0), 4), entry.alias)
-        order = {pid: index for index, pid in enumerate(self._content().procedures)}
+        order = {pid: index for index, pid in enumerate(content.procedures)}
         ranked = sorted(best.values(), key=lambda match: (-match.score, order[match.procedure_id]))
         return ranked[:limit]
 

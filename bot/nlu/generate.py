@@ -56,8 +56,41 @@ ENGLISH_SPELLINGS = [
 ]
 
 MIN_VARIANT_LENGTH = 3
-EXAMPLES_PER_PROCEDURE = 12
+EXAMPLES_PER_PROCEDURE = 9
 EXAMPLES_PER_LIFE_EVENT = 6
+EXAMPLES_PER_QUESTION = 3
+
+# Questions about a named procedure (engineer F's intents). Without them every procedure name
+# in the data would sit in a find_procedure example, and "hộ chiếu cần giấy gì" would look like
+# a search instead of a question about documents.
+QUESTION_TEMPLATES = {
+    "ask_documents": {
+        "vi": ["{x} cần giấy tờ gì", "hồ sơ {x} gồm những gì", "làm {x} cần mang theo gì",
+               "chuẩn bị giấy tờ gì để {x}"],
+        "vi-plain": ["{x} can giay to gi", "ho so {x} gom nhung gi", "lam {x} can mang gi"],
+        "en": ["what documents do I need for {x}", "papers needed for {x}", "what should I bring for {x}"],
+    },
+    "ask_fee": {
+        "vi": ["{x} hết bao nhiêu tiền", "lệ phí {x} là bao nhiêu", "phí làm {x}", "{x} có mất phí không"],
+        "vi-plain": ["{x} het bao nhieu tien", "le phi {x} bn", "phi {x} la bao nhieu"],
+        "en": ["how much does {x} cost", "fee for {x}", "is {x} free"],
+    },
+    "ask_processing_time": {
+        "vi": ["{x} mất bao lâu", "{x} bao lâu thì xong", "bao nhiêu ngày thì có kết quả {x}"],
+        "vi-plain": ["{x} mat bao lau", "{x} bao lau thi co", "{x} may ngay xong"],
+        "en": ["how long does {x} take", "processing time for {x}", "when will {x} be ready"],
+    },
+    "ask_where_to_submit": {
+        "vi": ["{x} nộp ở đâu", "làm {x} ở đâu", "nộp hồ sơ {x} tại đâu", "{x} thì đến đâu làm"],
+        "vi-plain": ["{x} nop o dau", "lam {x} o dau", "{x} den dau lam"],
+        "en": ["where do I apply for {x}", "where to submit {x}", "which office handles {x}"],
+    },
+    "ask_online": {
+        "vi": ["{x} làm online được không", "nộp {x} trực tuyến thế nào", "{x} làm trên VNeID được không"],
+        "vi-plain": ["{x} lam online dc ko", "nop {x} truc tuyen", "{x} online duoc khong"],
+        "en": ["can I do {x} online", "apply for {x} online", "is {x} available online"],
+    },
+}
 
 PROCEDURE_TEMPLATES = {
     "vi": [
@@ -299,6 +332,21 @@ def procedure_table(procedures: list[dict]) -> tuple[EntityTable, list[str]]:
     return table, _with_known_entity(examples, table.resolved()[0])
 
 
+def question_examples(procedures: list[dict], synonyms: dict[str, str]) -> dict[str, list[str]]:
+    """Per question intent, template questions around short names and aliases of every procedure."""
+    by_intent: dict[str, list[str]] = {}
+    for intent, templates in QUESTION_TEMPLATES.items():
+        examples: list[str] = []
+        for procedure in sorted(procedures, key=lambda p: p["id"]):
+            # Short phrases read like questions people ask; long official names do not.
+            variants = [v for v in phrase_variants(procedure.get("aliases")) + phrase_variants(procedure.get("names"))
+                        if len(v.text.split()) <= 5]
+            examples += _examples(f"{intent}:{procedure['id']}", variants, templates, "procedure",
+                                  EXAMPLES_PER_QUESTION)
+        by_intent[intent] = _with_known_entity(examples, synonyms)
+    return by_intent
+
+
 def life_event_table(life_events: dict, taken: frozenset) -> tuple[EntityTable, list[str]]:
     table = EntityTable("life_event")
     examples: list[str] = []
@@ -327,10 +375,12 @@ def document_table(procedures: list[dict]) -> EntityTable:
     return table
 
 
-def _with_examples(text: str, examples: list[str]) -> str:
-    if not examples:
+def _with_examples(text: str, examples: list[str], questions: dict[str, list[str]] | None = None) -> str:
+    blocks = {"find_procedure": examples, **(questions or {})}
+    lines = [line for intent, found in blocks.items() if found for line in _render_intent_examples(intent, found)]
+    if not lines:
         return text
-    return text.replace("nlu: []", "nlu:") + "\n".join(_render_intent_examples("find_procedure", examples)) + "\n"
+    return text.replace("nlu: []", "nlu:") + "\n".join(lines) + "\n"
 
 
 def build_unaccented(root: Path) -> str:
@@ -364,7 +414,8 @@ def generate(content_dir: Path = CONTENT_DIR, root: Path = ROOT) -> dict[str, st
     taken_by_document = taken | frozenset(documents.resolved()[0])
     return {
         "procedures.yml": _with_examples(procedures.render("knowledge/content/procedures/*.yml"),
-                                         procedure_examples),
+                                         procedure_examples,
+                                         question_examples(content.procedures, procedures.resolved()[0])),
         "life_events.yml": _with_examples(events.render("bot/nlu/life_events.yml", taken_by_procedure, drop_taken=True),
                                           event_examples),
         # Documents keep their lookup entries (F's actions read the words the citizen typed).

@@ -81,14 +81,33 @@ async def test_where_to_submit_with_a_former_commune_name_resolves_to_the_new_un
     assert slot_events(events)["unit_id"] == "phuong-do-vinh"
 
 
-async def test_a_former_district_offers_its_new_units_as_buttons(store):
-    text = "tôi ở huyện Ninh Phước cũ"
+@pytest.mark.parametrize("text", ["tôi ở huyện Ninh Phước cũ", "toi o Ninh Phuoc cu", "I live in old Ninh Phuoc district"])
+async def test_a_former_district_offers_its_new_units_as_buttons(store, text):
+    # The lookup entity only covers "Ninh Phước", which is also the name of a current commune.
+    said = "Ninh Phước" if "Ninh Phước" in text else "Ninh Phuoc"
     tracker = make_tracker({"procedure": "birth-registration"}, text, "inform_location",
-                           [entity("location", "huyện Ninh Phước", text)])
+                           [entity("location", "xa-ninh-phuoc", text, said)])
     messages, events = await run(ActionAnswerWhereToSubmit(), tracker)
-    titles = [b["title"] for b in messages[0]["buttons"]]
-    assert titles == ["xã Ninh Phước", "xã Phước Hữu"]
+    buttons = messages[0]["buttons"]
+    assert [b["title"] for b in buttons] == ["xã Ninh Phước", "xã Phước Hữu"]
     assert "unit_id" not in slot_events(events)
+
+    # The button sends the chosen unit back as a location entity.
+    payload = buttons[1]["payload"]
+    chosen = make_tracker({"procedure": "birth-registration"}, payload, "inform_location",
+                          [{"entity": "location", "value": "xã Phước Hữu"}])
+    messages, events = await run(ActionAnswerWhereToSubmit(), chosen)
+    assert "UBND xã Phước Hữu" in messages[0]["text"]
+    assert slot_events(events) == {"unit_id": "xa-phuoc-huu"}
+
+
+async def test_a_current_commune_named_like_a_former_district_is_taken_as_the_commune(store):
+    text = "tôi ở Ninh Phước"
+    tracker = make_tracker({"procedure": "birth-registration"}, text, "inform_location",
+                           [entity("location", "xa-ninh-phuoc", text, "Ninh Phước")])
+    messages, events = await run(ActionAnswerWhereToSubmit(), tracker)
+    assert "UBND xã Ninh Phước" in messages[0]["text"]
+    assert "nay thuộc" not in messages[0]["text"]
 
 
 async def test_remembered_unit_answers_a_later_where_question(store):

@@ -196,6 +196,24 @@ def test_migrations_match_the_models(database_url):
     assert differences == []
 
 
+def test_migrations_downgrade_to_an_empty_database(database_url):
+    from alembic import command
+    from alembic.config import Config
+
+    from knowledge.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    engine = create_db_engine(database_url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    metadata = MetaData()
+    metadata.reflect(engine)
+    engine.dispose()
+    assert set(metadata.tables) <= {"alembic_version"}
+
+
 def test_cli_check_and_load(tmp_path, content_dir, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
 
