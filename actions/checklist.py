@@ -67,6 +67,15 @@ def match_answer(question, text: str) -> Optional[str]:
     }
     if len(containing) == 1:
         return containing.pop()
+    # "bị mất", "lần đầu": words that only one answer's label contains.
+    contained = {
+        answer.value
+        for answer in question.answers
+        for label in (answer.label.vi, answer.label.en)
+        if f" {said} " in f" {fold(label)} "
+    }
+    if len(contained) == 1:
+        return contained.pop()
     return None
 
 

@@ -33,6 +33,14 @@ MAX_CHOICES = 6
 # procedure's names and aliases must reach this, and beat the runner-up by this factor.
 KEYWORD_MIN_SCORE = 2.5
 KEYWORD_LEAD = 1.5
+# Weaker keyword matches are only offered as clarifying choices from this score on.
+KEYWORD_MIN_CANDIDATE = 2.0
+# Words that show the citizen wants some procedure even when none is named ("tôi muốn làm thủ tục").
+PROCEDURE_WORDS = frozenset(
+    "thu tuc giay to ho so dang ky cap doi lai xin xac nhan chung nhan giay phep khai bao "
+    "procedure paperwork document register registration apply application certificate permit licence license "
+    "renew form official".split()
+)
 # Function words of both languages: they say nothing about which procedure is meant.
 STOPWORDS = frozenset(
     "toi minh em anh chi ban muon can lam the nao nhu gi o dau cho hoi xin va voi cua thi co khong duoc "
@@ -261,7 +269,16 @@ def identify(message: dict, store, search_text: bool = True) -> Identification:
     if chosen:
         return Identification(procedure_id=chosen)
     # Clarify with what both searches found, the likeliest first.
-    return Identification(candidates=_unique([pid for pid, _ in ranked[:3]] + [m.procedure_id for m in matches]))
+    likely = [pid for pid, score in ranked[:3] if score >= KEYWORD_MIN_CANDIDATE]
+    return Identification(candidates=_unique(likely + [m.procedure_id for m in matches]))
+
+
+def outside_public_services(message: dict, found: Identification) -> bool:
+    """Nothing in a "find" message points to any procedure, nor even to paperwork in general:
+    it is treated as out of scope, not answered with a list of procedures."""
+    if found.found or found.candidates or _entities(message, "life_event"):
+        return False
+    return not (set(fold(message.get("text") or "").split()) & PROCEDURE_WORDS)
 
 
 def payload(intent: str, entities: Optional[dict] = None) -> str:
@@ -320,6 +337,10 @@ class ActionDiscoverProcedure(Action):
         if procedure is not None:
             dispatcher.utter_message(**summary_message(procedure, language, store))
             return [SlotSet("procedure", procedure.id)] if tracker.get_slot("procedure") != procedure.id else []
+
+        if outside_public_services(tracker.latest_message, found):
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet("procedure", None)] if tracker.get_slot("procedure") else []
 
         ids = found.candidates or list(POPULAR_PROCEDURES)
         message = choice_message(ids, language, store, found.life_event)

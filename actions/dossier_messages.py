@@ -189,14 +189,18 @@ def not_verified_message(lang: str, attempts_left: Optional[int]) -> str:
             "I couldn't find a dossier matching this code and phone number. Please check the code on your "
             "receipt and use the phone number you registered on the dossier."
         )
-        if attempts_left is not None and attempts_left <= 2:
+        if attempts_left == 0:
+            text += f" For your security, dossier checks are now paused for 15 minutes. If it is urgent, call {SUPPORT_LINE}."
+        elif attempts_left is not None and attempts_left <= 2:
             text += f" For your security, checks pause after {attempts_left} more failed attempt(s)."
         return text
     text = (
         "Mình không tìm thấy hồ sơ khớp với mã và số điện thoại này. Bạn xem lại mã trên Giấy tiếp nhận hồ sơ "
         "và số điện thoại đã đăng ký trên hồ sơ nhé."
     )
-    if attempts_left is not None and attempts_left <= 2:
+    if attempts_left == 0:
+        text += f" Để bảo mật, việc tra cứu hồ sơ tạm khóa 15 phút. Nếu cần gấp, bạn gọi tổng đài {SUPPORT_LINE}."
+    elif attempts_left is not None and attempts_left <= 2:
         text += f" Để bảo mật, nếu sai thêm {attempts_left} lần nữa việc tra cứu sẽ tạm khóa."
     return text
 

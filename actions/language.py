@@ -28,8 +28,9 @@ REQUESTED_LANGUAGE = [
 # "ok", "passport" or a dossier code say little about the language someone writes in.
 MIN_WORDS_TO_SWITCH = 3
 
-# Intents whose message may name the procedure the conversation is now about. Elsewhere a
-# procedure word is incidental ("tôi có cccd" while listing documents) and the slot stays.
+# Intents whose message may name the procedure the conversation is now about, and whose text is
+# searched for one. In a form, other intents keep the slot: a procedure word there is incidental
+# ("tôi có cccd" while listing documents).
 PROCEDURE_INTENTS = frozenset({
     "find_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_agency",
     "ask_where_to_submit", "ask_online", "ask_steps", "ask_legal_basis", "start_checklist",
@@ -82,15 +83,14 @@ class ValidateSlotMappings(ValidationAction):
         current = tracker.get_slot("procedure")
         if intent == "out_of_scope":
             return {"procedure": None} if current else {}
-        if intent not in PROCEDURE_INTENTS:
+        if tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS:
             return {}
-        # Follow-up questions ("lệ phí bao nhiêu?") keep the procedure in context; only a
-        # new search (find_procedure) searches the whole text and clears what it cannot pin down.
-        searching = intent == "find_procedure"
-        found = identify(tracker.latest_message, knowledge_store(), search_text=searching)
+        found = identify(tracker.latest_message, knowledge_store(), search_text=intent in PROCEDURE_INTENTS)
         if found.found:
             return {"procedure": found.procedure_id} if found.procedure_id != current else {}
-        if searching and current:
+        # Follow-up questions ("lệ phí bao nhiêu?") keep the procedure in context; a new search
+        # that cannot pin one down clears it (a clarifying question follows).
+        if intent == "find_procedure" and current:
             return {"procedure": None}
         return {}
 

@@ -18,6 +18,7 @@ from actions.formatting import answers, wording
 from actions.formatting.common import Reply
 from knowledge.store import open_store
 from knowledge.text import detect_language, fold, nfc
+from knowledge.types import UnitMatch
 
 # Agency levels whose office depends on the citizen's commune or ward.
 COMMUNE_LEVELS = frozenset({"commune-committee", "commune-police", "any-commune-police", "business-registration"})
@@ -143,7 +144,7 @@ def units_for_place(store, tracker: Tracker) -> tuple[str | None, list]:
     if not matches:
         unit = store.get_unit(value) if value else None
         if unit is not None:
-            return unit.name, [_ExactUnit(unit)]
+            return unit.name, [UnitMatch(unit, unit.name, former_name=False)]
         return (value or text or None), []
     # Only the best-ranked name counts: "huyện Ninh Phước" beats the "Ninh Phước" inside it.
     best_name = fold(matches[0].matched_name)
@@ -162,15 +163,6 @@ def _says_former(text: str) -> bool:
     """"Ninh Phước cũ", "old Ninh Phuoc district": the citizen means the former unit."""
     words = nfc(text).lower().split()
     return bool({"cũ", "former", "old", "district"} & set(words)) or fold(text).endswith(" cu")
-
-
-class _ExactUnit:
-    """A unit found by its id (a synonym-mapped entity value) rather than by name."""
-
-    def __init__(self, unit):
-        self.unit = unit
-        self.matched_name = unit.name
-        self.former_name = False
 
 
 def office_in_unit(procedure, unit, language: str) -> str:

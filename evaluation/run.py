@@ -61,9 +61,11 @@ class Outcome:
     def in_scope(self) -> bool:
         return self.row.variant != "out_of_scope"
 
+    declined_by_action: bool = False  # a find_procedure message in which nothing points to a procedure
+
     @property
     def declined(self) -> bool:
-        return self.intent == "out_of_scope"
+        return self.intent == "out_of_scope" or self.declined_by_action
 
     @property
     def procedure_correct(self) -> bool:
@@ -110,19 +112,21 @@ def knowledge_store(tmp: Path):
     return open_store(url)
 
 
-def landed(parse: dict, store) -> tuple[Optional[str], list[str]]:
-    """The procedure the assistant would put in the slot, or the clarifying choices it offers."""
-    from actions.discovery import identify
+def landed(parse: dict, store) -> tuple[Optional[str], list[str], bool]:
+    """(procedure put in the slot, clarifying choices offered, declined as out of scope) -
+    as the slot mapping and the discovery action do it, outside any form."""
+    from actions.discovery import identify, outside_public_services
     from actions.language import PROCEDURE_INTENTS
 
     intent = parse["intent"]["name"]
     if intent == "nlu_fallback":
         # The fallback question offers the best guess with its procedure.
         intent = next((i["name"] for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"), intent)
-    if intent not in PROCEDURE_INTENTS:
-        return None, []
-    found = identify(parse, store)
-    return found.procedure_id, found.candidates
+    if intent == "out_of_scope":
+        return None, [], True
+    found = identify(parse, store, search_text=intent in PROCEDURE_INTENTS)
+    declined = parse["intent"]["name"] == "find_procedure" and outside_public_services(parse, found)
+    return found.procedure_id, found.candidates, declined
 
 
 async def parse_all(model: Path, rows: list[Row], store) -> list[Outcome]:
@@ -137,9 +141,9 @@ async def parse_all(model: Path, rows: list[Row], store) -> list[Outcome]:
         parse = await agent.parse_message(nfc(row.text))
         ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
         guess = ranking[0] if ranking else parse["intent"]
-        procedure, candidates = landed(parse, store)
+        procedure, candidates, declined = landed(parse, store)
         outcomes.append(Outcome(row, parse["intent"]["name"], guess["name"], float(guess.get("confidence") or 0),
-                                procedure, candidates))
+                                procedure, candidates, declined and parse["intent"]["name"] != "out_of_scope"))
     return outcomes
 
 

@@ -14,6 +14,7 @@ from actions.formatting.common import (
     Reply,
     bullets,
     button,
+    clause,
     flagged,
     footer,
     is_uncertain,
@@ -57,10 +58,10 @@ def _name(procedure, language: str) -> str:
     return procedure.names.in_(language)
 
 
-def _document_line(document, language: str, answered: bool) -> str:
+def _document_line(document, language: str, answered: bool, with_note: bool = True) -> str:
     words = wording(language)
     line = document.name.in_(language)
-    if document.note:
+    if with_note and document.note:
         line += f" — {document.note.in_(language)}"
     if not document.required:
         line += f" ({words.OPTIONAL})"
@@ -74,7 +75,8 @@ def documents(procedure, language: str) -> Reply:
     words = wording(language)
     if not procedure.documents:
         return Reply(words.NO_DOCUMENTS, topic_buttons(["where_to_submit", "fee"], language))
-    lines = [_document_line(document, language, answered=False) for document in procedure.documents]
+    # The overview stays short: notes come with the personalised checklist.
+    lines = [_document_line(document, language, answered=False, with_note=False) for document in procedure.documents]
     has_questions = bool(procedure.checklist)
     text = paragraphs(
         words.documents_title(_name(procedure, language)),
@@ -155,10 +157,10 @@ def processing_time(procedure, language: str) -> Reply:
     deadline = procedure.deadline
     if time_block is None and deadline is None:
         return Reply(words.NO_TIME_DATA, follow_ups)
-    time_line = (flagged(words.processing_time(_name(procedure, language), time_block.text.in_(language)),
+    time_line = (flagged(words.processing_time(_name(procedure, language), clause(time_block.text.in_(language))),
                          time_block.provenance, words)
                  if time_block else words.NO_TIME_DATA)
-    deadline_line = (flagged(words.deadline(deadline.text.in_(language)), deadline.provenance, words)
+    deadline_line = (flagged(words.deadline(clause(deadline.text.in_(language))), deadline.provenance, words)
                      if deadline else None)
     provenances = [block.provenance for block in (time_block, deadline) if block]
     return Reply(paragraphs(time_line, deadline_line, footer(provenances, words)), follow_ups)
@@ -172,7 +174,7 @@ def agency(procedure, language: str) -> Reply:
     if agency_block is None:
         return Reply(words.NO_AGENCY_DATA, follow_ups)
     text = paragraphs(
-        flagged(words.agency(_name(procedure, language), agency_block.name.in_(language)),
+        flagged(words.agency(_name(procedure, language), clause(agency_block.name.in_(language))),
                 agency_block.provenance, words),
         agency_block.where_to_submit.in_(language) if agency_block.where_to_submit else None,
         words.procedure_page(procedure.url) if procedure.url else None,
@@ -182,9 +184,16 @@ def agency(procedure, language: str) -> Reply:
 
 
 def ask_location(procedure, language: str) -> Reply:
-    """Agency answer plus a question about where the citizen lives (for commune-level bodies)."""
-    general = agency(procedure, language)
-    return Reply(paragraphs(general.text, wording(language).ASK_LOCATION), general.buttons)
+    """Who handles it in general, and a question about where the citizen lives (commune-level bodies)."""
+    words = wording(language)
+    agency_block = procedure.agency
+    text = paragraphs(
+        flagged(words.agency(_name(procedure, language), clause(agency_block.name.in_(language))),
+                agency_block.provenance, words),
+        words.ASK_LOCATION,
+        footer([agency_block.provenance], words),
+    )
+    return Reply(text, topic_buttons(["documents", "fee", "online"], language))
 
 
 def where_to_submit(procedure, language: str, body: str, unit_name: str,
@@ -207,7 +216,7 @@ def fixed_office(procedure, language: str) -> Reply:
     words = wording(language)
     agency_block = procedure.agency
     text = paragraphs(
-        flagged(words.fixed_office(agency_block.name.in_(language)), agency_block.provenance, words),
+        flagged(words.fixed_office(clause(agency_block.name.in_(language))), agency_block.provenance, words),
         agency_block.where_to_submit.in_(language) if agency_block.where_to_submit else None,
         words.procedure_page(procedure.url) if procedure.url else None,
         footer([agency_block.provenance], words),
@@ -318,7 +327,7 @@ def walkthrough_done(procedure, language: str) -> Reply:
     """After the last step: what happens next, how long, how to check the dossier here."""
     words = wording(language)
     time_block = procedure.processing_time
-    time_line = (flagged(words.expected_time(time_block.text.in_(language)), time_block.provenance, words)
+    time_line = (flagged(words.expected_time(clause(time_block.text.in_(language))), time_block.provenance, words)
                  if time_block else None)
     text = paragraphs(words.DONE, words.NEXT, time_line, words.CHECK_STATUS,
                       footer([time_block.provenance] if time_block else [], words))

@@ -7,6 +7,10 @@ from types import ModuleType
 from typing import Iterable
 
 
+# A footer names at most this many sources; the rest are in the knowledge files.
+MAX_SOURCES = 2
+
+
 @dataclass
 class Reply:
     """One bot message: text plus quick-reply buttons."""
@@ -33,6 +37,11 @@ def flagged(text: str, provenance, words: ModuleType) -> str:
     return text
 
 
+def clause(text: str) -> str:
+    """Content text to be embedded in a sentence: without its own final full stop."""
+    return text.strip().rstrip(".").rstrip()
+
+
 def bullets(lines: Iterable[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
@@ -54,7 +63,8 @@ def footer(provenances: Iterable, words: ModuleType) -> str:
     reviewed = [p.reviewed for p in known if p.reviewed]
     parts = []
     if sources:
-        parts.append(f"{words.SOURCE}: {'; '.join(sources[:3])}")
+        shown = "; ".join(sources[:MAX_SOURCES]) + ("; …" if len(sources) > MAX_SOURCES else "")
+        parts.append(f"{words.SOURCE}: {shown}")
     if reviewed:
         parts.append(f"{words.UPDATED} {words.day(min(reviewed))}")
     return " · ".join(parts)

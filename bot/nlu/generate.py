@@ -5,6 +5,7 @@ Writes data/nlu/generated/:
   locations.yml    lookup + synonyms for entity `location` (current and former unit names -> unit id)
   documents.yml    lookup + synonyms for entity `document` (-> document id)
   life_events.yml  lookup + synonyms for entity `life_event` (from bot/nlu/life_events.yml) and examples
+  out_of_scope.yml out_of_scope examples: everyday topics in the procedure examples' sentence shapes
   unaccented.yml   diacritic-free copies of the hand-written examples in HAND_WRITTEN_NLU
 
 Names and aliases are written once, accented, in the content; every variant (lowercase,
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "knowledge" / "content"
 OUTPUT_DIR = ROOT / "data" / "nlu" / "generated"
 LIFE_EVENTS_FILE = Path(__file__).with_name("life_events.yml")
+OUT_OF_SCOPE_FILE = Path(__file__).with_name("out_of_scope_topics.yml")
 HAND_WRITTEN_NLU = ["data/nlu/core.yml", "data/nlu/discovery.yml", "data/nlu/out_of_scope.yml"]
 
 HEADER = (
@@ -383,6 +385,19 @@ def _with_examples(text: str, examples: list[str], questions: dict[str, list[str
     return text.replace("nlu: []", "nlu:") + "\n".join(lines) + "\n"
 
 
+def build_out_of_scope(topics: dict) -> str:
+    """Everyday topics in the sentence shapes of the procedure examples, labelled out_of_scope."""
+    examples = []
+    for language in ("vi", "en"):
+        for index, topic in enumerate(topics.get(language) or []):
+            shapes = [("vi", topic), ("vi-plain", strip_diacritics(topic))] if language == "vi" else [("en", topic)]
+            for shape, text in shapes:
+                templates = [t for t in PROCEDURE_TEMPLATES[shape] if t != "{x}"]
+                examples.append(templates[index % len(templates)].replace("{x}", text))
+    lines = [HEADER.format(source="bot/nlu/out_of_scope_topics.yml"), 'version: "3.1"', "nlu:"]
+    return "\n".join(lines + _render_intent_examples("out_of_scope", sorted(set(examples)))) + "\n"
+
+
 def build_unaccented(root: Path) -> str:
     """Diacritic-free copies of the hand-written accented examples, same intents and entities."""
     lines = [HEADER.format(source=", ".join(HAND_WRITTEN_NLU)), 'version: "3.1"', "nlu:"]
@@ -421,6 +436,7 @@ def generate(content_dir: Path = CONTENT_DIR, root: Path = ROOT) -> dict[str, st
         # Documents keep their lookup entries (F's actions read the words the citizen typed).
         "documents.yml": documents.render("knowledge/content/procedures/*.yml (documents)", taken),
         "locations.yml": location_table(content.units).render("knowledge/content/units.yml", taken_by_document),
+        "out_of_scope.yml": build_out_of_scope(yaml.safe_load(OUT_OF_SCOPE_FILE.read_text(encoding="utf-8"))),
         "unaccented.yml": build_unaccented(root),
     }
 

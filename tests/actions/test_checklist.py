@@ -55,6 +55,20 @@ def test_other_answers_match_labels_and_values(said, value):
     assert match_answer(VEHICLE, said) == value
 
 
+REASON = Question("reason", Text("Vì sao?", "Why?"), (
+    Answer("lost", Text("Thẻ bị mất hoặc hư hỏng (cấp lại)", "It was lost or damaged")),
+    Answer("exchange", Text("Thẻ đến hạn phải đổi", "It is due for exchange")),
+))
+
+
+@pytest.mark.parametrize("said, value", [
+    ("bị mất", "lost"), ("bi mat roi", None), ("lost", "lost"), ("đến hạn", "exchange"), ("exchange", "exchange"),
+    ("thẻ", None),                                  # in both labels: ask again rather than guess
+])
+def test_free_text_found_inside_one_long_label(said, value):
+    assert match_answer(REASON, said) == value
+
+
 class FormConversation:
     """Drives the form's actions the way Rasa does: ask, extract the text, validate, repeat."""
 

@@ -221,8 +221,9 @@ async def test_locked_conversation_is_not_asked_for_a_phone(validate, check, ser
 
 async def test_warning_before_the_lockout(check):
     code = DOSSIERS["processing"]["code"]
-    replies = [text_of((await run_check(check, code, "1111", sender="w"))[0]) for _ in range(4)]
+    replies = [text_of((await run_check(check, code, "1111", sender="w"))[0]) for _ in range(5)]
     assert "lần nữa" not in replies[0] and "sai thêm 1 lần nữa" in replies[3]
+    assert "tạm khóa 15 phút" in replies[4] and "0 lần" not in replies[4]
 
 
 async def test_service_down_gives_the_helpline_and_does_not_crash(clock):

@@ -155,3 +155,24 @@ def test_checklist_question_buttons_send_answer_values():
     reply = answers.checklist_question(id_card().checklist[0], "en")
     assert reply.text == "Did you lose the card?"
     assert [(b["title"], b["payload"]) for b in reply.buttons] == [("Yes", "yes"), ("No", "no")]
+
+
+def test_content_sentences_are_embedded_without_double_full_stops():
+    procedure = id_card(processing_time=ProcessingTime(Text("Trong 7 ngày.", "Within 7 days."), 7, CONFIRMED))
+    assert "Trong 7 ngày." in answers.processing_time(procedure, "vi").text
+    assert ".." not in answers.processing_time(procedure, "vi").text
+    assert ".." not in answers.walkthrough_done(procedure, "en").text
+
+
+def test_footer_names_at_most_two_sources():
+    provenances = [Provenance(f"source {n}", date(2025, 12, 1), "confirmed") for n in range(4)]
+    text = footer(provenances, wording("en"))
+    assert "source 0; source 1; …" in text
+    assert "source 2" not in text
+
+
+def test_document_overview_leaves_notes_for_the_checklist():
+    noted = Document("form", Text("Tờ khai", "Form"), True, CONFIRMED, note=Text("Ghi chú dài", "A long note"))
+    procedure = id_card(documents=(noted,))
+    assert "Ghi chú dài" not in answers.documents(procedure, "vi").text
+    assert "Ghi chú dài" in answers.checklist(procedure, "vi", [noted]).text
