@@ -21,11 +21,17 @@ from actions.requirements import (
     procedure_in_context,
     send,
 )
-from knowledge.text import fold
+from knowledge.text import fold, nfc
 
 # Free-text answers to yes/no questions, folded (no diacritics, abbreviations expanded: ko -> khong).
 NO_WORDS = frozenset({"khong", "chua", "no", "not", "nope", "nah", "sai", "never"})
-YES_WORDS = frozenset({"co", "yes", "y", "yeah", "yep", "dung", "roi", "vang", "u", "ok", "phai", "correct", "right", "sure"})
+YES_WORDS = frozenset({"co", "yes", "y", "yeah", "yep", "dung", "vang", "u", "ok", "phai", "correct", "right", "sure"})
+# Politeness and filler words around a bare yes or no ("dạ có ạ", "có rồi", "no thanks").
+FILLER_WORDS = frozenset({"a", "da", "roi", "nhe", "nha", "oi", "thanks", "thank", "you", "please", "i", "it", "is"})
+# Longer messages are questions or remarks, not answers to a checklist question.
+MAX_WORDS_IN_REPLY = 6
+# "thôi", "hủy", "stop": leave the checklist (compared accented: unaccented "dung" is also "đúng").
+STOP_WORDS = frozenset({"thôi", "thoi", "hủy", "huỷ", "huy", "dừng", "stop", "cancel", "quit"})
 
 
 def saved_answers(tracker: Tracker, procedure_id: str | None) -> dict[str, str]:
@@ -44,6 +50,15 @@ def next_question(procedure, answered: dict[str, str]):
     return None
 
 
+def _yes_or_no(question, words: set[str]) -> Optional[str]:
+    values = {answer.value.lower(): answer.value for answer in question.answers}
+    if "no" in values and words & NO_WORDS:
+        return values["no"]
+    if "yes" in values and words & YES_WORDS:
+        return values["yes"]
+    return None
+
+
 def match_answer(question, text: str) -> Optional[str]:
     """The answer value meant by a button payload or free text in either language, or None."""
     said = fold(text)
@@ -52,31 +67,31 @@ def match_answer(question, text: str) -> Optional[str]:
     for answer in question.answers:
         if said == fold(answer.value) or said in (fold(answer.label.vi), fold(answer.label.en)):
             return answer.value
+    # A long message with a "có" somewhere ("tôi có ảnh và tờ khai rồi, còn thiếu gì") is not an
+    # answer: the question is asked again.
+    if len(said.split()) > MAX_WORDS_IN_REPLY:
+        return None
     words = set(said.split())
-    values = {answer.value.lower(): answer.value for answer in question.answers}
-    if "no" in values and words & NO_WORDS:
-        return values["no"]
-    if "yes" in values and words & YES_WORDS:
-        return values["yes"]
-    # "xe máy ạ", "a car": the one answer whose label (or its part before a comma) appears in the text.
-    containing = {
-        answer.value
-        for answer in question.answers
-        for label in (answer.label.vi, answer.label.en, answer.value)
-        if (head := fold(label.split(",")[0])) and f" {head} " in f" {said} "
-    }
-    if len(containing) == 1:
-        return containing.pop()
-    # "bị mất", "lần đầu": words that only one answer's label contains.
-    contained = {
-        answer.value
-        for answer in question.answers
-        for label in (answer.label.vi, answer.label.en)
-        if f" {said} " in f" {fold(label)} "
-    }
-    if len(contained) == 1:
-        return contained.pop()
-    return None
+    # A bare "có", "ko", "dạ không ạ", "yes": the yes/no answer, whatever the labels say.
+    if words <= YES_WORDS | NO_WORDS | FILLER_WORDS:
+        return _yes_or_no(question, words)
+    # "xe máy ạ", "a car": the one answer whose label (or its part before a comma) appears in the text;
+    # "bị mất", "đã từng có": words that only one answer's label contains.
+    for found in (
+        {answer.value for answer in question.answers for label in (answer.label.vi, answer.label.en, answer.value)
+         if (head := fold(label.split(",")[0])) and f" {head} " in f" {said} "},
+        {answer.value for answer in question.answers for label in (answer.label.vi, answer.label.en)
+         if f" {said} " in f" {fold(label)} "},
+    ):
+        if len(found) == 1:
+            return found.pop()
+    # "không, nó vẫn còn": a short reply led by yes or no.
+    return _yes_or_no(question, words)
+
+
+def wants_to_stop(text: str) -> bool:
+    words = nfc(text).lower().replace(",", " ").split()
+    return bool(words) and len(words) <= 3 and bool(STOP_WORDS & set(words))
 
 
 def current_procedure(tracker: Tracker, store):
@@ -140,8 +155,12 @@ class ValidateChecklistForm(FormValidationAction):
     def validate_checklist_answer(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         procedure = current_procedure(tracker, knowledge_store())
-        if procedure is None:
+        if procedure is None or not slot_value:
+            # At activation the slot is only being reset by action_start_checklist: nothing to judge.
             return {"checklist_answer": None}
+        if wants_to_stop(str(slot_value)):
+            # Ends the form; action_show_checklist then lists every document.
+            return {"checklist_answer": None, "requested_slot": None}
         answered = saved_answers(tracker, procedure.id)
         asked_id = tracker.get_slot("checklist_question")
         question = next((q for q in procedure.checklist if q.id == asked_id and q.id not in answered), None)
@@ -169,9 +188,17 @@ class ActionShowChecklist(Action):
         procedure = current_procedure(tracker, knowledge_store())
         if procedure is None:
             return []
-        fitting = procedure.documents_for(saved_answers(tracker, procedure.id))
-        send(dispatcher, [answers.checklist(procedure, language_of(tracker), fitting)])
-        return [SlotSet("checklist_question", None)]
+        language = language_of(tracker)
+        answered = saved_answers(tracker, procedure.id)
+        if next_question(procedure, answered) is not None:
+            # Left before the last question: the full list, situational documents marked as such.
+            reply = answers.documents(procedure, language)
+        else:
+            reply = answers.checklist(procedure, language, procedure.documents_for(answered))
+        send(dispatcher, [reply])
+        # A form answer may have looked like a new search and cleared the slot: the checklist's
+        # procedure is the one in context for the follow-up questions.
+        return [SlotSet("checklist_question", None), SlotSet("procedure", procedure.id)]
 
 
 def documents_mentioned(procedure, tracker: Tracker) -> list:
@@ -209,5 +236,6 @@ class ActionCheckMissingDocuments(Action):
         have_ids = {document.id for document in have}
         # Without checklist answers, situational documents are not counted as missing.
         still_missing = [d for d in needed if d.id not in have_ids and d.required and (answered or not d.when)]
-        send(dispatcher, [answers.missing(procedure, language, have, still_missing)])
+        situation_unknown = not answered and any(d.when for d in procedure.documents)
+        send(dispatcher, [answers.missing(procedure, language, have, still_missing, situation_unknown)])
         return []

@@ -21,7 +21,7 @@ from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
 from actions.formatting.common import button
 from actions.requirements import knowledge_store, language_of
-from knowledge.text import fold
+from knowledge.text import fold, fold_word, nfc, strip_diacritics
 
 # A procedure found only by searching the message text must match this well, and beat the
 # runner-up by this margin; otherwise the citizen gets a clarifying question, not a guess.
@@ -37,7 +37,7 @@ KEYWORD_LEAD = 1.5
 KEYWORD_MIN_CANDIDATE = 2.0
 # Words that show the citizen wants some procedure even when none is named ("tôi muốn làm thủ tục").
 PROCEDURE_WORDS = frozenset(
-    "thu tuc giay to ho so dang ky cap doi lai xin xac nhan chung nhan giay phep khai bao "
+    "thủ tục giấy tờ hồ sơ đăng ký cấp đổi lại xin xác nhận chứng nhận phép khai báo "
     "procedure paperwork document register registration apply application certificate permit licence license "
     "renew form official".split()
 )
@@ -197,23 +197,41 @@ def _stem(word: str) -> str:
     return word
 
 
-def _keywords(text: str) -> set[str]:
-    """Folded content words and adjacent word pairs ("con dau": seal, though "dau" alone is "where")."""
-    words = [_stem(word) for word in fold(text).split() if len(word) > 1]
-    pairs = {f"{a} {b}" for a, b in zip(words, words[1:]) if not (a in STOPWORDS and b in STOPWORDS)}
-    return {word for word in words if word not in STOPWORDS} | pairs
+def _words(text: str, keep_marks: bool) -> list[str]:
+    """Lowercase words; folded (no diacritics, abbreviations expanded) unless `keep_marks`, where
+    a word written with diacritics stays as written, so "đội" does not meet "đổi" or "đời"."""
+    words = []
+    for word in re.findall(r"\w+", nfc(text).lower()):
+        if keep_marks and strip_diacritics(word) != word:
+            words.append(word)
+        else:
+            words += [_stem(w) for w in fold_word(word).split()]
+    return [word for word in words if len(word) > 1]
+
+
+def _keywords(text: str, keep_marks: bool = False) -> set[str]:
+    """Content words and adjacent word pairs ("con dau": seal, though "dau" alone is "where")."""
+    words = _words(text, keep_marks)
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:])
+             if not (fold(a) in STOPWORDS and fold(b) in STOPWORDS)}
+    return {word for word in words if fold(word) not in STOPWORDS} | pairs
+
+
+def _has_marks(text: str) -> bool:
+    return strip_diacritics(text) != text
 
 
 _KEYWORD_INDEXES: dict[int, tuple[dict[str, set[str]], dict[str, float]]] = {}
 
 
 def _keyword_index(store) -> tuple[dict[str, set[str]], dict[str, float]]:
-    """Per procedure, the keywords of its names and aliases; per keyword, its idf."""
+    """Per procedure, the keywords of its names and aliases (as written and folded); their idf."""
     if id(store) not in _KEYWORD_INDEXES:
         vocabulary = {}
         for procedure in store.list_procedures():
             phrases = [procedure.names.vi, procedure.names.en, *procedure.aliases_vi, *procedure.aliases_en]
-            vocabulary[procedure.id] = set().union(*(_keywords(phrase) for phrase in phrases))
+            vocabulary[procedure.id] = set().union(
+                *(_keywords(phrase, keep_marks) for phrase in phrases for keep_marks in (True, False)))
         frequency = Counter(word for words in vocabulary.values() for word in words)
         idf = {word: math.log(len(vocabulary) / count) for word, count in frequency.items()}
         _KEYWORD_INDEXES[id(store)] = (vocabulary, idf)
@@ -223,8 +241,13 @@ def _keyword_index(store) -> tuple[dict[str, set[str]], dict[str, float]]:
 def keyword_ranking(text: str, store) -> list[tuple[str, float]]:
     """Procedures by how many rare words of their names and aliases the text uses, best first."""
     vocabulary, idf = _keyword_index(store)
-    query = _keywords(text)
+    query = _keywords(text, keep_marks=_has_marks(text))
     scores = {pid: sum(idf[w] for w in query & words) for pid, words in vocabulary.items()}
+    # A bundle shares its parts' words: it only counts when the text says clearly more about it.
+    for pid in list(scores):
+        procedure = store.get_procedure(pid)
+        if procedure.is_bundle and any(scores.get(part, 0) * KEYWORD_LEAD >= scores[pid] for part in procedure.bundle_of):
+            del scores[pid]
     return sorted(((pid, score) for pid, score in scores.items() if score > 0), key=lambda item: -item[1])
 
 
@@ -278,7 +301,10 @@ def outside_public_services(message: dict, found: Identification) -> bool:
     it is treated as out of scope, not answered with a list of procedures."""
     if found.found or found.candidates or _entities(message, "life_event"):
         return False
-    return not (set(fold(message.get("text") or "").split()) & PROCEDURE_WORDS)
+    text = message.get("text") or ""
+    # Compared as written when the text has diacritics: "đội" (team) is not "đổi" (exchange).
+    known = PROCEDURE_WORDS if _has_marks(text) else {fold(word) for word in PROCEDURE_WORDS}
+    return not (set(_words(text, keep_marks=_has_marks(text))) & known)
 
 
 def payload(intent: str, entities: Optional[dict] = None) -> str:

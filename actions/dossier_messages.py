@@ -124,9 +124,9 @@ def status_message(dossier: Dossier, lang: str, today: date, procedure_name: Opt
     """The whole answer for a verified dossier."""
     label = _pick(STATUS_LABELS[dossier.status], lang)
     lines = [
-        (f"Dossier {dossier.code}" if lang == "en" else f"Hồ sơ {dossier.code}")
+        ("Dossier " if lang == "en" else "Hồ sơ ") + dossier.code
         + (f" ({procedure_name})" if procedure_name else "")
-        + (f": {label}." if lang == "en" else f": {label}."),
+        + f": {label}.",
         _pick(STATUS_MEANINGS[dossier.status], lang),
     ]
     if dossier.agency:
@@ -156,6 +156,8 @@ def status_message(dossier: Dossier, lang: str, today: date, procedure_name: Opt
         )
     elif dossier.note:
         lines.append(("Note: " if lang == "en" else "Ghi chú: ") + dossier.note)
+    if lang == "en" and (dossier.agency or dossier.note or dossier.missing_documents):
+        lines.append("(Agency names, notes and document names are quoted from the agency's record, in Vietnamese.)")
     return "\n".join(lines)
 
 

@@ -36,6 +36,11 @@ PROCEDURE_INTENTS = frozenset({
     "ask_where_to_submit", "ask_online", "ask_steps", "ask_legal_basis", "start_checklist",
     "walkthrough_start",
 })
+# Intents that answer a question the assistant asked: a procedure word in them is never a switch.
+ANSWER_INTENTS = frozenset({
+    "inform_have_documents", "inform_location", "inform_dossier_code", "inform_phone", "check_dossier_status",
+    "walkthrough_next", "walkthrough_back", "walkthrough_repeat", "walkthrough_stuck", "walkthrough_resume",
+})
 
 
 def _latest_user_event(tracker: Tracker) -> dict:
@@ -83,7 +88,7 @@ class ValidateSlotMappings(ValidationAction):
         current = tracker.get_slot("procedure")
         if intent == "out_of_scope":
             return {"procedure": None} if current else {}
-        if tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS:
+        if intent in ANSWER_INTENTS or (tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS):
             return {}
         found = identify(tracker.latest_message, knowledge_store(), search_text=intent in PROCEDURE_INTENTS)
         if found.found:

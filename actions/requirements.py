@@ -206,7 +206,8 @@ class ActionAnswerWhereToSubmit(Action):
             send(dispatcher, [reply])
             return events
         if procedure.agency.level not in COMMUNE_LEVELS:
-            send(dispatcher, [answers.fixed_office(procedure, language)])
+            place = (spoken, unit.full_name.in_(language)) if unit is not None and former else (None, None)
+            send(dispatcher, [answers.fixed_office(procedure, language, *place)])
         elif unit is None:
             send(dispatcher, [answers.ask_location(procedure, language)])
         else:

@@ -25,16 +25,6 @@ def position_events(procedure, index: int | None) -> list[EventType]:
     ]
 
 
-def bundle_agency_lines(procedure, store, language: str) -> list[str]:
-    """'Đăng ký khai sinh: UBND cấp xã ...' for each procedure a bundle chains."""
-    lines = []
-    for part_id in procedure.bundle_of:
-        part = store.get_procedure(part_id)
-        if part is not None:
-            lines.append(f"{part.names.in_(language)}: {part.agency.name.in_(language)}")
-    return lines
-
-
 class ActionWalkthroughStart(Action):
     def name(self) -> str:
         return "action_walkthrough_start"
@@ -50,8 +40,7 @@ class ActionWalkthroughStart(Action):
         if not procedure.steps:
             send(dispatcher, [answers.steps_overview(procedure, (), language)])
             return position_events(procedure, None)
-        intro = answers.walkthrough_intro(procedure, procedure.steps, language,
-                                          bundle_agency_lines(procedure, store, language))
+        intro = answers.walkthrough_intro(procedure, procedure.steps, language)
         send(dispatcher, [answers.walkthrough_step(procedure, procedure.steps, 0, language, intro)])
         return position_events(procedure, 0)
 

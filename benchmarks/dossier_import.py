@@ -118,7 +118,7 @@ def main() -> None:
     checks = time_checks(url, args.count, args.checks)
     table = "\n".join(
         [
-            "## Dossier import and ownership checks",
+            f"## Dossier import and ownership checks ({backend})",
             "",
             f"`python -m benchmarks.dossier_import --count {args.count}` on {backend}.",
             "",
@@ -133,7 +133,7 @@ def main() -> None:
             f"p50 {percentile(checks, 50):.1f} ms, p99 {percentile(checks, 99):.1f} ms.",
         ]
     )
-    write_section("dossier-import", table)
+    write_section(f"dossier-import-{backend}", table)
     print(table)
 
 

@@ -15,7 +15,8 @@ The conversation itself is unaffected: actions run on the live tracker before it
 endpoints.yml:
     tracker_store:
       type: bot.tracker_store.MaskingSQLTrackerStore
-      url: ${TRACKER_STORE_URL}        # optional; else env TRACKER_STORE_URL, else sqlite:///var/tracker.db
+      url: ${TRACKER_STORE_URL}        # optional; else env TRACKER_STORE_URL, else `dialect`/`db`
+                                       # as for Rasa's SQL store, else sqlite:///<repo>/var/tracker.db
 """
 from __future__ import annotations
 
@@ -45,12 +46,15 @@ PHONE_INTENT = "inform_phone"
 PHONE_ENTITY = "phone_number"
 
 
-def tracker_store_url(host: Optional[Text] = None, **kwargs: Any) -> str:
-    """The database URL: endpoint `url`, then kwargs `url`, then env TRACKER_STORE_URL, then the default."""
+def tracker_store_url(host: Optional[Text] = None, **kwargs: Any) -> Optional[str]:
+    """The database URL: endpoint `url`, then kwargs `url`, then env TRACKER_STORE_URL.
+
+    None when only the classic `dialect`/`db` settings are given; the default file otherwise.
+    """
     for candidate in (host, kwargs.get("url"), os.environ.get("TRACKER_STORE_URL")):
         if candidate and "://" in str(candidate):
             return str(candidate)
-    return DEFAULT_URL
+    return None if kwargs.get("db") else DEFAULT_URL
 
 
 def _ensure_sqlite_directory(url: str) -> None:
@@ -70,9 +74,11 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         url = tracker_store_url(host, **kwargs)
-        _ensure_sqlite_directory(url)
-        for consumed in ("url", "dialect", "db"):
-            kwargs.pop(consumed, None)
+        kwargs.pop("url", None)
+        if url is not None:
+            _ensure_sqlite_directory(url)
+            kwargs.pop("dialect", None)
+            kwargs.pop("db", None)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
 
     async def save(self, tracker: DialogueStateTracker) -> None:

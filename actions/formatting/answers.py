@@ -103,8 +103,13 @@ def checklist(procedure, language: str, fitting_documents: Sequence) -> Reply:
     return Reply(text, topic_buttons(topics, language))
 
 
-def missing(procedure, language: str, have: Sequence, still_missing: Sequence) -> Reply:
-    """What is still missing after the citizen listed what they have."""
+def missing(procedure, language: str, have: Sequence, still_missing: Sequence,
+            situation_unknown: bool = False) -> Reply:
+    """What is still missing after the citizen listed what they have.
+
+    `situation_unknown`: the checklist questions were not answered, so documents that depend on
+    the situation are left out and the checklist is offered.
+    """
     words = wording(language)
     name = _name(procedure, language)
     if not have:
@@ -113,11 +118,13 @@ def missing(procedure, language: str, have: Sequence, still_missing: Sequence) -
     have_line = words.already_have(", ".join(d.name.in_(language) for d in have))
     if still_missing:
         body = words.missing_title(name) + "\n" + bullets(
-            _document_line(d, language, answered=True) for d in still_missing)
+            _document_line(d, language, answered=True, with_note=False) for d in still_missing)
     else:
         body = words.have_all(name)
-    text = paragraphs(have_line, body, footer((d.provenance for d in [*have, *still_missing]), words))
-    topics = (["walkthrough"] if can_apply_online(procedure) else ["where_to_submit"]) + ["fee"]
+    text = paragraphs(have_line, body, words.CHECKLIST_HINT if situation_unknown else None,
+                      footer((d.provenance for d in [*have, *still_missing]), words))
+    topics = (["checklist"] if situation_unknown else []) + (
+        ["walkthrough"] if can_apply_online(procedure) else ["where_to_submit"]) + ["fee"]
     return Reply(text, topic_buttons(topics, language))
 
 
@@ -211,11 +218,15 @@ def where_to_submit(procedure, language: str, body: str, unit_name: str,
     return Reply(text, topic_buttons(topics, language))
 
 
-def fixed_office(procedure, language: str) -> Reply:
-    """Procedures whose office does not depend on the commune (provincial police, power company, ...)."""
+def fixed_office(procedure, language: str, spoken: str | None = None, unit_name: str | None = None) -> Reply:
+    """Procedures whose office does not depend on the commune (provincial police, power company, ...).
+
+    A pre-2025 place name the citizen gave is still resolved for them ("Tháp Chàm" is now ...).
+    """
     words = wording(language)
     agency_block = procedure.agency
     text = paragraphs(
+        words.former_name(spoken, unit_name) if spoken and unit_name else None,
         flagged(words.fixed_office(clause(agency_block.name.in_(language))), agency_block.provenance, words),
         agency_block.where_to_submit.in_(language) if agency_block.where_to_submit else None,
         words.procedure_page(procedure.url) if procedure.url else None,
@@ -303,11 +314,12 @@ def walkthrough_step(procedure, steps: Sequence, index: int, language: str, intr
     return Reply(text, walkthrough_buttons(index, language))
 
 
-def walkthrough_intro(procedure, steps: Sequence, language: str, bundle_agencies: Sequence[str] = ()) -> str:
+def walkthrough_intro(procedure, steps: Sequence, language: str) -> str:
+    """What the walkthrough covers; for a bundle, which agencies take part (its agency block names them)."""
     words = wording(language)
     return paragraphs(
         words.walkthrough_intro(_name(procedure, language), len(steps)),
-        words.BUNDLE_AGENCIES + "\n" + bullets(bundle_agencies) if bundle_agencies else None,
+        f"{words.BUNDLE_AGENCIES} {procedure.agency.name.in_(language)}" if procedure.is_bundle else None,
     )
 
 

@@ -50,7 +50,7 @@ ONLINE_AVAILABILITY = {
 UNIT_BODIES = {
     "commune-committee": "the People's Committee of {unit}",
     "commune-police": "the police of {unit}",
-    "any-commune-police": "the police of {unit} (or any commune or ward police in the province)",
+    "any-commune-police": "the police of {unit} (or any other commune or ward police you find convenient)",
     "business-registration": "the commune-level business registration office at the People's Committee of {unit}",
 }
 

@@ -51,7 +51,7 @@ ONLINE_AVAILABILITY = {
 UNIT_BODIES = {
     "commune-committee": "UBND {unit}",
     "commune-police": "Công an {unit}",
-    "any-commune-police": "Công an {unit} (hoặc công an xã, phường bất kỳ trong tỉnh)",
+    "any-commune-police": "Công an {unit} (hoặc công an xã, phường khác mà bạn tiện đến)",
     "business-registration": "Cơ quan đăng ký kinh doanh cấp xã tại UBND {unit}",
 }
 

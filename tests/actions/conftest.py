@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.loader import load
-from knowledge.store import close_stores, open_store
+from knowledge.store import open_store
 
 REVIEWED = "2025-12-15"
 

@@ -21,7 +21,6 @@ from tests.actions.conftest import (
     load_store,
     make_tracker,
     procedure,
-    provenance,
     run,
     slot_events,
     text,
@@ -42,6 +41,7 @@ VEHICLE = Question("vehicle", Text("Xe gì?", "Which vehicle?"),
     ("không", "no"), ("ko", "no"), ("k", "no"), ("không có", "no"), ("chưa", "no"), ("chua co", "no"),
     ("no", "no"), ("No, not really", "no"), ("không đúng", "no"),
     ("hôm nay trời đẹp", None), ("", None),
+    ("không, nó vẫn còn", "no"), ("tôi có ảnh 4x6 và tờ khai rồi, còn thiếu gì", None),
 ])
 def test_yes_no_answers_in_both_languages(said, value):
     assert match_answer(YES_NO, said) == value
@@ -67,6 +67,20 @@ REASON = Question("reason", Text("Vì sao?", "Why?"), (
 ])
 def test_free_text_found_inside_one_long_label(said, value):
     assert match_answer(REASON, said) == value
+
+
+FIRST_PASSPORT = Question("first_passport", Text("Lần đầu làm hộ chiếu?", "First passport?"), (
+    Answer("yes", Text("Lần đầu", "First passport")), Answer("no", Text("Đã từng có hộ chiếu", "Had one before")),
+))
+
+
+@pytest.mark.parametrize("said, value", [
+    ("có", "yes"), ("dạ có ạ", "yes"), ("không", "no"), ("ko", "no"),   # bare yes/no beats label words
+    ("đã từng có", "no"), ("da tung co", "no"), ("had one before", "no"), ("lần đầu", "yes"),
+    ("có, lần đầu tiên", "yes"),
+])
+def test_label_words_beat_a_yes_no_word_inside_a_phrase(said, value):
+    assert match_answer(FIRST_PASSPORT, said) == value
 
 
 class FormConversation:
@@ -95,7 +109,8 @@ class FormConversation:
         return messages, changes.get("requested_slot", "unset") is None
 
     async def show(self) -> list[dict]:
-        messages, _ = await run(ActionShowChecklist(), make_tracker(self.slots))
+        messages, events = await run(ActionShowChecklist(), make_tracker(self.slots))
+        self.slots.update(slot_events(events))
         return messages
 
 
@@ -121,11 +136,25 @@ async def test_birth_checklist_asks_conditional_questions_and_filters_documents(
         "answers": {"hospital_birth": "no", "want_bundle": "yes", "same_residence": "no"},
     }
 
+    # The form's answers must not leave the procedure out of context.
+    form.slots["procedure"] = None
     checklist = (await form.show())[0]["text"]
     assert "Văn bản làm chứng" in checklist
     assert "Giấy tờ chỗ ở của bé" in checklist
     assert "Giấy chứng sinh" not in checklist
     assert "Tờ khai đăng ký khai sinh" in checklist
+    assert form.slots["procedure"] == "birth-registration"
+
+
+async def test_activation_with_the_reset_slot_says_nothing(store):
+    """At activation Rasa validates the slots just reset by action_start_checklist."""
+    form = FormConversation({"procedure": "birth-registration"})
+    await form.start()
+    tracker = make_tracker(form.slots, "make my checklist", "start_checklist", active_loop="checklist_form")
+    tracker.events.append({"event": "slot", "name": "checklist_answer", "value": None})
+    messages, events = await run(ValidateChecklistForm(), tracker, DOMAIN)
+    assert messages == []
+    assert slot_events(events).get("checklist_answers") is None
 
 
 async def test_skipped_question_is_not_asked_and_its_documents_are_left_out(store):
@@ -151,6 +180,20 @@ async def test_unclear_answer_is_asked_again(store):
     assert not done
     assert form.slots["checklist_answers"]["answers"] == {}
     assert (await form.ask())[0]["text"] == "Bé có giấy chứng sinh không?"
+
+
+@pytest.mark.parametrize("said", ["thôi", "hủy", "stop", "cancel please"])
+async def test_leaving_the_form_early_lists_every_document(store, said):
+    form = FormConversation({"procedure": "birth-registration"})
+    await form.start()
+    await form.ask()
+    await form.answer("có")
+    await form.ask()
+    _, done = await form.answer(said)
+    assert done
+    listed = (await form.show())[0]["text"]
+    assert listed.startswith("Giấy tờ cần chuẩn bị")          # the overview, not a fitted checklist
+    assert "Văn bản làm chứng (tùy trường hợp)" in listed
 
 
 async def test_procedure_without_questions_goes_straight_to_the_list(store):
@@ -216,6 +259,10 @@ async def test_what_am_i_missing_from_entities_and_aliases(store):
     assert "Giấy chứng sinh" in have and "Giấy tờ tùy thân" in have   # "cccd" folds to the alias "căn cước"
     assert "Tờ khai đăng ký khai sinh" in missing
     assert "Giấy tờ tùy thân" not in missing
+    # Without checklist answers the situational documents are not counted; the checklist is offered.
+    assert "Văn bản làm chứng" not in reply
+    assert wording("vi").CHECKLIST_HINT in reply
+    assert "/start_checklist" in [b["payload"] for b in messages[0]["buttons"]]
 
 
 async def test_what_am_i_missing_uses_the_checklist_answers(store):
@@ -227,6 +274,7 @@ async def test_what_am_i_missing_uses_the_checklist_answers(store):
     assert "Already have: Birth registration form" in reply
     assert "Witness statement" in reply                      # needed: no hospital certificate
     assert "Hospital birth certificate" not in reply
+    assert wording("en").CHECKLIST_HINT not in reply
 
 
 async def test_nothing_recognised_says_so(store):

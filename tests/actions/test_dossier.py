@@ -182,6 +182,8 @@ async def test_how_to_collect_and_refusal_reason(check):
     refused, _ = await run_check(check, DOSSIERS["refused"]["code"], PHONE, language="en")
     assert "Cách nhận kết quả: Nhận tại bộ phận một cửa" in text_of(ready)
     assert "Reason: Tên hộ kinh doanh bị trùng." in text_of(refused)
+    assert "quoted from the agency's record, in Vietnamese" in text_of(refused)
+    assert "quoted" not in text_of(ready)
 
 
 # --------------------------------------------------------------------------- proof of ownership

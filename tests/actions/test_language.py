@@ -88,6 +88,19 @@ async def test_procedure_word_while_listing_documents_does_not_switch(store):
     assert "procedure" not in await extracted(tracker)
 
 
+async def test_procedure_word_in_a_form_answer_does_not_switch(store):
+    text = "hộ chiếu"
+    tracker = make_tracker(slots={"procedure": "birth-registration"}, text=text, intent="affirm",
+                           entities=[entity("procedure", "passport", text, "hộ chiếu")], active_loop="checklist_form")
+    assert "procedure" not in await extracted(tracker)
+
+
+async def test_procedure_named_with_a_misread_intent_still_fills_the_slot(store):
+    text = "how do I get a passport for my son"
+    tracker = tracker_with(text, "greet", entities=[entity("procedure", "passport", text, "passport")])
+    assert (await extracted(tracker))["procedure"] == "passport"
+
+
 async def test_slot_never_holds_anything_but_a_catalogue_id(store):
     text = "làm visa"
     tracker = tracker_with(text, "find_procedure", slots={"procedure": "passport"},

@@ -124,6 +124,7 @@ async def test_provincial_procedure_does_not_depend_on_the_place(store):
     messages, _ = await run(ActionAnswerWhereToSubmit(), tracker)
     assert "does not depend on your commune" in messages[0]["text"]
     assert "Office for Passport" in messages[0]["text"]
+    assert "“Tháp Chàm” is now part of Do Vinh Ward" in messages[0]["text"]
 
 
 async def test_commune_level_procedure_without_a_place_asks_for_it(store):

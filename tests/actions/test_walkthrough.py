@@ -91,9 +91,9 @@ async def test_procedure_without_own_steps_uses_the_generic_ones(store):
 
 async def test_bundle_says_which_agencies_take_part(store):
     first = await Walkthrough({"procedure": "birth-bundle"}).do(ActionWalkthroughStart)
-    assert wording("vi").BUNDLE_AGENCIES in first["text"]
-    assert "• Đăng ký khai sinh: Cơ quan Đăng ký khai sinh" in first["text"]
-    assert "• Đăng ký thường trú: Cơ quan Đăng ký thường trú" in first["text"]
+    assert f"{wording('vi').BUNDLE_AGENCIES} Cơ quan Liên thông khai sinh" in first["text"]
+    single = await Walkthrough({"procedure": "birth-registration"}).do(ActionWalkthroughStart)
+    assert wording("vi").BUNDLE_AGENCIES not in single["text"]
 
 
 async def test_offline_procedure_has_no_walkthrough(store):

@@ -75,6 +75,13 @@ def stored_rows(path) -> list[dict]:
         return [json.loads(data) for (data,) in connection.execute("SELECT data FROM events ORDER BY id")]
 
 
+def stored_content(rows: list[dict]) -> str:
+    """Everything a person could read in the stored events, without timestamps (random digits)."""
+    for row in rows:
+        row.pop("timestamp", None)
+    return json.dumps(rows, ensure_ascii=False)
+
+
 async def save(store, sender: str, events: list) -> None:
     tracker = DialogueStateTracker.from_events(sender, events, DOMAIN.slots)
     await store.save(tracker)
@@ -83,7 +90,7 @@ async def save(store, sender: str, events: list) -> None:
 async def test_stored_events_hold_no_phone_digits(store):
     await save(store, "citizen", dossier_conversation("4 số cuối là 5678"))
     rows = stored_rows(store.path)
-    raw = json.dumps(rows, ensure_ascii=False)
+    raw = stored_content(rows)
     assert "5678" not in raw and "012345678901" not in raw
     users = [row["text"] for row in rows if row["event"] == "user"]
     assert users[0] == f"kiểm tra hồ sơ {CODE}"  # codes stay readable for staff
@@ -100,7 +107,7 @@ async def test_a_full_number_is_masked_everywhere_even_outside_the_form(store):
              [{"entity": "phone_number", "value": "+84 912 345 678", "start": 13, "end": 28}]),
     ]
     await save(store, "other", events)
-    raw = json.dumps(stored_rows(store.path), ensure_ascii=False)
+    raw = stored_content(stored_rows(store.path))
     assert "912" not in raw and "345" not in raw
 
 
@@ -110,7 +117,7 @@ async def test_each_save_masks_only_new_events_and_keeps_the_conversation(store)
     await save(store, "turns", events)  # second turn: the phone answer arrives
     rows = stored_rows(store.path)
     assert len(rows) == len(events)
-    assert PHONE not in json.dumps(rows)
+    assert PHONE not in stored_content(rows)
     tracker = await store.retrieve("turns")
     assert tracker.get_slot("dossier_phone") is None and tracker.get_slot("dossier_code") is None
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)][0] == f"kiểm tra hồ sơ {CODE}"
@@ -132,6 +139,17 @@ def test_url_comes_from_endpoint_then_env_then_default(monkeypatch, tmp_path):
     assert tracker_store_url(None) == "sqlite:///from-env.db"
     monkeypatch.delenv("TRACKER_STORE_URL")
     assert tracker_store_url(None).endswith("/var/tracker.db")
+    assert tracker_store_url(None, dialect="sqlite", db="classic.db") is None  # Rasa's own settings apply
+
+
+def test_classic_dialect_and_db_settings_still_work(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    store = MaskingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db="classic.db")
+    try:
+        assert store.engine.url.database == "classic.db"
+    finally:
+        store.engine.dispose()
 
 
 async def test_store_reads_its_url_from_the_environment(monkeypatch, tmp_path):
@@ -140,7 +158,7 @@ async def test_store_reads_its_url_from_the_environment(monkeypatch, tmp_path):
     store = MaskingSQLTrackerStore(domain=DOMAIN)
     try:
         await save(store, uuid.uuid4().hex, dossier_conversation(PHONE))
-        assert path.exists() and PHONE not in json.dumps(stored_rows(path))
+        assert path.exists() and PHONE not in stored_content(stored_rows(path))
     finally:
         store.engine.dispose()
 

@@ -132,7 +132,6 @@ def test_first_open_shows_the_privacy_notice_then_the_greeting(page):
 
 def test_a_vietnamese_question_gets_an_answer(page, assistant):
     open_widget(page)
-    save_screenshot(page, "widget-desktop-greeting.png")
     question = unicodedata.normalize("NFD", "Làm hộ chiếu cần giấy tờ gì?")  # typed with combining marks
     reply = send(page, question)
     assert reply and all(text.strip() for text in reply)
@@ -273,6 +272,16 @@ def test_a_network_drop_shows_the_offline_banner_and_keeps_the_draft(page):
     page.locator(".ca-input").press("Enter")
     expect(bot_messages(page).nth(before)).to_be_visible(timeout=REPLY_TIMEOUT_MS)
     expect(user_messages(page).last).to_have_text(re.compile(draft))
+
+
+def test_the_browser_going_offline_shows_the_banner_until_it_is_back(page):
+    open_widget(page)
+    banner = page.locator(".ca-banner")
+    page.context.set_offline(True)
+    expect(banner).to_be_visible()
+    page.context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=30_000)
+    assert send(page, "xin chào")  # and the conversation goes on
 
 
 def test_the_widget_works_with_the_keyboard_alone(page):

@@ -365,3 +365,22 @@ async def test_attempts_store_neither_phone_nor_conversation_id(service, engine)
         rows = session.execute(sa.text("SELECT * FROM dossier_lookup_attempts")).mappings().all()
     dump = json.dumps([dict(row) for row in rows], default=str)
     assert "0900000000" not in dump and "sender-abc" not in dump
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_cli_imports_a_file_and_rejects_a_bad_one(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    good.write_text(line() + "\n", encoding="utf-8")
+    bad.write_text(line("000.00.12.H57-250714-0040") + "\nnot json\n" + line("oops") + "\n", encoding="utf-8")
+    assert dossiers.main(["import", str(good)]) == 0
+    assert "1 dossiers (1 new" in capsys.readouterr().out
+    assert dossiers.main(["import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "line 2: not valid JSON" in err and "line 3: code" in err and "nothing imported" in err
+    assert dossiers.main(["seed-demo"]) == 0
+    engine = create_db_engine(url)
+    assert count(engine, "dossiers") == 1 + len(DEMO_FILE.read_text().splitlines())
+    engine.dispose()

@@ -37,7 +37,9 @@ export class Connection {
     this.socket.on("connect_error", () => this.lost());
     window.addEventListener("offline", () => this.options.onStatus("offline"));
     window.addEventListener("online", () => {
-      if (this.socket && !this.socket.connected) this.socket.connect();
+      if (!this.socket) return;
+      if (this.socket.connected) this.options.onStatus(this.ready ? "online" : "connecting");
+      else this.socket.connect();
     });
   }
 
