@@ -347,6 +347,16 @@ def choice_message(ids: list[str], language: str, store, life_event: Optional[st
     return {"text": text, "buttons": buttons}
 
 
+# Intents worth confirming even when the message names no procedure ("Did you mean: talking to a person?").
+CONVERSATION_INTENTS = frozenset({"request_human", "switch_language", "bot_challenge", "check_dossier_status"})
+
+
+def fallback_declines(message: dict, found: Identification, guess: Optional[str]) -> bool:
+    """At low confidence, decline instead of asking "Did you mean …?" when that would be a blind
+    guess: no procedure, life event or paperwork word, and no conversational intent in sight."""
+    return guess not in CONVERSATION_INTENTS and outside_public_services(message, found)
+
+
 class ActionDiscoverProcedure(Action):
     """Summary of the procedure the citizen means, or a clarifying question."""
 
@@ -391,6 +401,9 @@ class ActionDefaultAskAffirmation(Action):
         guess = next((i["name"] for i in ranking if i.get("name") not in ("nlu_fallback", "out_of_scope")), None)
         found = identify(message, store, search_text=guess in INTENT_TOPICS["en"] and guess != "switch_language")
         procedure = store.get_procedure(found.procedure_id) if found.found else None
+        if procedure is None and fallback_declines(message, found, guess):
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
 
         with_name, without_name = INTENT_TOPICS[language].get(guess, (None, None))
         if without_name is None:

@@ -115,17 +115,21 @@ def knowledge_store(tmp: Path):
 def landed(parse: dict, store) -> tuple[Optional[str], list[str], bool]:
     """(procedure put in the slot, clarifying choices offered, declined as out of scope) -
     as the slot mapping and the discovery action do it, outside any form."""
-    from actions.discovery import identify, outside_public_services
+    from actions.discovery import fallback_declines, identify, outside_public_services
     from actions.language import PROCEDURE_INTENTS
 
     intent = parse["intent"]["name"]
-    if intent == "nlu_fallback":
-        # The fallback question offers the best guess with its procedure.
-        intent = next((i["name"] for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"), intent)
     if intent == "out_of_scope":
         return None, [], True
+    if intent == "nlu_fallback":
+        # The fallback question offers the best guess with its procedure, or declines when
+        # nothing in the message points to public services (ActionDefaultAskAffirmation).
+        guess = next((i["name"] for i in parse.get("intent_ranking", [])
+                      if i["name"] not in ("nlu_fallback", "out_of_scope")), None)
+        found = identify(parse, store, search_text=guess in PROCEDURE_INTENTS)
+        return found.procedure_id, found.candidates, not found.found and fallback_declines(parse, found, guess)
     found = identify(parse, store, search_text=intent in PROCEDURE_INTENTS)
-    declined = parse["intent"]["name"] == "find_procedure" and outside_public_services(parse, found)
+    declined = intent == "find_procedure" and outside_public_services(parse, found)
     return found.procedure_id, found.candidates, declined
 
 
@@ -269,6 +273,9 @@ def write_report(result: dict, table: list[dict], outcomes: list[Outcome], model
         f"{TARGETS['oos_recall']:.0%}, in-scope wrongly declined ≤ {TARGETS['wrongly_declined']:.0%}, "
         f"full `rasa train` ≤ {TARGETS['train_seconds']} s on 2 cores.",
         "",
+        "A message counts as declined when the intent is out_of_scope, or when the discovery action or the "
+        "fallback question finds nothing in it that points to public services (no procedure, life event or "
+        "paperwork word) and answers with the polite decline. "
         "A message counts as landing on the right procedure when the slot mapping fills `procedure` with an "
         f"expected id, or when the assistant asks a clarifying question with at most {MAX_CLARIFY_CHOICES} "
         "buttons that include it (life events such as a newborn offer the bundle and the single procedure).",

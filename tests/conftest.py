@@ -136,10 +136,8 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
     try:
         for name, command in commands.items():
             log = logs / f"{name}.log"
-            # Rasa resolves relative paths in endpoints.yml against its working directory.
-            cwd = workdir if name == "rasa" else ROOT
             handle.processes[name] = subprocess.Popen(
-                command, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+                command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
             )
         for name, url in health.items():
             _wait_until_up(url, handle.processes[name], logs / f"{name}.log", timeout=180)

@@ -168,7 +168,7 @@ async def test_ambiguous_word_gets_a_clarifying_question(discovery_store):
     assert events == []
 
 
-async def test_nothing_recognisable_asks_what_they_need(discovery_store):
+async def test_paperwork_without_a_procedure_asks_what_they_need(discovery_store):
     tracker = make_tracker(slots={"language": "en"}, text="I need some paperwork", intent="find_procedure")
     messages, _ = await run(ActionDiscoverProcedure(), tracker)
     assert messages[0]["text"].startswith("Which procedure do you need?")
@@ -203,6 +203,21 @@ async def test_affirmation_in_english_without_a_procedure(discovery_store):
 
 
 async def test_affirmation_never_offers_small_talk_intents(discovery_store):
-    tracker = fallback_tracker("hmm chào", "greet")
+    tracker = fallback_tracker("hmm chào, thủ tục giấy tờ", "greet")
     messages, _ = await run(ActionDefaultAskAffirmation(), tracker)
     assert payloads(messages[0])[0].startswith("/find_procedure")
+
+
+async def test_affirmation_declines_when_nothing_points_to_public_services(discovery_store):
+    tracker = fallback_tracker("who is the president of France", "give_feedback", language="en")
+    messages, _ = await run(ActionDefaultAskAffirmation(), tracker)
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert not messages[0].get("buttons")
+
+
+async def test_find_message_about_nothing_public_is_declined(discovery_store):
+    tracker = make_tracker(slots={"procedure": "passport"}, text="đội nào vô địch V-League năm nay",
+                           intent="find_procedure")
+    messages, events = await run(ActionDiscoverProcedure(), tracker)
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert slot_events(events) == {"procedure": None}

@@ -102,6 +102,7 @@ def session_id(page: Page) -> str:
 def save_screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
+    page.mouse.move(0, 0)  # no hover highlight left from the last click
     page.screenshot(path=str(path))
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)

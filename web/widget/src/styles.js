@@ -98,7 +98,10 @@ button { font: inherit; cursor: pointer; }
   padding: 6px 12px; border: 1.5px solid var(--ca-primary); border-radius: 16px;
   background: var(--ca-bg); color: var(--ca-primary); font-size: 14px; text-align: left;
 }
-.ca-quick-reply:hover:not(:disabled) { background: var(--ca-primary); color: var(--ca-primary-text); }
+@media (hover: hover) {
+  /* Touch screens keep :hover after a tap: only highlight where there is a real pointer. */
+  .ca-quick-reply:hover:not(:disabled) { background: var(--ca-primary); color: var(--ca-primary-text); }
+}
 .ca-quick-reply:disabled { border-color: #8a939e; color: #4a5360; cursor: default; }
 .ca-typing { display: flex; align-items: center; gap: 4px; padding: 0 16px 8px; color: #4a5360; font-size: 13px; }
 .ca-typing[hidden] { display: none; }
