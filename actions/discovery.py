@@ -49,6 +49,14 @@ STOPWORDS = frozenset(
     "could would should need want get please with from after by it this that there have has just".split()
 )
 
+# Intents whose message may name the procedure the conversation is now about, and whose text is
+# searched for one (the slot mapping in actions/language.py uses the same list).
+PROCEDURE_INTENTS = frozenset({
+    "find_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_agency",
+    "ask_where_to_submit", "ask_online", "ask_steps", "ask_legal_basis", "start_checklist",
+    "walkthrough_start",
+})
+
 # Life events whose paperwork the one-stop shop chains into one application (a bundle).
 BUNDLE_LIFE_EVENTS = ("newborn", "death-in-family")
 
@@ -67,8 +75,6 @@ WORDING = {
                          "hoặc chỉ làm {single}. Bạn chọn cách nào?"),
         "bundle_button": "Làm liên thông nhiều thủ tục một lần",
         "deadline": "Thời hạn",
-        "ask_which": "Bạn muốn làm thủ tục nào? Bạn có thể nhắn tên thủ tục hoặc việc đang gặp, "
-                     "ví dụ: con mới sinh, mất căn cước, mở quán cà phê.",
         "affirm": "Bạn muốn hỏi về {topic} phải không?",
         "yes": "Đúng vậy",
         "no": "Không phải",
@@ -80,8 +86,6 @@ WORDING = {
                          "or only do the {single}. Which would you like?"),
         "bundle_button": "Do them all in one application",
         "deadline": "Deadline",
-        "ask_which": "Which procedure do you need? Tell me its name or what happened, for example: "
-                     "a new baby, a lost ID card, opening a coffee shop.",
         "affirm": "Did you mean: {topic}?",
         "yes": "Yes",
         "no": "No",
@@ -160,18 +164,22 @@ def _confident(matches: list) -> Optional[str]:
     return None
 
 
-def _entity_procedure_ids(message: dict, store) -> list[str]:
-    ids = []
+def _entity_procedure_ids(message: dict, store) -> tuple[list[str], list[str]]:
+    """(ids of the procedures the message names, longest mention first; candidates for mentions
+    that the synonyms left unmapped because several procedures share that spelling)."""
+    ids, unresolved = [], []
     for entity in _entities(message, "procedure"):
         value = str(entity.get("value") or "")
         if store.get_procedure(value) is not None:
             ids.append(value)
             continue
-        # A spelling that several procedures share stays unmapped by the synonyms.
         matches = store.find_procedures(value, limit=MAX_CHOICES)
         confident = _confident(matches)
-        ids += [confident] if confident else [m.procedure_id for m in matches]
-    return _unique(ids)
+        if confident:
+            ids.append(confident)
+        else:
+            unresolved += [m.procedure_id for m in matches]
+    return _unique(ids), _unique(unresolved)
 
 
 def _life_event_choices(event: str, store) -> Identification:
@@ -265,7 +273,7 @@ def identify(message: dict, store, search_text: bool = True) -> Identification:
     then, when `search_text`, a confident match of the whole text against names and aliases;
     then life events; then the rare words the text shares with names and aliases.
     """
-    ids = _entity_procedure_ids(message, store)
+    ids, unresolved = _entity_procedure_ids(message, store)
     if len(ids) == 1:
         return Identification(procedure_id=ids[0])
     if ids:
@@ -285,7 +293,7 @@ def identify(message: dict, store, search_text: bool = True) -> Identification:
     if events:
         return _life_event_choices(str(events[0].get("value")), store)
     if not search_text:
-        return Identification()
+        return Identification(candidates=unresolved)
 
     ranked = keyword_ranking(text, store)
     chosen = _keyword_choice(ranked)
@@ -293,7 +301,7 @@ def identify(message: dict, store, search_text: bool = True) -> Identification:
         return Identification(procedure_id=chosen)
     # Clarify with what both searches found, the likeliest first.
     likely = [pid for pid, score in ranked[:3] if score >= KEYWORD_MIN_CANDIDATE]
-    return Identification(candidates=_unique(likely + [m.procedure_id for m in matches]))
+    return Identification(candidates=_unique(unresolved + likely + [m.procedure_id for m in matches]))
 
 
 def outside_public_services(message: dict, found: Identification) -> bool:
@@ -351,6 +359,14 @@ def choice_message(ids: list[str], language: str, store, life_event: Optional[st
 CONVERSATION_INTENTS = frozenset({"request_human", "switch_language", "bot_challenge", "check_dossier_status"})
 
 
+def fallback_guess(message: dict) -> str:
+    """The intent the fallback question proposes: the best guess when it is worth confirming
+    (not small talk), else a search for a procedure."""
+    ranking = [i.get("name") for i in message.get("intent_ranking") or []
+               if i.get("name") not in ("nlu_fallback", "out_of_scope")]
+    return ranking[0] if ranking and ranking[0] in INTENT_TOPICS["en"] else "find_procedure"
+
+
 def fallback_declines(message: dict, found: Identification, guess: Optional[str]) -> bool:
     """At low confidence, decline instead of asking "Did you mean …?" when that would be a blind
     guess: no procedure, life event or paperwork word, and no conversational intent in sight."""
@@ -378,11 +394,11 @@ class ActionDiscoverProcedure(Action):
             dispatcher.utter_message(response="utter_out_of_scope")
             return [SlotSet("procedure", None)] if tracker.get_slot("procedure") else []
 
-        ids = found.candidates or list(POPULAR_PROCEDURES)
-        message = choice_message(ids, language, store, found.life_event)
-        if not found.candidates:
-            message["text"] = WORDING[language]["ask_which"]
-        dispatcher.utter_message(**message)
+        message = choice_message(found.candidates or list(POPULAR_PROCEDURES), language, store, found.life_event)
+        if found.candidates:
+            dispatcher.utter_message(**message)
+        else:
+            dispatcher.utter_message(response="utter_ask_which_procedure", buttons=message["buttons"])
         return [SlotSet("procedure", None)] if tracker.get_slot("procedure") else []
 
 
@@ -397,18 +413,14 @@ class ActionDefaultAskAffirmation(Action):
         store = knowledge_store()
         language = language_of(tracker)
         message = tracker.latest_message or {}
-        ranking = message.get("intent_ranking") or []
-        guess = next((i["name"] for i in ranking if i.get("name") not in ("nlu_fallback", "out_of_scope")), None)
-        found = identify(message, store, search_text=guess in INTENT_TOPICS["en"] and guess != "switch_language")
+        guess = fallback_guess(message)
+        found = identify(message, store, search_text=guess in PROCEDURE_INTENTS)
         procedure = store.get_procedure(found.procedure_id) if found.found else None
         if procedure is None and fallback_declines(message, found, guess):
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
 
-        with_name, without_name = INTENT_TOPICS[language].get(guess, (None, None))
-        if without_name is None:
-            # Not an intent worth confirming: skip straight to asking what they need.
-            guess, with_name, without_name = "find_procedure", *INTENT_TOPICS[language]["find_procedure"]
+        with_name, without_name = INTENT_TOPICS[language][guess]
         if procedure is not None and with_name:
             topic = with_name.format(name=procedure.names.in_(language))
         else:

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from actions.discovery import identify
+from actions.discovery import PROCEDURE_INTENTS, identify
 from actions.requirements import knowledge_store
 from knowledge.text import detect_language, fold
 
@@ -28,14 +28,6 @@ REQUESTED_LANGUAGE = [
 # "ok", "passport" or a dossier code say little about the language someone writes in.
 MIN_WORDS_TO_SWITCH = 3
 
-# Intents whose message may name the procedure the conversation is now about, and whose text is
-# searched for one. In a form, other intents keep the slot: a procedure word there is incidental
-# ("tôi có cccd" while listing documents).
-PROCEDURE_INTENTS = frozenset({
-    "find_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_agency",
-    "ask_where_to_submit", "ask_online", "ask_steps", "ask_legal_basis", "start_checklist",
-    "walkthrough_start",
-})
 # Intents that answer a question the assistant asked: a procedure word in them is never a switch.
 ANSWER_INTENTS = frozenset({
     "inform_have_documents", "inform_location", "inform_dossier_code", "inform_phone", "check_dossier_status",
@@ -88,6 +80,7 @@ class ValidateSlotMappings(ValidationAction):
         current = tracker.get_slot("procedure")
         if intent == "out_of_scope":
             return {"procedure": None} if current else {}
+        # In a form, a procedure word is incidental unless it comes with a procedure question.
         if intent in ANSWER_INTENTS or (tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS):
             return {}
         found = identify(tracker.latest_message, knowledge_store(), search_text=intent in PROCEDURE_INTENTS)

@@ -102,8 +102,8 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{TEST_PORTS['actions']}/webhook",
         DATABASE_URL=f"sqlite:///{workdir}/knowledge.db",
         TRACKER_STORE_URL=f"sqlite:///{workdir}/tracker.db",
-        JWT_SECRET=secrets.token_urlsafe(32),
-        DOSSIER_HASH_KEY=secrets.token_urlsafe(32),
+        JWT_SECRET=secrets.token_hex(32),
+        DOSSIER_HASH_KEY=secrets.token_hex(32),
     )
     py = str(VENV_BIN / "python")
     subprocess.run([py, "-m", "knowledge", "load"], cwd=ROOT, env=env, check=True)
@@ -117,7 +117,7 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
         "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(trained_model),
                  "--endpoints", str(ROOT / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
                  "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--cors", "*",
-                 "--enable-api", "--jwt-secret", env["JWT_SECRET"]],
+                 "--enable-api", f"--jwt-secret={env['JWT_SECRET']}"],
         "web": [py, "-m", "web.server", "--host", "127.0.0.1", "--port", env["WEB_PORT"],
                 "--rasa-url", env["RASA_URL"]],
     }

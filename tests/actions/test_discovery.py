@@ -74,6 +74,14 @@ def test_unmapped_entity_text_is_resolved_through_the_store(discovery_store):
     assert identify(message, discovery_store).procedure_id == "id-card"
 
 
+def test_shared_spelling_is_a_question_not_a_guess(discovery_store):
+    text = "đăng ký"
+    message = {"text": text, "entities": [entity("procedure", text, text)]}
+    found = identify(message, discovery_store)
+    assert found.procedure_id is None
+    assert {"temporary-residence", "birth-registration"} <= set(found.candidates)
+
+
 def test_confident_text_match_without_entity(discovery_store):
     found = identify({"text": "Đăng ký tạm trú", "entities": []}, discovery_store)
     assert found.procedure_id == "temporary-residence"
@@ -171,8 +179,9 @@ async def test_ambiguous_word_gets_a_clarifying_question(discovery_store):
 async def test_paperwork_without_a_procedure_asks_what_they_need(discovery_store):
     tracker = make_tracker(slots={"language": "en"}, text="I need some paperwork", intent="find_procedure")
     messages, _ = await run(ActionDiscoverProcedure(), tracker)
-    assert messages[0]["text"].startswith("Which procedure do you need?")
-    assert len(messages[0]["buttons"]) >= 3
+    assert messages[0]["response"] == "utter_ask_which_procedure"
+    offered = [payload_entities(p)["procedure"] for p in payloads(messages[0])]
+    assert offered and all(discovery_store.get_procedure(pid) is not None for pid in offered)
 
 
 # ----------------------------------------------------------------------- fallback affirmation
