@@ -266,12 +266,13 @@ def _keyword_choice(ranked: list[tuple[str, float]]) -> Optional[str]:
     return None
 
 
-def identify(message: dict, store, search_text: bool = True) -> Identification:
+def identify(message: dict, store, search_text: bool = True, rank_keywords: bool = True) -> Identification:
     """The procedure a parsed message (Rasa's `latest_message`) is about.
 
     Named procedures (entity, mapped to catalogue ids by the generated synonyms) come first;
     then, when `search_text`, a confident match of the whole text against names and aliases;
-    then life events; then the rare words the text shares with names and aliases.
+    then life events; then, when `rank_keywords`, the rare words the text shares with names
+    and aliases (too loose for follow-ups: "lệ phí bao nhiêu" shares words with many names).
     """
     ids, unresolved = _entity_procedure_ids(message, store)
     if len(ids) == 1:
@@ -292,7 +293,7 @@ def identify(message: dict, store, search_text: bool = True) -> Identification:
     events = _entities(message, "life_event")
     if events:
         return _life_event_choices(str(events[0].get("value")), store)
-    if not search_text:
+    if not (search_text and rank_keywords):
         return Identification(candidates=unresolved)
 
     ranked = keyword_ranking(text, store)

@@ -83,7 +83,9 @@ class ValidateSlotMappings(ValidationAction):
         # In a form, a procedure word is incidental unless it comes with a procedure question.
         if intent in ANSWER_INTENTS or (tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS):
             return {}
-        found = identify(tracker.latest_message, knowledge_store(), search_text=intent in PROCEDURE_INTENTS)
+        # A follow-up about the procedure in context switches only on a name or a confident alias.
+        found = identify(tracker.latest_message, knowledge_store(), search_text=intent in PROCEDURE_INTENTS,
+                         rank_keywords=intent == "find_procedure" or not current)
         if found.found:
             return {"procedure": found.procedure_id} if found.procedure_id != current else {}
         # Follow-up questions ("lệ phí bao nhiêu?") keep the procedure in context; a new search

@@ -59,7 +59,8 @@ _VI_PLAIN_WORDS = frozenset(
 _EN_WORDS = frozenset(
     "i my me the a an is are do does how what where when which can could to for of in on and with "
     "please help need want lost renew register get apply passport licence license driving birth death "
-    "marriage fee cost documents long take online you hello hi thanks thank yes no".split()
+    "marriage fee cost documents long take online you hello hi thanks thank yes no tell about this that "
+    "it your have has there will would should weather joke price today tomorrow who why bye goodbye".split()
 )
 
 
@@ -68,8 +69,10 @@ def detect_language(text: str) -> str | None:
     text = nfc(text)
     if _VI_MARKS.search(text):
         return "vi"
+    # Words both languages use ("me", "a", "no") and one-letter abbreviations say nothing.
     words = [w.lower() for w in _WORD.findall(text)]
-    vi = sum(w in _VI_PLAIN_WORDS or w in ABBREVIATIONS for w in words)
+    words = [w for w in words if not (w in _EN_WORDS and (w in _VI_PLAIN_WORDS or w in ABBREVIATIONS))]
+    vi = sum(w in _VI_PLAIN_WORDS or (len(w) > 1 and ABBREVIATIONS.get(w, w) != w) for w in words)
     en = sum(w in _EN_WORDS for w in words)
     if vi == en:
         return None

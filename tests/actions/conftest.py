@@ -11,7 +11,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import load
+from knowledge.loader import CONTENT_DIR, load
 from knowledge.store import open_store
 
 REVIEWED = "2025-12-15"
@@ -192,6 +192,20 @@ def fixture_database(tmp_path_factory) -> str:
 def store(fixture_database, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", fixture_database)
     return open_store(fixture_database)
+
+
+@pytest.fixture(scope="session")
+def real_database(tmp_path_factory) -> str:
+    """The product's own content (knowledge/content), loaded once per run."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('real-knowledge') / 'knowledge.db'}"
+    load(CONTENT_DIR, url=url)
+    return url
+
+
+@pytest.fixture
+def real_store(real_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", real_database)
+    return open_store(real_database)
 
 
 def make_tracker(slots: dict | None = None, text: str = "", intent: str | None = None,

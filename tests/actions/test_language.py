@@ -111,3 +111,15 @@ async def test_slot_never_holds_anything_but_a_catalogue_id(store):
 async def test_new_vague_search_clears_the_old_procedure(store):
     tracker = tracker_with("đăng ký", "find_procedure", slots={"procedure": "passport"})
     assert (await extracted(tracker))["procedure"] is None
+
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("lệ phí bao nhiêu", "ask_fee"),
+    ("make my checklist", "start_checklist"),
+    ("bị mất thì sao", "ask_documents"),
+])
+async def test_follow_up_without_a_name_never_switches_on_shared_words(real_store, text, intent):
+    # Keyword ranking matched these to death-bundle, seal-registration, unemployment-benefit.
+    tracker = tracker_with(text, intent, slots={"procedure": "birth-bundle"})
+    assert "procedure" not in await extracted(tracker)
