@@ -1,7 +1,10 @@
 """The real Rasa server, action server and web server answer, and the HTTP API is JWT-protected."""
+import pytest
 import requests
 
 from tests.conftest import Assistant
+
+pytestmark = pytest.mark.servers
 
 
 def test_rest_webhook_answers_a_greeting(assistant: Assistant):

@@ -2,9 +2,12 @@
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import ARTIFACTS, ROOT, VENV_BIN, Assistant
+
+pytestmark = pytest.mark.servers
 
 
 def test_all_conversation_stories_pass(assistant: Assistant, trained_model: Path):
