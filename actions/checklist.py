@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.formatting import answers, wording
-from actions.requirements import (
+from actions.common import (
+    KnowledgeAction,
+    ProcedureAnswerAction,
     knowledge_store,
     language_of,
     procedure_in_context,
     send,
 )
+from actions.formatting import answers, wording
 from knowledge.text import fold, nfc
 
 # Free-text answers to yes/no questions, folded (no diacritics, abbreviations expanded: ko -> khong).
@@ -102,20 +104,17 @@ def current_procedure(tracker: Tracker, store):
     return procedure_in_context(tracker, store)
 
 
-class ActionStartChecklist(Action):
+class ActionStartChecklist(ProcedureAnswerAction):
     """Resets the answers for the procedure in context; says whether the form has anything to ask."""
 
     def name(self) -> str:
         return "action_start_checklist"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        store = knowledge_store()
-        procedure = procedure_in_context(tracker, store)
-        if procedure is None:
-            send(dispatcher, [answers.ask_procedure(language_of(tracker))])
-            return [SlotSet("checklist_answers", None), SlotSet("checklist_has_questions", False)]
-        return [
+    def events_without_procedure(self) -> list[EventType]:
+        return [SlotSet("checklist_answers", None), SlotSet("checklist_has_questions", False)]
+
+    def answer(self, procedure, language, tracker, store):
+        return [], [
             SlotSet("checklist_answers", {"procedure": procedure.id, "answers": {}}),
             SlotSet("checklist_answer", None),
             SlotSet("checklist_question", None),
@@ -123,19 +122,19 @@ class ActionStartChecklist(Action):
         ]
 
 
-class ActionAskChecklistAnswer(Action):
+class ActionAskChecklistAnswer(KnowledgeAction):
     """Asks the next situational question, with one button per answer."""
 
     def name(self) -> str:
         return "action_ask_checklist_answer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        procedure = current_procedure(tracker, knowledge_store())
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
+        procedure = current_procedure(tracker, store)
         question = next_question(procedure, saved_answers(tracker, procedure.id)) if procedure else None
         if question is None:
             return []
-        send(dispatcher, [answers.checklist_question(question, language_of(tracker))])
+        send(dispatcher, [answers.checklist_question(question, language)])
         return [SlotSet("checklist_question", question.id)]
 
 
@@ -177,18 +176,17 @@ class ValidateChecklistForm(FormValidationAction):
                 "checklist_answers": {"procedure": procedure.id, "answers": answered}}
 
 
-class ActionShowChecklist(Action):
+class ActionShowChecklist(KnowledgeAction):
     """The documents that fit the citizen's answers."""
 
     def name(self) -> str:
         return "action_show_checklist"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        procedure = current_procedure(tracker, knowledge_store())
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
+        procedure = current_procedure(tracker, store)
         if procedure is None:
             return []
-        language = language_of(tracker)
         answered = saved_answers(tracker, procedure.id)
         if next_question(procedure, answered) is not None:
             # Left before the last question: the full list, situational documents marked as such.
@@ -216,20 +214,13 @@ def documents_mentioned(procedure, tracker: Tracker) -> list:
     return [document for document in procedure.documents if document.id in found]
 
 
-class ActionCheckMissingDocuments(Action):
+class ActionCheckMissingDocuments(ProcedureAnswerAction):
     """"Tôi có giấy chứng sinh và căn cước" -> what is still missing for the procedure in context."""
 
     def name(self) -> str:
         return "action_check_missing_documents"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        store = knowledge_store()
-        language = language_of(tracker)
-        procedure = procedure_in_context(tracker, store)
-        if procedure is None:
-            send(dispatcher, [answers.ask_procedure(language)])
-            return []
+    def answer(self, procedure, language, tracker, store):
         answered = saved_answers(tracker, procedure.id)
         needed = procedure.documents_for(answered) if answered else procedure.documents
         have = documents_mentioned(procedure, tracker)
@@ -237,5 +228,4 @@ class ActionCheckMissingDocuments(Action):
         # Without checklist answers, situational documents are not counted as missing.
         still_missing = [d for d in needed if d.id not in have_ids and d.required and (answered or not d.when)]
         situation_unknown = not answered and any(d.when for d in procedure.documents)
-        send(dispatcher, [answers.missing(procedure, language, have, still_missing, situation_unknown)])
-        return []
+        return [answers.missing(procedure, language, have, still_missing, situation_unknown)], []

@@ -11,16 +11,16 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import KnowledgeAction
 from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
 from actions.formatting.common import button
-from actions.requirements import knowledge_store, language_of
 from knowledge.text import fold, fold_word, nfc, strip_diacritics
 
 # A procedure found only by searching the message text must match this well, and beat the
@@ -66,71 +66,6 @@ SUMMARY_TOPICS = ("documents", "fee", "processing_time", "where_to_submit", "onl
 # Offered when nothing in the message points anywhere: the most asked-for procedures.
 POPULAR_PROCEDURES = ("id-card", "birth-registration", "temporary-residence", "passport",
                       "driving-licence-renewal", "marriage-registration")
-
-WORDING = {
-    "vi": {
-        "choose": "Bạn muốn làm thủ tục nào dưới đây?",
-        "choose_for_event": "Với trường hợp của bạn, thường cần một trong các thủ tục sau. Bạn muốn xem thủ tục nào?",
-        "bundle_offer": ("Bạn có thể làm thủ tục liên thông (nộp một lần cho cả {parts}) "
-                         "hoặc chỉ làm {single}. Bạn chọn cách nào?"),
-        "bundle_button": "Làm liên thông nhiều thủ tục một lần",
-        "deadline": "Thời hạn",
-        "affirm": "Bạn muốn hỏi về {topic} phải không?",
-        "yes": "Đúng vậy",
-        "no": "Không phải",
-    },
-    "en": {
-        "choose": "Which of these procedures do you need?",
-        "choose_for_event": "In your situation one of these procedures is usually needed. Which one would you like to see?",
-        "bundle_offer": ("You can use the combined procedure (one application for {parts}) "
-                         "or only do the {single}. Which would you like?"),
-        "bundle_button": "Do them all in one application",
-        "deadline": "Deadline",
-        "affirm": "Did you mean: {topic}?",
-        "yes": "Yes",
-        "no": "No",
-    },
-}
-
-# How the fallback question names what the citizen probably asked ({name}: the procedure).
-INTENT_TOPICS = {
-    "vi": {
-        "find_procedure": ("thủ tục {name}", "cách tìm đúng thủ tục hành chính"),
-        "ask_documents": ("giấy tờ cần chuẩn bị cho {name}", "giấy tờ cần chuẩn bị cho một thủ tục"),
-        "ask_fee": ("lệ phí {name}", "lệ phí của một thủ tục"),
-        "ask_processing_time": ("thời gian giải quyết {name}", "thời gian giải quyết hồ sơ"),
-        "ask_agency": ("cơ quan giải quyết {name}", "cơ quan giải quyết hồ sơ"),
-        "ask_where_to_submit": ("nơi nộp hồ sơ {name}", "nơi nộp hồ sơ"),
-        "ask_online": ("làm {name} trực tuyến", "cách nộp hồ sơ trực tuyến"),
-        "ask_steps": ("các bước làm {name}", "các bước làm thủ tục"),
-        "ask_legal_basis": ("căn cứ pháp lý của {name}", "căn cứ pháp lý của thủ tục"),
-        "start_checklist": ("danh sách giấy tờ cho {name}", "lập danh sách giấy tờ"),
-        "walkthrough_start": ("hướng dẫn nộp {name} trực tuyến từng bước", "hướng dẫn nộp trực tuyến từng bước"),
-        "check_dossier_status": (None, "tra cứu tình trạng hồ sơ"),
-        "request_human": (None, "gặp cán bộ hỗ trợ"),
-        "switch_language": (None, "đổi ngôn ngữ trả lời"),
-        "give_feedback": (None, "góp ý cho trợ lý"),
-        "bot_challenge": (None, "việc bạn đang nói chuyện với ai"),
-    },
-    "en": {
-        "find_procedure": ("the procedure: {name}", "finding the right procedure"),
-        "ask_documents": ("the documents needed for {name}", "the documents needed for a procedure"),
-        "ask_fee": ("the fee for {name}", "the fee for a procedure"),
-        "ask_processing_time": ("how long {name} takes", "how long a procedure takes"),
-        "ask_agency": ("which agency handles {name}", "which agency handles a procedure"),
-        "ask_where_to_submit": ("where to apply for {name}", "where to apply"),
-        "ask_online": ("doing {name} online", "applying online"),
-        "ask_steps": ("the steps of {name}", "the steps of a procedure"),
-        "ask_legal_basis": ("the legal basis of {name}", "the legal basis of a procedure"),
-        "start_checklist": ("a document checklist for {name}", "a document checklist"),
-        "walkthrough_start": ("a step-by-step online guide to {name}", "a step-by-step online guide"),
-        "check_dossier_status": (None, "checking an application's status"),
-        "request_human": (None, "talking to a person"),
-        "switch_language": (None, "changing the reply language"),
-        "give_feedback": (None, "giving feedback"),
-        "bot_challenge": (None, "who you are talking to"),
-    },
-}
 
 
 @dataclass
@@ -329,7 +264,7 @@ def summary_message(procedure, language: str, store) -> dict:
     words = wording(language)
     text = f"{procedure.names.in_(language)}: {procedure.summary.in_(language)}"
     if procedure.deadline is not None:
-        text += f"\n{WORDING[language]['deadline']}: {procedure.deadline.text.in_(language)}"
+        text += "\n" + words.summary_deadline(procedure.deadline.text.in_(language))
     entities = {"procedure": procedure.id}
     buttons = [button(words.TOPIC_BUTTONS[topic], payload(TOPIC_PAYLOADS[topic][1:], entities))
                for topic in SUMMARY_TOPICS]
@@ -342,14 +277,15 @@ def choice_message(ids: list[str], language: str, store, life_event: Optional[st
     """A clarifying question with one readable button per candidate procedure."""
     procedures = [p for p in (store.get_procedure(i) for i in ids[:MAX_CHOICES]) if p is not None]
     buttons = [button(p.names.in_(language), payload("find_procedure", {"procedure": p.id})) for p in procedures]
-    text = WORDING[language]["choose_for_event" if life_event else "choose"]
+    words = wording(language)
+    text = words.CHOOSE_FOR_LIFE_EVENT if life_event else words.CHOOSE_PROCEDURE
     bundles = [p for p in procedures if p.is_bundle]
     if life_event in BUNDLE_LIFE_EVENTS and bundles:
         bundle = bundles[0]
         parts = [store.get_procedure(i) for i in bundle.bundle_of]
         single = next((p for p in procedures if not p.is_bundle), None)
         if single is not None:
-            text = WORDING[language]["bundle_offer"].format(
+            text = words.bundle_offer(
                 parts=", ".join(p.names.in_(language).lower() for p in parts if p is not None),
                 single=single.names.in_(language).lower(),
             )
@@ -365,7 +301,8 @@ def fallback_guess(message: dict) -> str:
     (not small talk), else a search for a procedure."""
     ranking = [i.get("name") for i in message.get("intent_ranking") or []
                if i.get("name") not in ("nlu_fallback", "out_of_scope")]
-    return ranking[0] if ranking and ranking[0] in INTENT_TOPICS["en"] else "find_procedure"
+    # Both languages' wording names the same intents.
+    return ranking[0] if ranking and ranking[0] in wording("en").INTENT_TOPICS else "find_procedure"
 
 
 def fallback_declines(message: dict, found: Identification, guess: Optional[str]) -> bool:
@@ -374,16 +311,14 @@ def fallback_declines(message: dict, found: Identification, guess: Optional[str]
     return guess not in CONVERSATION_INTENTS and outside_public_services(message, found)
 
 
-class ActionDiscoverProcedure(Action):
+class ActionDiscoverProcedure(KnowledgeAction):
     """Summary of the procedure the citizen means, or a clarifying question."""
 
     def name(self) -> str:
         return "action_discover_procedure"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        store = knowledge_store()
-        language = language_of(tracker)
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
         found = identify(tracker.latest_message, store)
         procedure = store.get_procedure(found.procedure_id) if found.found else None
 
@@ -403,16 +338,14 @@ class ActionDiscoverProcedure(Action):
         return [SlotSet("procedure", None)] if tracker.get_slot("procedure") else []
 
 
-class ActionDefaultAskAffirmation(Action):
+class ActionDefaultAskAffirmation(KnowledgeAction):
     """First stage of the fallback: "Did you mean …?" with readable, translated buttons."""
 
     def name(self) -> str:
         return "action_default_ask_affirmation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        store = knowledge_store()
-        language = language_of(tracker)
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
         message = tracker.latest_message or {}
         guess = fallback_guess(message)
         found = identify(message, store, search_text=guess in PROCEDURE_INTENTS)
@@ -421,16 +354,16 @@ class ActionDefaultAskAffirmation(Action):
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
 
-        with_name, without_name = INTENT_TOPICS[language][guess]
+        words = wording(language)
+        with_name, without_name = words.INTENT_TOPICS[guess]
         if procedure is not None and with_name:
             topic = with_name.format(name=procedure.names.in_(language))
         else:
             topic = without_name
 
         entities = {"procedure": procedure.id} if procedure is not None and with_name else None
-        words = WORDING[language]
         dispatcher.utter_message(
-            text=words["affirm"].format(topic=topic),
-            buttons=[button(words["yes"], payload(guess, entities)), button(words["no"], "/out_of_scope")],
+            text=words.did_you_mean(topic),
+            buttons=[button(words.AFFIRM_YES, payload(guess, entities)), button(words.AFFIRM_NO, "/out_of_scope")],
         )
         return []

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import dossier_messages as messages
+from actions.common import language_of
 from knowledge.catalogue import CATALOGUE_BY_ID
 from knowledge.dossiers import (
     DossierLookupService,
@@ -28,10 +29,6 @@ from knowledge.dossiers import (
 logger = logging.getLogger(__name__)
 
 FORM_SLOTS = ("dossier_code", "dossier_phone")
-
-
-def _language(tracker: Tracker) -> str:
-    return "en" if tracker.get_slot("language") == "en" else "vi"
 
 
 def _as_text(value: Any) -> Optional[str]:
@@ -93,7 +90,7 @@ class ActionCheckDossier(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        lang = _language(tracker)
+        lang = language_of(tracker)
         service = self.service_factory()
         code = find_dossier_code(_as_text(tracker.get_slot("dossier_code")))
         proof = parse_phone_proof(_as_text(tracker.get_slot("dossier_phone")))

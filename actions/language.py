@@ -12,8 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
+from actions.common import knowledge_store
 from actions.discovery import PROCEDURE_INTENTS, identify
-from actions.requirements import knowledge_store
 from knowledge.text import detect_language, fold
 
 LANGUAGES = ("vi", "en")

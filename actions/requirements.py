@@ -6,70 +6,20 @@ slot; a question that names another procedure switches the slot to it.
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import KnowledgeAction, ProcedureAnswerAction, procedure_in_context, send
 from actions.formatting import answers, wording
-from actions.formatting.common import Reply
-from knowledge.store import open_store
-from knowledge.text import detect_language, fold, nfc
+from knowledge.text import fold, nfc
 from knowledge.types import UnitMatch
 
 # Agency levels whose office depends on the citizen's commune or ward.
 COMMUNE_LEVELS = frozenset({"commune-committee", "commune-police", "any-commune-police", "business-registration"})
-
-
-def knowledge_store():
-    """The process-wide store (DATABASE_URL, or the default SQLite file)."""
-    return open_store()
-
-
-def language_of(tracker: Tracker) -> str:
-    """The conversation's language: the slot, else what the latest message looks like, else Vietnamese."""
-    language = tracker.get_slot("language")
-    if language in ("vi", "en"):
-        return language
-    return detect_language(tracker.latest_message.get("text") or "") or "vi"
-
-
-def procedure_in_context(tracker: Tracker, store):
-    """The procedure in the `procedure` slot.
-
-    action_validate_slot_mappings (actions/language.py) has already switched the slot when the
-    latest question named another procedure, so follow-ups and switches both land here.
-    """
-    procedure_id = tracker.get_slot("procedure")
-    return store.get_procedure(procedure_id) if procedure_id else None
-
-
-def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
-    for reply in replies:
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
-
-
-class ProcedureAnswerAction(Action, ABC):
-    """Finds the procedure in context and answers one kind of question about it."""
-
-    @abstractmethod
-    def answer(self, procedure, language: str, tracker: Tracker, store) -> tuple[list[Reply], list[EventType]]:
-        """The replies and extra events for this question."""
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        store = knowledge_store()
-        language = language_of(tracker)
-        procedure = procedure_in_context(tracker, store)
-        if procedure is None:
-            send(dispatcher, [answers.ask_procedure(language)])
-            return []
-        replies, events = self.answer(procedure, language, tracker, store)
-        send(dispatcher, replies)
-        return events
 
 
 class ActionAnswerDocuments(ProcedureAnswerAction):
@@ -171,16 +121,14 @@ def office_in_unit(procedure, unit, language: str) -> str:
     return template.format(unit=unit.full_name.in_(language))
 
 
-class ActionAnswerWhereToSubmit(Action):
+class ActionAnswerWhereToSubmit(KnowledgeAction):
     """Where to submit, for the place the citizen lives in (current or pre-2025 name)."""
 
     def name(self) -> str:
         return "action_answer_where_to_submit"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        store = knowledge_store()
-        language = language_of(tracker)
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
         procedure = procedure_in_context(tracker, store)
         spoken, matches = units_for_place(store, tracker)
         events: list[EventType] = []

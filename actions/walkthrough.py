@@ -6,16 +6,15 @@ Steps are the procedure's own or the generic ones from common.yml (the store dec
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.common import KnowledgeAction, ProcedureAnswerAction, send
 from actions.formatting import answers, wording
 from actions.formatting.common import Reply
-from actions.requirements import knowledge_store, language_of, procedure_in_context, send
 
 
 def position_events(procedure, index: int | None) -> list[EventType]:
@@ -25,37 +24,27 @@ def position_events(procedure, index: int | None) -> list[EventType]:
     ]
 
 
-class ActionWalkthroughStart(Action):
+class ActionWalkthroughStart(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_walkthrough_start"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        store = knowledge_store()
-        language = language_of(tracker)
-        procedure = procedure_in_context(tracker, store)
-        if procedure is None:
-            send(dispatcher, [answers.ask_procedure(language)])
-            return []
+    def answer(self, procedure, language, tracker, store):
         if not procedure.steps:
-            send(dispatcher, [answers.steps_overview(procedure, (), language)])
-            return position_events(procedure, None)
+            return [answers.steps_overview(procedure, (), language)], position_events(procedure, None)
         intro = answers.walkthrough_intro(procedure, procedure.steps, language)
-        send(dispatcher, [answers.walkthrough_step(procedure, procedure.steps, 0, language, intro)])
-        return position_events(procedure, 0)
+        return ([answers.walkthrough_step(procedure, procedure.steps, 0, language, intro)],
+                position_events(procedure, 0))
 
 
-class WalkthroughMoveAction(Action, ABC):
+class WalkthroughMoveAction(KnowledgeAction):
     """Moves within the walkthrough in progress; subclasses say where to."""
 
     @abstractmethod
     def move(self, index: int, steps, procedure, language: str) -> tuple[int | None, list[Reply]]:
         """The new step index (None when finished) and the replies."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        store = knowledge_store()
-        language = language_of(tracker)
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
         procedure_id = tracker.get_slot("walkthrough_procedure")
         index = tracker.get_slot("walkthrough_step")
         procedure = store.get_procedure(procedure_id) if procedure_id else None

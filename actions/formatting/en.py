@@ -213,3 +213,45 @@ def expected_time(text: str) -> str:
 
 CHECK_STATUS = "Once you have your dossier code, send it to me (for example “check dossier 000.00.12.H43-250714-0031”) to see its status."
 NOT_UNDERSTOOD_ANSWER = "I did not understand the answer. Please pick one of the buttons below."
+
+
+# Service discovery: the summary, the clarifying question and the fallback's "Did you mean …?".
+def summary_deadline(text: str) -> str:
+    return f"Deadline: {text}"
+
+
+CHOOSE_PROCEDURE = "Which of these procedures do you need?"
+CHOOSE_FOR_LIFE_EVENT = "In your situation one of these procedures is usually needed. Which one would you like to see?"
+
+
+def bundle_offer(parts: str, single: str) -> str:
+    return (f"You can use the combined procedure (one application for {parts}) "
+            f"or only do the {single}. Which would you like?")
+
+
+def did_you_mean(topic: str) -> str:
+    return f"Did you mean: {topic}?"
+
+
+AFFIRM_YES = "Yes"
+AFFIRM_NO = "No"
+
+# How the fallback question names what the citizen probably asked ({name}: the procedure).
+INTENT_TOPICS = {
+    "find_procedure": ("the procedure: {name}", "finding the right procedure"),
+    "ask_documents": ("the documents needed for {name}", "the documents needed for a procedure"),
+    "ask_fee": ("the fee for {name}", "the fee for a procedure"),
+    "ask_processing_time": ("how long {name} takes", "how long a procedure takes"),
+    "ask_agency": ("which agency handles {name}", "which agency handles a procedure"),
+    "ask_where_to_submit": ("where to apply for {name}", "where to apply"),
+    "ask_online": ("doing {name} online", "applying online"),
+    "ask_steps": ("the steps of {name}", "the steps of a procedure"),
+    "ask_legal_basis": ("the legal basis of {name}", "the legal basis of a procedure"),
+    "start_checklist": ("a document checklist for {name}", "a document checklist"),
+    "walkthrough_start": ("a step-by-step online guide to {name}", "a step-by-step online guide"),
+    "check_dossier_status": (None, "checking an application's status"),
+    "request_human": (None, "talking to a person"),
+    "switch_language": (None, "changing the reply language"),
+    "give_feedback": (None, "giving feedback"),
+    "bot_challenge": (None, "who you are talking to"),
+}

@@ -214,3 +214,45 @@ def expected_time(text: str) -> str:
 
 CHECK_STATUS = "Khi có mã hồ sơ, bạn gửi mã cho mình (ví dụ: “tra cứu hồ sơ 000.00.12.H43-250714-0031”) để xem tình trạng."
 NOT_UNDERSTOOD_ANSWER = "Mình chưa hiểu câu trả lời. Bạn chọn một trong các nút bên dưới nhé."
+
+
+# Service discovery: the summary, the clarifying question and the fallback's "Did you mean …?".
+def summary_deadline(text: str) -> str:
+    return f"Thời hạn: {text}"
+
+
+CHOOSE_PROCEDURE = "Bạn muốn làm thủ tục nào dưới đây?"
+CHOOSE_FOR_LIFE_EVENT = "Với trường hợp của bạn, thường cần một trong các thủ tục sau. Bạn muốn xem thủ tục nào?"
+
+
+def bundle_offer(parts: str, single: str) -> str:
+    return (f"Bạn có thể làm thủ tục liên thông (nộp một lần cho cả {parts}) "
+            f"hoặc chỉ làm {single}. Bạn chọn cách nào?")
+
+
+def did_you_mean(topic: str) -> str:
+    return f"Bạn muốn hỏi về {topic} phải không?"
+
+
+AFFIRM_YES = "Đúng vậy"
+AFFIRM_NO = "Không phải"
+
+# How the fallback question names what the citizen probably asked ({name}: the procedure).
+INTENT_TOPICS = {
+    "find_procedure": ("thủ tục {name}", "cách tìm đúng thủ tục hành chính"),
+    "ask_documents": ("giấy tờ cần chuẩn bị cho {name}", "giấy tờ cần chuẩn bị cho một thủ tục"),
+    "ask_fee": ("lệ phí {name}", "lệ phí của một thủ tục"),
+    "ask_processing_time": ("thời gian giải quyết {name}", "thời gian giải quyết hồ sơ"),
+    "ask_agency": ("cơ quan giải quyết {name}", "cơ quan giải quyết hồ sơ"),
+    "ask_where_to_submit": ("nơi nộp hồ sơ {name}", "nơi nộp hồ sơ"),
+    "ask_online": ("làm {name} trực tuyến", "cách nộp hồ sơ trực tuyến"),
+    "ask_steps": ("các bước làm {name}", "các bước làm thủ tục"),
+    "ask_legal_basis": ("căn cứ pháp lý của {name}", "căn cứ pháp lý của thủ tục"),
+    "start_checklist": ("danh sách giấy tờ cho {name}", "lập danh sách giấy tờ"),
+    "walkthrough_start": ("hướng dẫn nộp {name} trực tuyến từng bước", "hướng dẫn nộp trực tuyến từng bước"),
+    "check_dossier_status": (None, "tra cứu tình trạng hồ sơ"),
+    "request_human": (None, "gặp cán bộ hỗ trợ"),
+    "switch_language": (None, "đổi ngôn ngữ trả lời"),
+    "give_feedback": (None, "góp ý cho trợ lý"),
+    "bot_challenge": (None, "việc bạn đang nói chuyện với ai"),
+}

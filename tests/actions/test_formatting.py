@@ -176,3 +176,12 @@ def test_document_overview_leaves_notes_for_the_checklist():
     procedure = id_card(documents=(noted,))
     assert "Ghi chú dài" not in answers.documents(procedure, "vi").text
     assert "Ghi chú dài" in answers.checklist(procedure, "vi", [noted]).text
+
+
+def test_both_languages_word_the_same_things():
+    """A name missing in one wording module would break every reply in that language."""
+    public = {language: {name for name in dir(wording(language)) if not name.startswith("_")}
+              for language in ("vi", "en")}
+    assert public["vi"] == public["en"]
+    # The fallback question proposes only intents both languages can name.
+    assert wording("vi").INTENT_TOPICS.keys() == wording("en").INTENT_TOPICS.keys()

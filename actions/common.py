@@ -1,0 +1,79 @@
+"""What every action module shares: the store, the conversation's language, the procedure in
+context, sending replies, and the base classes of actions that answer from the knowledge store.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Iterable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.formatting import answers
+from actions.formatting.common import Reply
+from knowledge.store import open_store
+from knowledge.text import detect_language
+
+
+def knowledge_store():
+    """The process-wide store (DATABASE_URL, or the default SQLite file)."""
+    return open_store()
+
+
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language: the slot, else what the latest message looks like, else Vietnamese."""
+    language = tracker.get_slot("language")
+    if language in ("vi", "en"):
+        return language
+    return detect_language(tracker.latest_message.get("text") or "") or "vi"
+
+
+def procedure_in_context(tracker: Tracker, store):
+    """The procedure in the `procedure` slot.
+
+    action_validate_slot_mappings (actions/language.py) has already switched the slot when the
+    latest question named another procedure, so follow-ups and switches both land here.
+    """
+    procedure_id = tracker.get_slot("procedure")
+    return store.get_procedure(procedure_id) if procedure_id else None
+
+
+def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
+    for reply in replies:
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+class KnowledgeAction(Action, ABC):
+    """An action that answers from the knowledge store in the conversation's language."""
+
+    @abstractmethod
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
+        """Sends the replies; returns the events."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        return await self.respond(dispatcher, tracker, knowledge_store(), language_of(tracker))
+
+
+class ProcedureAnswerAction(KnowledgeAction):
+    """Answers about the procedure in context; without one, asks which procedure the citizen means."""
+
+    @abstractmethod
+    def answer(self, procedure, language: str, tracker: Tracker, store) -> tuple[list[Reply], list[EventType]]:
+        """The replies and extra events for this question."""
+
+    def events_without_procedure(self) -> list[EventType]:
+        """The events when there is no procedure in context (after asking which one)."""
+        return []
+
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+                      language: str) -> list[EventType]:
+        procedure = procedure_in_context(tracker, store)
+        if procedure is None:
+            send(dispatcher, [answers.ask_procedure(language)])
+            return self.events_without_procedure()
+        replies, events = self.answer(procedure, language, tracker, store)
+        send(dispatcher, replies)
+        return events
