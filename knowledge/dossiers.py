@@ -26,15 +26,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge.catalogue import CATALOGUE_IDS
 from knowledge.db import create_db_engine, database_url, migrate
-from knowledge.models import Base, DossierRow, DossierStatusRow, UTCDateTime
+from knowledge.models import LookupAttemptRow
 from knowledge.onestop_client import OneStopClient, OneStopSettings, OneStopUnavailable
-from knowledge.store import open_store
+from knowledge.store import KnowledgeStore, open_store
 from knowledge.types import DOSSIER_STATUSES, Dossier, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -71,12 +71,20 @@ def _nfkc(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
+def _citizen_input(text: str | None) -> str | None:
+    """`text` folded by NFKC, or None when it is empty or longer than any code or phone."""
+    text = _nfkc(text)
+    return text if text and len(text) <= MAX_INPUT_LENGTH else None
+
+
+def _search_input(pattern: re.Pattern, text: str | None) -> re.Match | None:
+    text = _citizen_input(text)
+    return pattern.search(text) if text else None
+
+
 def find_dossier_code(text: str | None) -> str | None:
     """The canonical code (upper case, no spaces) found in `text`, or None."""
-    text = _nfkc(text)
-    if not text or len(text) > MAX_INPUT_LENGTH:
-        return None
-    match = _CODE_SEARCH.search(text)
+    match = _search_input(_CODE_SEARCH, text)
     if not match:
         return None
     agency, z, y, m, received, sequence = match.groups()
@@ -95,10 +103,7 @@ def _is_date(yymmdd: str) -> bool:
 
 def normalise_phone(text: str | None) -> str | None:
     """'+84 912 345 678' / '0912.345.678' -> '0912345678'; None when it is not a mobile number."""
-    text = _nfkc(text)
-    if not text or len(text) > MAX_INPUT_LENGTH:
-        return None
-    match = _PHONE_SEARCH.search(text)
+    match = _search_input(_PHONE_SEARCH, text)
     if not match:
         return None
     digits = "".join(ch for ch in match.group(0) if ch.isdigit())
@@ -125,8 +130,8 @@ def parse_phone_proof(text: str | None) -> PhoneProof | None:
     phone = normalise_phone(text)
     if phone:
         return PhoneProof(phone, is_last4=False)
-    text = _nfkc(text)
-    if not text or len(text) > MAX_INPUT_LENGTH:
+    text = _citizen_input(text)
+    if not text:
         return None
     runs = _DIGIT_RUN.findall(text)
     fours = [run for run in runs if len(run) == 4]
@@ -241,6 +246,9 @@ class ImportRejected(Exception):
 
 @dataclass(frozen=True)
 class ImportSummary:
+    """`updated` counts every code already stored; `status_changes` the current statuses recorded in the
+    history (a new dossier's first status included), as `KnowledgeStore.upsert_dossiers` reports them."""
+
     total: int
     created: int
     updated: int
@@ -382,22 +390,6 @@ def validate_lines(lines: Iterable[str], known_procedures: Iterable[str] = CATAL
 
 
 # --------------------------------------------------------------------------- lookup attempts (lockout)
-
-class LookupAttemptRow(Base):
-    """One ownership check; failures drive the lockout. Created by migration 0002_lookup_attempts."""
-
-    __tablename__ = "dossier_lookup_attempts"
-    __table_args__ = (
-        Index("ix_dossier_lookup_attempts_code", "code", "at"),
-        Index("ix_dossier_lookup_attempts_conversation", "conversation", "at"),
-    )
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    code = Column(String(64), nullable=False)  # canonical code as typed; need not exist
-    conversation = Column(String(64), nullable=False)  # sha256 of the conversation id
-    at = Column(UTCDateTime, nullable=False)
-    succeeded = Column(Boolean, nullable=False)
-
 
 def _conversation_key(conversation_id: str) -> str:
     return hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()
@@ -594,78 +586,28 @@ class DossierLookupService:
 
 # --------------------------------------------------------------------------- import
 
-_CHUNK = 500  # codes per IN (...) query
-
-
-def apply_records(session: Session, records: list[dict]) -> ImportSummary:
-    """Upsert validated records by code inside the caller's transaction; status changes go to history.
-
-    History gets the file's `history` entries not stored yet, then the current status when it
-    differs from the last one known (stamped `updated_at`).
-    """
-    codes = [record["code"] for record in records]
-    stored_status: dict[str, str] = {}
-    stored_history: dict[str, set[tuple[str, datetime]]] = {}
-    for start in range(0, len(codes), _CHUNK):
-        chunk = codes[start:start + _CHUNK]
-        stored_status.update(session.execute(select(DossierRow.code, DossierRow.status).where(DossierRow.code.in_(chunk))).all())
-        for code, status, at in session.execute(
-            select(DossierStatusRow.dossier_code, DossierStatusRow.status, DossierStatusRow.at).where(
-                DossierStatusRow.dossier_code.in_(chunk)
-            )
-        ):
-            stored_history.setdefault(code, set()).add((status, at))
-
-    inserts, updates, history_rows = [], [], []
-    status_changes = 0
-    for record in records:
-        code = record["code"]
-        phone_hash, last4_hash = phone_hashes(code, record["phone"])
-        row = {
-            "code": code,
-            "procedure_id": record["procedure_id"],
-            "status": record["status"],
-            "applicant_phone_hash": phone_hash,
-            "phone_last4_hash": last4_hash,
-            "received_at": record["received_at"],
-            "due_at": record["due_at"],
-            "updated_at": record["updated_at"],
-            "agency": record["agency"],
-            "missing_documents": record["missing_documents"],
-            "note": record["note"],
-        }
-        (updates if code in stored_status else inserts).append(row)
-        known = stored_history.get(code, set())
-        entries = sorted(record["history"], key=lambda entry: entry["at"])
-        for entry in entries:
-            if (entry["status"], entry["at"]) not in known:
-                history_rows.append({"dossier_code": code, **entry})
-        last_status = entries[-1]["status"] if entries else stored_status.get(code)
-        if last_status != record["status"]:
-            at = record["updated_at"] or record["received_at"]
-            if (record["status"], at) not in known:
-                history_rows.append({"dossier_code": code, "status": record["status"], "at": at, "note": record["note"]})
-                if code in stored_status:
-                    status_changes += 1
-
-    if inserts:
-        session.execute(insert(DossierRow), inserts)
-    if updates:
-        session.bulk_update_mappings(DossierRow, updates)
-    if history_rows:
-        session.execute(insert(DossierStatusRow), history_rows)
-    return ImportSummary(total=len(records), created=len(inserts), updated=len(updates), status_changes=status_changes)
+def store_record(record: dict) -> dict:
+    """A validated export record as `KnowledgeStore.upsert_dossiers` takes it: the phone replaced by its
+    hashes, the dossier's note on its status change."""
+    phone_hash, last4_hash = phone_hashes(record["code"], record["phone"])
+    fields = {key: value for key, value in record.items() if key != "phone"}
+    return {**fields, "applicant_phone_hash": phone_hash, "phone_last4_hash": last4_hash, "status_note": record["note"]}
 
 
 def import_lines(lines: Iterable[str], url: str | None = None) -> ImportSummary:
-    """Validate every line first; then apply all of them in one transaction, or nothing."""
+    """Validate every line first; then upsert all of them in one transaction, or nothing."""
     records = validate_lines(lines)
     engine = create_db_engine(url)
     try:
-        with Session(engine) as session, session.begin():
-            return apply_records(session, records)
+        report = KnowledgeStore(engine).upsert_dossiers(store_record(record) for record in records)
     finally:
         engine.dispose()
+    return ImportSummary(
+        total=len(records),
+        created=report.inserted,
+        updated=report.updated + report.unchanged,
+        status_changes=report.status_changes,
+    )
 
 
 def import_file(path: str | Path, url: str | None = None) -> ImportSummary:

@@ -350,3 +350,19 @@ class DossierStatusRow(Base):
     status = Column(String(40), nullable=False)
     at = Column(UTCDateTime, nullable=False)
     note = Column(Text)
+
+
+class LookupAttemptRow(Base):
+    """One ownership check of a dossier; failures drive the lockout (knowledge.dossiers.LookupAttempts)."""
+
+    __tablename__ = "dossier_lookup_attempts"
+    __table_args__ = (
+        Index("ix_dossier_lookup_attempts_code", "code", "at"),
+        Index("ix_dossier_lookup_attempts_conversation", "conversation", "at"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    code = Column(String(64), nullable=False)  # canonical code as typed; need not exist, so no foreign key
+    conversation = Column(String(64), nullable=False)  # sha256 of the conversation id, never the id
+    at = Column(UTCDateTime, nullable=False)
+    succeeded = Column(Boolean, nullable=False)

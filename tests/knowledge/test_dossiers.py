@@ -34,9 +34,7 @@ from knowledge.dossiers import (
     phone_hashes,
 )
 from knowledge.store import KnowledgeStore
-
-CODE = "000.00.12.H57-250714-0031"
-PHONE = "0912345678"
+from tests.knowledge.dossier_records import CODE, DOSSIER_FIELDS, PHONE
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -54,19 +52,7 @@ def hash_key(monkeypatch):
 
 
 def line(code=CODE, **overrides) -> str:
-    record = {
-        "code": code,
-        "procedure_id": "passport",
-        "status": "processing",
-        "applicant_phone": PHONE,
-        "received_at": "2025-07-14T09:00:00+07:00",
-        "due_at": "2025-07-22T17:00:00+07:00",
-        "updated_at": "2025-07-15T08:00:00+07:00",
-        "agency": "Công an tỉnh Khánh Hòa",
-        "missing_documents": [],
-        "note": None,
-    }
-    record.update(overrides)
+    record = {"code": code, **DOSSIER_FIELDS, "applicant_phone": PHONE, **overrides}
     return json.dumps({key: value for key, value in record.items() if value != "<drop>"}, ensure_ascii=False)
 
 

@@ -184,7 +184,7 @@ def test_failure_while_writing_rolls_everything_back(database_url, monkeypatch):
 
 
 def test_migrations_match_the_models(database_url):
-    # Models may live in any module of the package (e.g. knowledge.dossiers): register them all.
+    # Import every module, so that a table declared outside knowledge.models is compared too.
     for module in pkgutil.iter_modules(knowledge.__path__):
         if module.name != "__main__":
             importlib.import_module(f"knowledge.{module.name}")

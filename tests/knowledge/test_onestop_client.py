@@ -18,18 +18,11 @@ from knowledge.dossiers import (
     parse_phone_proof,
 )
 from knowledge.onestop_client import OneStopClient, OneStopSettings, OneStopUnavailable
+from tests.knowledge.dossier_records import CODE, DOSSIER_FIELDS
 
-CODE = "000.00.12.H57-250714-0031"
 DOSSIER = {
     "code": CODE,
-    "procedure_id": "passport",
-    "status": "processing",
-    "received_at": "2025-07-14T09:00:00+07:00",
-    "due_at": "2025-07-22T17:00:00+07:00",
-    "updated_at": "2025-07-15T08:00:00+07:00",
-    "agency": "Công an tỉnh Khánh Hòa",
-    "missing_documents": [],
-    "note": None,
+    **DOSSIER_FIELDS,
     "history": [{"status": "received", "at": "2025-07-14T09:00:00+07:00", "note": None}],
 }
 

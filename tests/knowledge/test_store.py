@@ -202,6 +202,22 @@ def test_upsert_dossiers_records_each_status_change(store):
     ]
 
 
+def test_upsert_dossiers_keeps_a_given_history_and_repeated_codes(store):
+    t0 = datetime(2025, 7, 14, 8, 0, tzinfo=timezone.utc)
+    received = {"status": "received", "at": t0, "note": None}
+
+    report = store.upsert_dossiers([
+        dossier("processing", t0 + timedelta(hours=1), history=[received]),
+        dossier("result_ready", t0 + timedelta(days=2)),  # the same code again, later in the batch
+    ])
+
+    assert (report.inserted, report.updated, report.status_changes) == (1, 1, 2)
+    assert store.get_dossier(CODE).status == "result_ready"
+    assert [(change.status, change.at) for change in store.dossier_history(CODE)] == [
+        ("received", t0), ("processing", t0 + timedelta(hours=1)), ("result_ready", t0 + timedelta(days=2)),
+    ]
+
+
 def test_dossier_codes_are_canonical(store):
     store.upsert_dossiers([dossier("processing", datetime(2025, 7, 15, tzinfo=timezone.utc), code=f" {CODE.lower()} ")])
 
