@@ -1,6 +1,7 @@
 """Language-independent rules for presenting knowledge facts in a chat window."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from types import ModuleType
@@ -9,6 +10,8 @@ from typing import Iterable
 
 # A footer names at most this many sources; the rest are in the knowledge files.
 MAX_SOURCES = 2
+# Reviewers' remarks in brackets ("(bản lưu GitHub)") stay in the knowledge files, not in the chat.
+_REMARK = re.compile(r"\s*\([^)]*\)")
 
 
 @dataclass
@@ -58,8 +61,10 @@ def footer(provenances: Iterable, words: ModuleType) -> str:
         return ""
     sources: list[str] = []
     for provenance in known:
-        if provenance.source and provenance.source not in sources:
-            sources.append(provenance.source)
+        for source in (provenance.source or "").split(";"):
+            source = _REMARK.sub("", source).strip()
+            if source and source not in sources:
+                sources.append(source)
     reviewed = [p.reviewed for p in known if p.reviewed]
     parts = []
     if sources:

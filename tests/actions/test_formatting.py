@@ -185,3 +185,13 @@ def test_both_languages_word_the_same_things():
     assert public["vi"] == public["en"]
     # The fallback question proposes only intents both languages can name.
     assert wording("vi").INTENT_TOPICS.keys() == wording("en").INTENT_TOPICS.keys()
+
+
+def test_footer_splits_combined_sources_and_leaves_reviewer_remarks_out():
+    provenances = [
+        Provenance("Trang thủ tục 1.001456 (bản lưu GitHub); TT 31/2023/TT-BCA", date(2025, 12, 15), "confirmed"),
+        Provenance("Trang thủ tục 1.001456 (bản lưu GitHub)", date(2025, 12, 15), "confirmed"),
+    ]
+    text = footer(provenances, wording("vi"))
+    assert "Nguồn: Trang thủ tục 1.001456; TT 31/2023/TT-BCA ·" in text
+    assert "GitHub" not in text
