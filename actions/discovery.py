@@ -46,7 +46,10 @@ STOPWORDS = frozenset(
     "toi minh em anh chi ban muon can lam the nao nhu gi o dau cho hoi xin va voi cua thi co khong duoc "
     "phai ve bao nhieu lau may mot cac nhung nay do a nhe di roi da se dang luc khi neu sao vay ah a "
     "i my me we our you your the a an to of for in on at and or is are do does how what where when can "
-    "could would should need want get please with from after by it this that there have has just".split()
+    "could would should need want get please with from after by it this that there have has just "
+    # The words of the follow-up question itself say nothing about which procedure: "phí" alone
+    # would otherwise point at "mai táng phí" (death bundle).
+    "phi tien fee fees cost costs much long take takes nop submit online buoc step steps documents papers".split()
 )
 
 # Intents whose message may name the procedure the conversation is now about, and whose text is

@@ -123,3 +123,11 @@ async def test_follow_up_without_a_name_never_switches_on_shared_words(real_stor
     # Keyword ranking matched these to death-bundle, seal-registration, unemployment-benefit.
     tracker = tracker_with(text, intent, slots={"procedure": "birth-bundle"})
     assert "procedure" not in await extracted(tracker)
+
+
+@pytest.mark.parametrize("text, intent", [("phi bn", "ask_fee"), ("lệ phí bao nhiêu", "ask_fee"),
+                                          ("how much is the fee", "ask_fee")])
+async def test_a_question_word_alone_does_not_pick_a_procedure(real_store, text, intent):
+    # "phí" is also in "mai táng phí": without a procedure in context the action asks which one.
+    tracker = tracker_with(text, intent)
+    assert "procedure" not in await extracted(tracker)
