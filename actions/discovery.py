@@ -49,7 +49,7 @@ STOPWORDS = frozenset(
     "could would should need want get please with from after by it this that there have has just "
     # The words of the follow-up question itself say nothing about which procedure: "phí" alone
     # would otherwise point at "mai táng phí" (death bundle).
-    "phi tien fee fees cost costs much long take takes nop submit online buoc step steps documents papers".split()
+    "phi fee fees cost costs much long take takes nop submit online buoc step steps documents papers".split()
 )
 
 # Intents whose message may name the procedure the conversation is now about, and whose text is
