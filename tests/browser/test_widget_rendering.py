@@ -7,11 +7,11 @@ import asyncio
 import threading
 
 import pytest
-import socketio
 from aiohttp import web
 from playwright.sync_api import expect
 
 from tests.browser.conftest import REPLY_TIMEOUT_MS
+from tests.web.fake_rasa import fake_rasa_app
 from web.server import create_app
 from web.settings import WebSettings
 
@@ -60,19 +60,8 @@ async def _cancel_remaining_tasks() -> None:
 def scripted_site():
     """The web server, proxying to a socket.io server that answers from SCRIPT (else echoes)."""
     loop = asyncio.new_event_loop()
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=[])
-    bot = web.Application()
-    sio.attach(bot)
-
-    @sio.on("session_request")
-    async def session_request(sid, data):
-        sio.enter_room(sid, data["session_id"])
-        await sio.emit("session_confirm", data["session_id"], room=sid)
-
-    @sio.on("user_uttered")
-    async def user_uttered(sid, data):
-        for reply in SCRIPT.get(data["message"], [{"text": f"payload: {data['message']}"}]):
-            await sio.emit("bot_uttered", reply, room=data["session_id"])
+    bot, sio = fake_rasa_app(
+        lambda data: SCRIPT.get(data["message"], [{"text": f"payload: {data['message']}"}]))
 
     # Playwright's sync API owns this thread's event loop: the servers run on their own thread.
     thread = threading.Thread(target=loop.run_forever, daemon=True)

@@ -8,9 +8,9 @@ import re
 import jwt
 import pytest
 import socketio
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.web.fake_rasa import fake_rasa_app
 from web.server import create_app
 from web.settings import WebSettings
 from web.socketio_proxy import upstream_websocket_url
@@ -35,19 +35,8 @@ async def client():
 async def fake_rasa():
     """A socket.io server that speaks the channel's events: session_request -> session_confirm,
     user_uttered -> bot_uttered, with rooms like Rasa's session persistence."""
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=[])
-    app = web.Application()
-    sio.attach(app)
-
-    @sio.on("session_request")
-    async def session_request(sid, data):
-        sio.enter_room(sid, data["session_id"])
-        await sio.emit("session_confirm", data["session_id"], room=sid)
-
-    @sio.on("user_uttered")
-    async def user_uttered(sid, data):
-        reply = {"text": f"echo: {data['message']}", "language": data.get("metadata", {}).get("language")}
-        await sio.emit("bot_uttered", reply, room=data["session_id"])
+    app, sio = fake_rasa_app(lambda data: [
+        {"text": f"echo: {data['message']}", "language": data.get("metadata", {}).get("language")}])
 
     server = TestServer(app)
     await server.start_server()
