@@ -34,7 +34,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from knowledge.dossiers import MASK, mask_personal_numbers
+from knowledge.personal_data import MASK, mask_personal_numbers
 
 logger = logging.getLogger(__name__)
 

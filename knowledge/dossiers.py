@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -35,6 +34,7 @@ from knowledge.db import create_db_engine, database_url, migrate
 from knowledge.models import LookupAttemptRow
 from knowledge.onestop_client import OneStopClient, OneStopSettings, OneStopUnavailable
 from knowledge.store import KnowledgeStore, open_store
+from knowledge.personal_data import CODE_PATTERN, DIGIT_RUN, PHONE_PATTERN, citizen_input, nfkc, search_input
 from knowledge.types import DOSSIER_STATUSES, Dossier, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -52,39 +52,9 @@ LOCKOUT_DURATION = timedelta(minutes=15)
 
 # --------------------------------------------------------------------------- codes and phones
 
-# V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX, e.g. 000.00.12.H57-250714-0031, tolerant of case and spaces.
-_DASH = r"\s*[-\u2010-\u2015]\s*"
-_DOT = r"\s*\.\s*"
-_CODE_SEARCH = re.compile(
-    rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{3}}){_DOT}([A-Za-z0-9]{{2}}){_DOT}([A-Za-z0-9]{{2}}){_DOT}"
-    rf"([A-Za-z][0-9]{{2}}){_DASH}([0-9]{{6}}){_DASH}([0-9]{{4}})(?![0-9])"
-)
-MAX_INPUT_LENGTH = 300  # nothing a citizen types to give a code or a phone is longer
-
-# Vietnamese mobile numbers: 0 + 9 digits, or +84 / 84 + 9 digits, with optional separators.
-_PHONE_SEARCH = re.compile(r"(?<![0-9])(?:\+\s*84|84|0)(?:[\s.\-]*[0-9]){9}(?![0-9])")
-_DIGIT_RUN = re.compile(r"[0-9]+")
-
-
-def _nfkc(text: str | None) -> str:
-    """NFKC folds full-width digits and letters (０９１２, Ｈ５７) into ASCII."""
-    return unicodedata.normalize("NFKC", text or "")
-
-
-def _citizen_input(text: str | None) -> str | None:
-    """`text` folded by NFKC, or None when it is empty or longer than any code or phone."""
-    text = _nfkc(text)
-    return text if text and len(text) <= MAX_INPUT_LENGTH else None
-
-
-def _search_input(pattern: re.Pattern, text: str | None) -> re.Match | None:
-    text = _citizen_input(text)
-    return pattern.search(text) if text else None
-
-
 def find_dossier_code(text: str | None) -> str | None:
     """The canonical code (upper case, no spaces) found in `text`, or None."""
-    match = _search_input(_CODE_SEARCH, text)
+    match = search_input(CODE_PATTERN, text)
     if not match:
         return None
     agency, z, y, m, received, sequence = match.groups()
@@ -103,7 +73,7 @@ def _is_date(yymmdd: str) -> bool:
 
 def normalise_phone(text: str | None) -> str | None:
     """'+84 912 345 678' / '0912.345.678' -> '0912345678'; None when it is not a mobile number."""
-    match = _search_input(_PHONE_SEARCH, text)
+    match = search_input(PHONE_PATTERN, text)
     if not match:
         return None
     digits = "".join(ch for ch in match.group(0) if ch.isdigit())
@@ -130,10 +100,10 @@ def parse_phone_proof(text: str | None) -> PhoneProof | None:
     phone = normalise_phone(text)
     if phone:
         return PhoneProof(phone, is_last4=False)
-    text = _citizen_input(text)
+    text = citizen_input(text)
     if not text:
         return None
-    runs = _DIGIT_RUN.findall(text)
+    runs = DIGIT_RUN.findall(text)
     fours = [run for run in runs if len(run) == 4]
     # "4 số cuối là 5678": single digits around the one 4-digit group are words, not numbers.
     if len(fours) == 1 and all(len(run) in (1, 4) for run in runs):
@@ -181,44 +151,6 @@ def proof_matches(dossier: Dossier, proof: PhoneProof) -> bool:
     if not expected:
         return False
     return hmac.compare_digest(expected, _keyed_hash(kind, dossier.code, proof.digits))
-
-
-# --------------------------------------------------------------------------- masking
-
-MASK = "[***]"
-_LONG_NUMBER = re.compile(r"(?:\+\s*)?[0-9](?:[\s.\-]?[0-9]){6,}")
-
-
-def mask_personal_numbers(text: str, *, all_digits: bool = False) -> str:
-    """Hide phone numbers and ID-number-like digit runs (7+ digits), keeping dossier codes.
-
-    With `all_digits`, every digit is hidden: for a message that answers "the last 4 digits
-    of your phone number", where even a short number is personal.
-    """
-    if not text:
-        return text
-    pieces: list[str] = []
-    position = 0
-    folded = _nfkc(text)
-    # NFKC can change length (e.g. ligatures); work on the folded text only when it is safe.
-    source = folded if len(folded) == len(text) else text
-    for match in _CODE_SEARCH.finditer(source):
-        pieces.append(_mask_plain(text[position:match.start()], all_digits))
-        pieces.append(text[match.start():match.end()])
-        position = match.end()
-    pieces.append(_mask_plain(text[position:], all_digits))
-    return "".join(pieces)
-
-
-def _mask_plain(text: str, all_digits: bool) -> str:
-    if all_digits:
-        return re.sub(r"\d+", MASK, text)
-    return _LONG_NUMBER.sub(MASK, _nfkc_digits(text))
-
-
-def _nfkc_digits(text: str) -> str:
-    """Full-width digits to ASCII so the pattern sees them; other characters untouched."""
-    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
 
 
 # --------------------------------------------------------------------------- import validation
@@ -284,7 +216,7 @@ def validate_line(data: object, known_procedures: set[str]) -> tuple[dict | None
     raw_code = data.get("code")
     if raw_code not in (None, ""):
         code = find_dossier_code(raw_code) if isinstance(raw_code, str) else None
-        if code is None or len(re.sub(r"\s", "", _nfkc(raw_code))) != len(code):
+        if code is None or len(re.sub(r"\s", "", nfkc(raw_code))) != len(code):
             problems.append("code: not in the form V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX")
         record["code"] = code
 
@@ -302,7 +234,7 @@ def validate_line(data: object, known_procedures: set[str]) -> tuple[dict | None
     phone = data.get("applicant_phone")
     if phone not in (None, ""):
         normalised = normalise_phone(phone) if isinstance(phone, str) else None
-        if normalised is None or not re.fullmatch(r"[+\d\s.\-]+", _nfkc(phone)):
+        if normalised is None or not re.fullmatch(r"[+\d\s.\-]+", nfkc(phone)):
             problems.append("applicant_phone: not a Vietnamese mobile number")  # never echo the value
         record["phone"] = normalised
 

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 VENV_BIN = ROOT / ".venv" / "bin"
 
-TEST_PORTS = {"rasa": 5105, "actions": 5155, "web": 8180}
+# TEST_PORT_OFFSET lets two checkouts run their suites side by side on one machine.
+_OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
+TEST_PORTS = {"rasa": 5105 + _OFFSET, "actions": 5155 + _OFFSET, "web": 8180 + _OFFSET}
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from knowledge import dossiers
 from knowledge.db import create_db_engine, migrate
+from knowledge.personal_data import MASK, mask_personal_numbers
 from knowledge.dossiers import (
-    MASK,
     DEMO_FILE,
     DossierLookupService,
     ImportRejected,
@@ -28,7 +28,6 @@ from knowledge.dossiers import (
     PhoneProof,
     find_dossier_code,
     import_lines,
-    mask_personal_numbers,
     normalise_phone,
     parse_phone_proof,
     phone_hashes,
