@@ -18,13 +18,8 @@ from rasa_sdk.types import DomainDict
 from actions import dossier_messages as messages
 from actions.common import language_of
 from knowledge.catalogue import CATALOGUE_BY_ID
-from knowledge.dossiers import (
-    DossierLookupService,
-    LookupOutcome,
-    find_dossier_code,
-    lookup_service,
-    parse_phone_proof,
-)
+from knowledge.dossier_lookup import DossierLookupService, LookupOutcome, lookup_service
+from knowledge.personal_data import find_dossier_code, parse_phone_proof
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +53,7 @@ class ValidateDossierLookupForm(FormValidationAction):
         if code is None:
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return {"dossier_code": None}
-        if self.service_factory().attempts.locked_until(code, tracker.sender_id):
+        if self.service_factory().locked_until(code, tracker.sender_id):
             # Asking for a phone number would be pointless: end the form, the check explains the lockout.
             return {"dossier_code": code, "requested_slot": None}
         return {"dossier_code": code}
@@ -99,7 +94,7 @@ class ActionCheckDossier(Action):
             return _clear_form()
         if proof is None:
             # The form ended without a phone: only the lockout does that.
-            locked_until = service.attempts.locked_until(code, tracker.sender_id)
+            locked_until = service.locked_until(code, tracker.sender_id)
             if locked_until:
                 dispatcher.utter_message(
                     text=messages.locked_message(lang, locked_until, self.clock()),

@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
 from actions.common import knowledge_store
-from actions.discovery import PROCEDURE_INTENTS, identify
+from knowledge.names import Intent
+from knowledge.resolution import PROCEDURE_INTENTS, resolution_of
 from knowledge.text import detect_language, fold
 
 LANGUAGES = ("vi", "en")
@@ -30,8 +31,9 @@ MIN_WORDS_TO_SWITCH = 3
 
 # Intents that answer a question the assistant asked: a procedure word in them is never a switch.
 ANSWER_INTENTS = frozenset({
-    "inform_have_documents", "inform_location", "inform_dossier_code", "inform_phone", "check_dossier_status",
-    "walkthrough_next", "walkthrough_back", "walkthrough_repeat", "walkthrough_stuck", "walkthrough_resume",
+    Intent.INFORM_HAVE_DOCUMENTS, Intent.INFORM_LOCATION, Intent.INFORM_DOSSIER_CODE, Intent.INFORM_PHONE,
+    Intent.CHECK_DOSSIER_STATUS, Intent.WALKTHROUGH_NEXT, Intent.WALKTHROUGH_BACK, Intent.WALKTHROUGH_REPEAT,
+    Intent.WALKTHROUGH_STUCK, Intent.WALKTHROUGH_RESUME,
 })
 
 
@@ -55,7 +57,7 @@ def choose_language(text: str, metadata: dict, intent: Optional[str], current: O
     """Widget toggle (metadata) > explicit switch request > what the message is written in."""
     if metadata.get("language") in LANGUAGES:
         return metadata["language"]
-    if intent == "switch_language":
+    if intent == Intent.SWITCH_LANGUAGE:
         return requested_language(text) or ("vi" if current == "en" else "en")
     detected = detect_language(text)
     if detected and (current not in LANGUAGES or len(text.split()) >= MIN_WORDS_TO_SWITCH):
@@ -78,19 +80,22 @@ class ValidateSlotMappings(ValidationAction):
                                 domain: dict[str, Any]) -> dict[str, Any]:
         intent = _intent(tracker)
         current = tracker.get_slot("procedure")
-        if intent == "out_of_scope":
+        if intent == Intent.OUT_OF_SCOPE:
             return {"procedure": None} if current else {}
         # In a form, a procedure word is incidental unless it comes with a procedure question.
         if intent in ANSWER_INTENTS or (tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS):
             return {}
         # A follow-up about the procedure in context switches only on a name or a confident alias.
-        found = identify(tracker.latest_message, knowledge_store(), search_text=intent in PROCEDURE_INTENTS,
-                         rank_keywords=intent == "find_procedure" or not current)
+        # The NLU component (bot/nlu/procedure_resolver.py) has resolved the message already.
+        search_text = intent in PROCEDURE_INTENTS
+        rank_keywords = intent == Intent.FIND_PROCEDURE or not current
+        resolution = resolution_of(tracker.latest_message, knowledge_store(), search_text, rank_keywords)
+        found = resolution.decide(search_text, rank_keywords)
         if found.found:
             return {"procedure": found.procedure_id} if found.procedure_id != current else {}
         # Follow-up questions ("lệ phí bao nhiêu?") keep the procedure in context; a new search
         # that cannot pin one down clears it (a clarifying question follows).
-        if intent == "find_procedure" and current:
+        if intent == Intent.FIND_PROCEDURE and current:
             return {"procedure": None}
         return {}
 

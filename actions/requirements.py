@@ -15,11 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KnowledgeAction, ProcedureAnswerAction, procedure_in_context, send
 from actions.formatting import answers, wording
+from knowledge.names import COMMUNE_LEVELS, Intent
 from knowledge.text import fold, nfc
 from knowledge.types import UnitMatch
-
-# Agency levels whose office depends on the citizen's commune or ward.
-COMMUNE_LEVELS = frozenset({"commune-committee", "commune-police", "any-commune-police", "business-registration"})
 
 
 class ActionAnswerDocuments(ProcedureAnswerAction):
@@ -88,7 +86,7 @@ def units_for_place(store, tracker: Tracker) -> tuple[str | None, list]:
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):  # a button payload: the entity value is the place
         text = value or ""
-    elif value is None and tracker.get_intent_of_latest_message() != "inform_location":
+    elif value is None and tracker.get_intent_of_latest_message() != Intent.INFORM_LOCATION:
         return None, []
     matches = store.find_units(text) if text else []
     if not matches:

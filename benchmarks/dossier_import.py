@@ -23,15 +23,11 @@ from sqlalchemy import text
 from benchmarks.report import percentile, write_section
 from knowledge.catalogue import CATALOGUE_IDS
 from knowledge.db import create_db_engine, migrate
-from knowledge.dossiers import (
-    DOSSIER_STATUSES,
-    DossierLookupService,
-    LocalDossierSource,
-    LookupAttempts,
-    import_lines,
-    parse_phone_proof,
-)
-from knowledge.store import KnowledgeStore
+from knowledge.dossier_import import import_lines
+from knowledge.dossier_lookup import DossierLookupService, LocalDossierSource, LookupAttempts
+from knowledge.dossier_store import DossierStore
+from knowledge.personal_data import parse_phone_proof
+from knowledge.types import DOSSIER_STATUSES
 
 
 def code_of(n: int) -> str:
@@ -80,7 +76,7 @@ def fresh_database(url: str | None) -> tuple[str, str]:
 
 def time_checks(url: str, count: int, samples: int) -> list[float]:
     engine = create_db_engine(url)
-    service = DossierLookupService(LocalDossierSource(KnowledgeStore(engine)), LookupAttempts(engine))
+    service = DossierLookupService(LocalDossierSource(DossierStore(engine)), LookupAttempts(engine))
     rng = random.Random(7)
     timings = []
 

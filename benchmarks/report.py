@@ -1,8 +1,8 @@
 """Writes one benchmark's section into benchmarks/REPORT.md, leaving the other sections alone."""
 from __future__ import annotations
 
-import platform
 import os
+import platform
 import re
 from datetime import datetime, timezone
 from pathlib import Path

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.report import percentile, write_section
 from knowledge.db import create_db_engine
+from knowledge.dossier_store import DossierStore
 from knowledge.loader import CONTENT_DIR, ContentError, load, read_content
 from knowledge.store import KnowledgeStore
 
@@ -44,7 +45,7 @@ def _time(calls: int, lookup: Callable[[int], object]) -> list[float]:
     return durations
 
 
-def _seed_dossiers(store: KnowledgeStore, count: int) -> list[str]:
+def _seed_dossiers(store: DossierStore, count: int) -> list[str]:
     statuses = ["received", "processing", "additional_documents_required", "result_ready", "completed"]
     start = datetime(2025, 7, 1, 8, tzinfo=timezone.utc)
     records = []
@@ -68,15 +69,16 @@ def run_backend(url: str, calls: int, dossiers: int, partial: bool) -> list[tupl
         procedures = store.list_procedures()  # first call reads the whole catalogue into memory
         cold_ms = (time.perf_counter() - started) * 1000
         ids = [p.id for p in procedures]
-        codes = _seed_dossiers(store, dossiers)
+        dossier_store = DossierStore(store.engine)
+        codes = _seed_dossiers(dossier_store, dossiers)
         rng = random.Random(42)
         rows = [("catalogue load (first call, once)", 1, cold_ms, cold_ms)]
         timings = {"get_procedure": _time(calls, lambda i: store.get_procedure(ids[i % len(ids)]))}
         for name, queries in QUERIES.items():
             method = store.find_units if name == "find_units" else store.find_procedures
             timings[name] = _time(calls, lambda i, q=queries, f=method: f(q[i % len(q)]))
-        timings["get_dossier (database)"] = _time(calls, lambda i: store.get_dossier(rng.choice(codes)))
-        timings["dossier_history (database)"] = _time(calls, lambda i: store.dossier_history(rng.choice(codes)))
+        timings["get_dossier (database)"] = _time(calls, lambda i: dossier_store.get_dossier(rng.choice(codes)))
+        timings["dossier_history (database)"] = _time(calls, lambda i: dossier_store.dossier_history(rng.choice(codes)))
         for name, durations in timings.items():
             rows.append((name, len(durations), percentile(durations, 50), percentile(durations, 99)))
         return rows

@@ -119,8 +119,13 @@ def knowledge_store(tmp: Path):
 def landed(parse: dict, store) -> tuple[Optional[str], list[str], bool]:
     """(procedure put in the slot, clarifying choices offered, declined as out of scope) -
     as the slot mapping and the discovery action do it, outside any form."""
-    from actions.discovery import (PROCEDURE_INTENTS, fallback_declines, fallback_guess, identify,
-                                   outside_public_services)
+    from actions.discovery import (
+        PROCEDURE_INTENTS,
+        fallback_declines,
+        fallback_guess,
+        identify,
+        outside_public_services,
+    )
 
     intent = parse["intent"]["name"]
     if intent == "out_of_scope":
@@ -139,6 +144,7 @@ def landed(parse: dict, store) -> tuple[Optional[str], list[str], bool]:
 async def parse_all(model: Path, rows: list[Row], store) -> list[Outcome]:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
+
     from knowledge.text import nfc
 
     configure_structlog(logging.WARNING)  # no debug line per parsed message

@@ -15,8 +15,9 @@ from knowledge.text import fold, nfc, strip_diacritics
 
 
 def whitespace_tokens(text: str) -> list[str]:
-    from bot.nlu.tokenizer import VietnameseTokenizer
     from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.tokenizer import VietnameseTokenizer
 
     tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())
     return [token.lemma for token in tokenizer.tokenize(Message.build(text), "text")]

@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from knowledge import models as m
 from knowledge.catalogue import CATALOGUE_BY_ID, CATALOGUE_IDS
 from knowledge.db import create_db_engine, migrate
+from knowledge.names import UNIT_KIND_WORDS
+from knowledge.procedure_index import alias_phrases
 from knowledge.text import fold, strip_diacritics
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -36,11 +38,6 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 LOADER_VERSION = "1"
 
 FACT_KINDS = ("deadline", "agency", "processing_time", "fee", "online", "legal_basis")
-UNIT_KIND_NAMES = {
-    "phuong": ("phường", "Ward"),
-    "xa": ("xã", "Commune"),
-    "dac-khu": ("đặc khu", "Special Zone"),
-}
 MAX_REPORTED_ERRORS = 50
 
 
@@ -477,15 +474,7 @@ def _write_procedure_children(session: Session, procedure: dict) -> None:
     _insert(session, m.ProcedureFactRow, facts)
 
     # Names first, then aliases; an alias that folds to an earlier phrase adds nothing to matching.
-    aliases, seen = [], set()
-    phrases = [(True, lang, text) for lang, text in procedure["names"].items()]
-    phrases += [(False, lang, alias) for lang in ("vi", "en") for alias in procedure["aliases"][lang]]
-    for is_name, lang, phrase in phrases:
-        if (lang, fold(phrase)) not in seen:
-            seen.add((lang, fold(phrase)))
-            aliases.append(
-                {"procedure_id": pid, "lang": lang, "alias": phrase, "folded": fold(phrase), "is_name": is_name}
-            )
+    aliases = [{"procedure_id": pid, **phrase} for phrase in alias_phrases(procedure["names"], procedure["aliases"])]
     _insert(session, m.ProcedureAliasRow, aliases)
     _insert(session, m.ProcedureLifeEventRow, [
         {"procedure_id": pid, "life_event": event, "position": index}
@@ -544,7 +533,8 @@ def _procedure_row(procedure: dict, position: int) -> dict:
 
 
 def unit_full_name(name: str, kind: str) -> dict:
-    vi_kind, en_kind = UNIT_KIND_NAMES[kind]
+    vi_words, en_kind = UNIT_KIND_WORDS[kind]
+    vi_kind = vi_words[0]
     return {"vi": f"{vi_kind} {name}", "en": f"{strip_diacritics(name)} {en_kind}"}
 
 

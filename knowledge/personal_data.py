@@ -1,4 +1,5 @@
-"""Personal data in free text: the patterns of dossier codes and phone numbers, and masking.
+"""Personal data in free text: the patterns of dossier codes and phone numbers, reading them from
+what a citizen typed, and masking.
 
 One module for every place that must not keep a citizen's numbers in clear: the tracker
 store, the event stream, the console and the logs. Pure standard library on purpose, so the
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
+from dataclasses import dataclass
+from datetime import datetime
 
 # V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX, e.g. 000.00.12.H57-250714-0031, tolerant of case and spaces.
 _DASH = r"\s*[-\u2010-\u2015]\s*"
@@ -78,3 +80,71 @@ def _nfkc_digits(text: str) -> str:
     return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
 
 
+
+
+# --------------------------------------------------------------------------- codes and phones in citizen input
+
+
+def canonical_dossier_code(code: str) -> str:
+    """Dossier codes are compared in upper case without spaces: ' 000.00.12.h57-250714-0031 ' ->
+    '000.00.12.H57-250714-0031'."""
+    return re.sub(r"\s+", "", code or "").upper()
+
+
+def find_dossier_code(text: str | None) -> str | None:
+    """The canonical code (upper case, no spaces) found in `text`, or None."""
+    match = search_input(CODE_PATTERN, text)
+    if not match:
+        return None
+    agency, z, y, m, received, sequence = match.groups()
+    if not _is_date(received):
+        return None
+    return f"{agency}.{z}.{y}.{m}-{received}-{sequence}".upper()
+
+
+def _is_date(yymmdd: str) -> bool:
+    try:
+        datetime.strptime(yymmdd, "%y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
+def normalise_phone(text: str | None) -> str | None:
+    """'+84 912 345 678' / '0912.345.678' -> '0912345678'; None when it is not a mobile number."""
+    match = search_input(PHONE_PATTERN, text)
+    if not match:
+        return None
+    digits = "".join(ch for ch in match.group(0) if ch.isdigit())
+    if digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if len(digits) != 10 or digits[1] == "0":
+        return None
+    return digits
+
+
+@dataclass(frozen=True)
+class PhoneProof:
+    """What the citizen gave to prove ownership: the full number or its last 4 digits."""
+
+    digits: str
+    is_last4: bool
+
+    def __repr__(self) -> str:  # never print the digits, even in a traceback
+        return f"PhoneProof(last4={self.is_last4}, digits=<hidden>)"
+
+
+def parse_phone_proof(text: str | None) -> PhoneProof | None:
+    """A full mobile number, or exactly one group of 4 digits (the last 4); None otherwise."""
+    phone = normalise_phone(text)
+    if phone:
+        return PhoneProof(phone, is_last4=False)
+    text = citizen_input(text)
+    if not text:
+        return None
+    runs = DIGIT_RUN.findall(text)
+    fours = [run for run in runs if len(run) == 4]
+    # "4 số cuối là 5678": single digits around the one 4-digit group are words, not numbers.
+    if len(fours) == 1 and all(len(run) in (1, 4) for run in runs):
+        return PhoneProof(fours[0], is_last4=True)
+    return None

@@ -1,4 +1,4 @@
-"""The knowledge store: the only interface actions use to read procedures, units and dossiers.
+"""The knowledge store: the only interface actions use to read procedures, units and shared content.
 
     from knowledge.store import open_store
     store = open_store()                      # DATABASE_URL, or sqlite:///<repo>/var/knowledge.db
@@ -7,34 +7,32 @@
     store.find_units("tôi ở Tháp Chàm")
 
 Procedure content and units change only when `python -m knowledge load` runs, so each store reads them
-once and answers from memory (call `reload()` after a load in a long-running process). Dossiers change
-all the time and are always read from the database.
+once and answers from memory (call `reload()` after a load in a long-running process). Dossiers live in
+the same database but are read and written by knowledge.dossier_store.
 """
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Iterable, Mapping, Optional
+from datetime import date
+from typing import Mapping, Optional
 
-from sqlalchemy import exc, insert, select
+from sqlalchemy import exc, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge import models as m
 from knowledge.db import create_db_engine, database_url
+from knowledge.names import unit_kind_prefixes
+from knowledge.procedure_index import IndexedProcedure, ProcedureIndex
 from knowledge.text import fold
 from knowledge.types import (
-    DOSSIER_STATUSES,
-    Agency,
     AdministrativeUnit,
+    Agency,
     Answer,
     Channel,
     Deadline,
     Document,
-    Dossier,
-    DossierUpsertReport,
     Fee,
     FeeItem,
     FormerDistrict,
@@ -42,13 +40,12 @@ from knowledge.types import (
     LegalBasis,
     OnlineAvailability,
     OnlineDiscount,
+    Procedure,
     ProcedureMatch,
     ProcessingTime,
-    Procedure,
     Provenance,
     Province,
     Question,
-    StatusChange,
     Step,
     SupportLine,
     Text,
@@ -58,12 +55,6 @@ from knowledge.types import (
 
 class StoreNotReady(RuntimeError):
     """The database has no knowledge tables or content yet."""
-
-
-def canonical_dossier_code(code: str) -> str:
-    """Dossier codes are compared in upper case without spaces: ' 000.00.12.h57-250714-0031 ' ->
-    '000.00.12.H57-250714-0031'."""
-    return re.sub(r"\s+", "", code or "").upper()
 
 
 # --- row -> domain object ---------------------------------------------------------------------
@@ -89,25 +80,8 @@ def _step(row, provenance: Optional[Provenance] = None) -> Step:
 
 # --- matching ---------------------------------------------------------------------------------
 
-UNIT_KIND_PREFIXES = {
-    "phuong": ("phường", "p"),
-    "xa": ("xã",),
-    "thi-tran": ("thị trấn", "tt"),
-    "dac-khu": ("đặc khu",),
-    "thanh-pho": ("thành phố", "tp"),
-    "thi-xa": ("thị xã", "tx"),
-    "huyen": ("huyện",),
-}
 # Ties between equally long unit matches: the current name first, then everyday, former unit, former district.
 NAME_KIND_RANK = {"current": 0, "common": 1, "former-unit": 2, "former-district": 3}
-
-
-@dataclass(frozen=True)
-class _AliasEntry:
-    folded: str
-    procedure_id: str
-    alias: str
-    words: frozenset
 
 
 @dataclass(frozen=True)
@@ -124,28 +98,13 @@ def _contains_words(haystack: str, needle: str) -> bool:
     return f" {needle} " in f" {haystack} "
 
 
-def _alias_score(query: str, query_words: set, entry: _AliasEntry) -> float:
-    """1.0 for an exact match; longer aliases found in the question score higher than short ones;
-    a question that is only part of an alias, or shares most of its words, scores lower."""
-    if entry.folded == query:
-        return 1.0
-    if _contains_words(query, entry.folded):
-        return 0.5 + 0.45 * len(entry.folded) / len(query)
-    if _contains_words(entry.folded, query):
-        return 0.3 + 0.4 * len(query) / len(entry.folded)
-    shared = entry.words & query_words
-    if len(shared) >= 2 and len(shared) / len(entry.words) >= 0.6:
-        return 0.4 * len(shared) / len(entry.words) * (0.5 + 0.5 * len(shared) / len(query_words))
-    return 0.0
-
-
 @dataclass
 class _Catalogue:
     """Everything read once per store: procedures, units and shared content, with their match indexes."""
 
     procedures: dict[str, Procedure] = field(default_factory=dict)
-    alias_index: list[_AliasEntry] = field(default_factory=list)
-    aliases_by_word: dict[str, list[int]] = field(default_factory=dict)  # folded word -> alias_index positions
+    aliases: list[tuple[str, str, str]] = field(default_factory=list)  # (procedure id, alias, folded)
+    index: Optional[ProcedureIndex] = None
     units: dict[str, AdministrativeUnit] = field(default_factory=dict)
     unit_index: list[_UnitEntry] = field(default_factory=list)
     unit_folded: dict[str, str] = field(default_factory=dict)  # unit id -> fold(name)
@@ -274,11 +233,18 @@ def _read_catalogue(session: Session) -> _Catalogue:
             id=row.id, name=_text(row.name), url=row.url, provenance=_provenance(row), note=_text(row.note)
         )
     catalogue.procedures = _read_procedures(session, catalogue.generic_steps)
-    for row in session.scalars(select(m.ProcedureAliasRow).order_by(m.ProcedureAliasRow.id)):
-        entry = _AliasEntry(row.folded, row.procedure_id, row.alias, frozenset(row.folded.split()))
-        for word in entry.words:
-            catalogue.aliases_by_word.setdefault(word, []).append(len(catalogue.alias_index))
-        catalogue.alias_index.append(entry)
+    catalogue.aliases = [
+        (row.procedure_id, row.alias, row.folded)
+        for row in session.scalars(select(m.ProcedureAliasRow).order_by(m.ProcedureAliasRow.id))
+    ]
+    catalogue.index = ProcedureIndex(
+        {
+            p.id: IndexedProcedure(p.id, {"vi": p.names.vi, "en": p.names.en}, p.aliases_vi, p.aliases_en,
+                                   p.life_events, p.bundle_of)
+            for p in catalogue.procedures.values()
+        },
+        catalogue.aliases,
+    )
     _read_units(session, catalogue)
 
     common = {row.key: row.value for row in session.scalars(select(m.CommonFactRow))}
@@ -306,7 +272,7 @@ def _provenance_from_dict(value: Mapping) -> Provenance:
 
 def _name_variants(name: str, kind: str) -> list[str]:
     """'Đô Vinh' as a ward is also typed 'phường Đô Vinh' or 'p Đô Vinh'."""
-    return [name] + [f"{prefix} {name}" for prefix in UNIT_KIND_PREFIXES.get(kind, ())]
+    return [name] + [f"{prefix} {name}" for prefix in unit_kind_prefixes(kind)]
 
 
 def _read_units(session: Session, catalogue: _Catalogue) -> None:
@@ -363,147 +329,6 @@ def _read_units(session: Session, catalogue: _Catalogue) -> None:
 # --- the store --------------------------------------------------------------------------------
 
 
-def _parse_time(value) -> Optional[datetime]:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-DOSSIER_FIELDS = (
-    "procedure_id", "status", "applicant_phone_hash", "phone_last4_hash", "received_at", "due_at",
-    "updated_at", "agency", "missing_documents", "note",
-)
-_TIME_FIELDS = ("received_at", "due_at", "updated_at")
-_CHUNK = 500  # codes per IN (...) query
-
-
-@dataclass(frozen=True)
-class _DossierUpsert:
-    """One record of `KnowledgeStore.upsert_dossiers`, checked and normalised."""
-
-    code: str
-    values: dict  # the DOSSIER_FIELDS the record gives
-    history: tuple  # ({"status", "at", "note"}, ...), oldest first
-    status_at: datetime
-    status_note: Optional[str]
-
-
-def _prepare_dossier(record: Mapping) -> _DossierUpsert:
-    code = canonical_dossier_code(record.get("code", ""))
-    if not code:
-        raise ValueError("a dossier record has no code")
-    if record.get("status") not in DOSSIER_STATUSES:
-        raise ValueError(f"dossier {code}: unknown status {record.get('status')!r}")
-    values = {key: record[key] for key in DOSSIER_FIELDS if key in record}
-    for key in _TIME_FIELDS:
-        if key in values:
-            values[key] = _parse_time(values[key])
-    if "missing_documents" in values:
-        values["missing_documents"] = list(values["missing_documents"] or [])
-    history = []
-    for entry in record.get("history") or ():
-        if entry.get("status") not in DOSSIER_STATUSES:
-            raise ValueError(f"dossier {code}: unknown status {entry.get('status')!r} in its history")
-        at = _parse_time(entry.get("at"))
-        if at is None:
-            raise ValueError(f"dossier {code}: a history entry has no time")
-        history.append({"status": entry["status"], "at": at, "note": entry.get("note")})
-    status_at = (
-        _parse_time(record.get("status_at")) or values.get("updated_at") or values.get("received_at")
-        or datetime.now(timezone.utc)
-    )
-    return _DossierUpsert(
-        code, values, tuple(sorted(history, key=lambda entry: entry["at"])), status_at, record.get("status_note")
-    )
-
-
-def _stored_dossiers(session: Session, codes: list[str]) -> tuple[dict[str, dict], dict[str, set]]:
-    """Stored values and known (status, at) history entries of `codes`: a few bulk reads, not one per code."""
-    stored: dict[str, dict] = {}
-    known_changes: dict[str, set] = {}
-    columns = [m.DossierRow.code, *(getattr(m.DossierRow, name) for name in DOSSIER_FIELDS)]
-    history = m.DossierStatusRow
-    for start in range(0, len(codes), _CHUNK):
-        chunk = codes[start:start + _CHUNK]
-        for row in session.execute(select(*columns).where(m.DossierRow.code.in_(chunk))).mappings():
-            stored[row["code"]] = dict(row)
-        for code, status, at in session.execute(
-            select(history.dossier_code, history.status, history.at).where(history.dossier_code.in_(chunk))
-        ):
-            known_changes.setdefault(code, set()).add((status, at))
-    return stored, known_changes
-
-
-def _upsert_dossiers(session: Session, records: list[_DossierUpsert]) -> DossierUpsertReport:
-    """Upserts inside the caller's transaction with one bulk statement each for inserts, updates and history.
-
-    History gets the record's `history` entries not stored yet, then the current status when it differs
-    from the last one known (the record's history, else the stored dossier), stamped `status_at`.
-    """
-    stored, known_changes = _stored_dossiers(session, sorted({record.code for record in records}))
-    inserts: dict[str, dict] = {}
-    updates: dict[str, dict] = {}
-    history_rows: list[dict] = []
-    counts = {"inserted": 0, "updated": 0, "unchanged": 0, "status_changes": 0}
-    for record in records:
-        code, status = record.code, record.values["status"]
-        current = stored.get(code)
-        if current is None:
-            previous_status = None
-            # The same dict stands in `stored`, so a later record of this batch updates the pending insert.
-            current = stored[code] = inserts[code] = {
-                "code": code, **dict.fromkeys(DOSSIER_FIELDS), "missing_documents": [], **record.values,
-            }
-            changed = True
-        else:
-            previous_status = current["status"]
-            differs = {key: value for key, value in record.values.items() if current[key] != value}
-            current.update(differs)
-            if differs and code not in inserts:
-                updates[code] = current
-            changed = bool(differs)
-
-        known = known_changes.setdefault(code, set())
-        for entry in record.history:
-            if (entry["status"], entry["at"]) not in known:
-                known.add((entry["status"], entry["at"]))
-                history_rows.append({"dossier_code": code, **entry})
-                changed = True
-        last_status = record.history[-1]["status"] if record.history else previous_status
-        if last_status != status and (status, record.status_at) not in known:
-            known.add((status, record.status_at))
-            history_rows.append(
-                {"dossier_code": code, "status": status, "at": record.status_at, "note": record.status_note}
-            )
-            counts["status_changes"] += 1
-        if previous_status is None:
-            counts["inserted"] += 1
-        else:
-            counts["updated" if changed else "unchanged"] += 1
-
-    if inserts:
-        session.execute(insert(m.DossierRow), list(inserts.values()))
-    if updates:
-        session.bulk_update_mappings(m.DossierRow, list(updates.values()))
-    if history_rows:
-        session.execute(insert(m.DossierStatusRow), history_rows)
-    return DossierUpsertReport(**counts)
-
-
-def _dossier(row: m.DossierRow) -> Dossier:
-    return Dossier(
-        code=row.code, procedure_id=row.procedure_id, status=row.status,
-        applicant_phone_hash=row.applicant_phone_hash, phone_last4_hash=row.phone_last4_hash,
-        received_at=row.received_at, due_at=row.due_at, updated_at=row.updated_at, agency=row.agency,
-        missing_documents=tuple(row.missing_documents or ()), note=row.note,
-    )
-
-
 class KnowledgeStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -549,21 +374,16 @@ class KnowledgeStore:
 
         Best match first; an exact match scores 1.0 and longer, more specific matches beat short ones.
         """
-        query = fold(text)
-        if not query:
-            return []
-        query_words = set(query.split())
-        content = self._content()
-        # Every way of matching shares at least one word, so only those aliases are scored.
-        candidates = sorted({i for word in query_words for i in content.aliases_by_word.get(word, ())})
-        best: dict[str, ProcedureMatch] = {}
-        for entry in (content.alias_index[i] for i in candidates):
-            score = _alias_score(query, query_words, entry)
-            if score > 0 and (entry.procedure_id not in best or score > best[entry.procedure_id].score):
-                best[entry.procedure_id] = ProcedureMatch(entry.procedure_id, round(min(score, 1.0), 4), entry.alias)
-        order = {pid: index for index, pid in enumerate(content.procedures)}
-        ranked = sorted(best.values(), key=lambda match: (-match.score, order[match.procedure_id]))
-        return ranked[:limit]
+        return self.procedure_index().find_procedures(text, limit)
+
+    def procedure_index(self) -> ProcedureIndex:
+        """The procedures as the resolver reads them (knowledge.resolution), with the phrase matcher."""
+        index = self._content().index
+        assert index is not None  # set by _read_catalogue
+        return index
+
+    def keyword_index(self) -> tuple[dict[str, set[str]], dict[str, float]]:
+        return self.procedure_index().keyword_index()
 
     def procedures_for_life_event(self, event: str) -> list[Procedure]:
         return [p for p in self._content().procedures.values() if event in p.life_events]
@@ -589,9 +409,6 @@ class KnowledgeStore:
         return self._content().confidence_labels.get(confidence)
 
     # -- administrative units --
-
-    def list_units(self) -> list[AdministrativeUnit]:
-        return list(self._content().units.values())
 
     def get_unit(self, unit_id: str) -> Optional[AdministrativeUnit]:
         return self._content().units.get(unit_id)
@@ -622,35 +439,6 @@ class KnowledgeStore:
             UnitMatch(unit=content.units[unit_id], matched_name=entry.name, former_name=entry.name_kind != "current")
             for unit_id, (_rank, entry) in ranked
         ]
-
-    # -- dossiers (always read from the database) --
-
-    def get_dossier(self, code: str) -> Optional[Dossier]:
-        with self._sessions() as session:
-            row = session.get(m.DossierRow, canonical_dossier_code(code))
-            return _dossier(row) if row else None
-
-    def dossier_history(self, code: str) -> list[StatusChange]:
-        with self._sessions() as session:
-            rows = session.scalars(
-                select(m.DossierStatusRow)
-                .where(m.DossierStatusRow.dossier_code == canonical_dossier_code(code))
-                .order_by(m.DossierStatusRow.at, m.DossierStatusRow.id)
-            )
-            return [StatusChange(status=row.status, at=row.at, note=row.note) for row in rows]
-
-    def upsert_dossiers(self, records: Iterable[Mapping]) -> DossierUpsertReport:
-        """Inserts or updates dossiers in one transaction, recording each status change in the history.
-
-        Each record has `code` and `status` and any of DOSSIER_FIELDS; phones arrive already hashed.
-        An optional `history` list of {status, at, note} is added where not stored yet. The time of a
-        status change is `status_at`, else `updated_at`, else `received_at`, else now; its note is
-        `status_note`. A bad record (no code, unknown status) raises ValueError and nothing is written.
-        The import (`python -m knowledge.dossiers import`) goes through here too.
-        """
-        prepared = [_prepare_dossier(record) for record in records]
-        with self._sessions() as session, session.begin():
-            return _upsert_dossiers(session, prepared)
 
 
 _stores: dict[str, KnowledgeStore] = {}

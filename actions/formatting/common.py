@@ -7,7 +7,6 @@ from datetime import date
 from types import ModuleType
 from typing import Iterable
 
-
 # A footer names at most this many sources; the rest are in the knowledge files.
 MAX_SOURCES = 2
 # Reviewers' remarks in brackets ("(bản lưu GitHub)") stay in the knowledge files, not in the chat.

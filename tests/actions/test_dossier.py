@@ -16,14 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import ActionCancelDossierLookup, ActionCheckDossier, ValidateDossierLookupForm
 from knowledge.db import create_db_engine, migrate
-from knowledge.dossiers import (
-    DossierLookupService,
-    LocalDossierSource,
-    LookupAttempts,
-    LookupUnavailable,
-    import_lines,
-)
-from knowledge.store import KnowledgeStore
+from knowledge.dossier_import import import_lines
+from knowledge.dossier_lookup import DossierLookupService, LocalDossierSource, LookupAttempts, LookupUnavailable
+from knowledge.dossier_store import DossierStore
 
 # 20/07/2025 10:00 in Vietnam.
 NOW = datetime(2025, 7, 20, 3, 0, tzinfo=timezone.utc)
@@ -94,7 +89,7 @@ def service(imported_database, tmp_path, monkeypatch, clock):
     path = tmp_path / "knowledge.db"
     shutil.copy(imported_database, path)
     engine = create_db_engine(f"sqlite:///{path}")
-    yield DossierLookupService(LocalDossierSource(KnowledgeStore(engine)), LookupAttempts(engine, clock))
+    yield DossierLookupService(LocalDossierSource(DossierStore(engine)), LookupAttempts(engine, clock))
     engine.dispose()
 
 

@@ -103,7 +103,7 @@ async def test_stored_events_hold_no_phone_digits(store):
 async def test_a_full_number_is_masked_everywhere_even_outside_the_form(store):
     events = [
         ActionExecuted("action_listen"),
-        user(f"sđt của tôi +84 912 345 678", "inform_phone",
+        user("sđt của tôi +84 912 345 678", "inform_phone",
              [{"entity": "phone_number", "value": "+84 912 345 678", "start": 13, "end": 28}]),
     ]
     await save(store, "other", events)

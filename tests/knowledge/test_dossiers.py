@@ -1,4 +1,5 @@
-"""Dossier import, phone hashing, ownership-checked lookup and lockout (knowledge.dossiers).
+"""Dossier import, phone hashing, ownership-checked lookup and lockout (knowledge.dossier_import,
+knowledge.phone_hash, knowledge.dossier_lookup) and the command line (knowledge.dossiers).
 
 Database tests use the `database_url` fixture of tests/knowledge/conftest.py: SQLite, and again
 PostgreSQL when TEST_POSTGRES_URL is set.
@@ -15,26 +16,23 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from knowledge import dossiers
+from knowledge import dossier_import, dossiers, phone_hash
 from knowledge.db import create_db_engine, migrate
-from knowledge.personal_data import MASK, mask_personal_numbers
-from knowledge.dossiers import (
-    DEMO_FILE,
-    DossierLookupService,
-    ImportRejected,
-    LocalDossierSource,
-    LookupAttempts,
-    LookupOutcome,
+from knowledge.dossier_import import ImportRejected, import_lines
+from knowledge.dossier_lookup import DossierLookupService, LocalDossierSource, LookupAttempts, LookupOutcome
+from knowledge.dossier_store import DossierStore
+from knowledge.dossiers import DEMO_FILE
+from knowledge.personal_data import (
+    MASK,
     PhoneProof,
     find_dossier_code,
-    import_lines,
+    mask_personal_numbers,
     normalise_phone,
     parse_phone_proof,
-    phone_hashes,
 )
-from knowledge.store import KnowledgeStore
+from knowledge.phone_hash import phone_hashes
+from knowledge.types import DOSSIER_STATUSES
 from tests.knowledge.dossier_records import CODE, DOSSIER_FIELDS, PHONE
-
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -79,7 +77,7 @@ def clock():
 @pytest.fixture
 def service(database_url, engine, clock):
     import_lines([line(), line("000.00.12.H57-250714-0032", applicant_phone="+84 987 654 321")], database_url)
-    store = KnowledgeStore(create_db_engine(database_url))
+    store = DossierStore(create_db_engine(database_url))
     yield DossierLookupService(LocalDossierSource(store), LookupAttempts(engine, clock))
     store.close()
 
@@ -157,8 +155,8 @@ def test_hashes_depend_on_the_key_and_the_code(monkeypatch):
 
 def test_default_key_is_used_with_a_warning(monkeypatch, caplog):
     monkeypatch.delenv("DOSSIER_HASH_KEY")
-    monkeypatch.setattr(dossiers, "_warned_about_default_key", False)
-    with caplog.at_level(logging.WARNING, logger="knowledge.dossiers"):
+    monkeypatch.setattr(phone_hash, "_warned_about_default_key", False)
+    with caplog.at_level(logging.WARNING, logger="knowledge.phone_hash"):
         phone_hashes(CODE, PHONE)
     assert "DOSSIER_HASH_KEY" in caplog.text
 
@@ -200,7 +198,7 @@ def test_good_file_is_imported_with_hashed_phones_only(database_url, engine):
         rows = connection.execute(sa.text("SELECT * FROM dossiers")).mappings().all()
     dump = json.dumps([dict(row) for row in rows], default=str)
     assert PHONE not in dump and "912345678" not in dump and "345678" not in dump
-    store = KnowledgeStore(engine)
+    store = DossierStore(engine)
     dossier = store.get_dossier(CODE)
     assert dossier.status == "processing" and dossier.agency == "Công an tỉnh Khánh Hòa"
     assert dossier.received_at == datetime(2025, 7, 14, 2, 0, tzinfo=timezone.utc)
@@ -213,7 +211,7 @@ def test_file_history_is_kept(database_url, engine):
         {"status": "processing", "at": "2025-07-15T08:00:00+07:00", "note": "chuyển phòng"},
     ]
     import_lines([line(history=history)], database_url)
-    changes = KnowledgeStore(engine).dossier_history(CODE)
+    changes = DossierStore(engine).dossier_history(CODE)
     assert [(c.status, c.note) for c in changes] == [("received", None), ("processing", "chuyển phòng")]
 
 
@@ -253,7 +251,7 @@ def test_reimport_upserts_and_records_the_status_change(database_url, engine):
         database_url,
     )
     assert (summary.created, summary.updated, summary.status_changes) == (0, 1, 1)
-    store = KnowledgeStore(engine)
+    store = DossierStore(engine)
     assert store.get_dossier(CODE).status == "result_ready"
     assert [c.status for c in store.dossier_history(CODE)] == ["processing", "result_ready"]
     again = import_lines(
@@ -265,8 +263,8 @@ def test_reimport_upserts_and_records_the_status_change(database_url, engine):
 
 
 def test_demo_file_is_valid():
-    records = dossiers.validate_lines(DEMO_FILE.read_text(encoding="utf-8").splitlines())
-    assert {record["status"] for record in records} == set(dossiers.DOSSIER_STATUSES)
+    records = dossier_import.validate_lines(DEMO_FILE.read_text(encoding="utf-8").splitlines())
+    assert {record["status"] for record in records} == set(DOSSIER_STATUSES)
 
 
 def test_large_file_imports_quickly(tmp_path):

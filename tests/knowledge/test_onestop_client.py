@@ -10,14 +10,9 @@ import pytest
 from aiohttp import web
 
 from knowledge.db import create_db_engine, migrate
-from knowledge.dossiers import (
-    DossierLookupService,
-    LookupAttempts,
-    LookupOutcome,
-    RemoteDossierSource,
-    parse_phone_proof,
-)
+from knowledge.dossier_lookup import DossierLookupService, LookupAttempts, LookupOutcome, RemoteDossierSource
 from knowledge.onestop_client import OneStopClient, OneStopSettings, OneStopUnavailable
+from knowledge.personal_data import parse_phone_proof
 from tests.knowledge.dossier_records import CODE, DOSSIER_FIELDS
 
 DOSSIER = {
