@@ -107,7 +107,7 @@ class ActionCheckDossier(Action):
         result = await service.check(code, proof, tracker.sender_id)
         logger.info("dossier check: %s", result.outcome.value)  # outcome only: no code, no phone
         events = _clear_form()
-        if result.outcome is LookupOutcome.FOUND:
+        if result.outcome is LookupOutcome.FOUND and result.dossier is not None:
             dossier = result.dossier
             entry = CATALOGUE_BY_ID.get(dossier.procedure_id or "")
             procedure_name = (entry.name_en if lang == "en" else entry.name_vi) if entry else None
@@ -122,7 +122,7 @@ class ActionCheckDossier(Action):
             dispatcher.utter_message(
                 text=messages.not_verified_message(lang, result.attempts_left), buttons=messages.retry_buttons(lang)
             )
-        elif result.outcome is LookupOutcome.LOCKED:
+        elif result.outcome is LookupOutcome.LOCKED and result.locked_until is not None:
             dispatcher.utter_message(
                 text=messages.locked_message(lang, result.locked_until, self.clock()),
                 buttons=messages.retry_buttons(lang)[1:],

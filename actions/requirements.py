@@ -137,7 +137,7 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
             events.append(SlotSet("unit_id", unit.id))
         elif len(matches) > 1:
             names = [match.unit.full_name.in_(language) for match in matches]
-            send(dispatcher, [answers.which_unit(language, spoken, names)])
+            send(dispatcher, [answers.which_unit(language, spoken or "", names)])
             return events
         elif spoken:
             send(dispatcher, [answers.unknown_unit(language, spoken)])
@@ -148,7 +148,7 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
         if procedure is None:
             reply = answers.ask_procedure(language)
             if unit is not None and former:
-                reply = answers.place_only(language, spoken, unit.full_name.in_(language))
+                reply = answers.place_only(language, spoken or "", unit.full_name.in_(language))
             send(dispatcher, [reply])
             return events
         if procedure.agency.level not in COMMUNE_LEVELS:

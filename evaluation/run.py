@@ -6,9 +6,10 @@ and prints intent F1, procedure identification per variant (accented, unaccented
 English), out-of-scope recall and the share of in-scope messages wrongly declined. Writes
 Rasa's confusion matrix and confidence histogram (`rasa test nlu`) and evaluation/REPORT.md.
 
-"Lands on the right procedure" is judged exactly as the assistant acts: the slot mapping
-(actions/language.py) with `actions.discovery.identify`, or - when the assistant asks a
-clarifying question - the expected procedure among at most MAX_CLARIFY_CHOICES buttons.
+"Lands on the right procedure" is judged exactly as the assistant acts: the decision of the
+model's procedure resolver (bot/nlu/procedure_resolver.py, in the parse data) read as the slot
+mapping (actions/language.py) reads it, or - when the assistant asks a clarifying question -
+the expected procedure among at most MAX_CLARIFY_CHOICES buttons.
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -87,7 +87,7 @@ def latest_model(directory: Path) -> Optional[Path]:
     return models[-1] if models else None
 
 
-def train_if_needed(out: Path, force: bool = False) -> tuple[Path, Optional[float]]:
+def train_if_needed(out: Path, force: bool = False) -> tuple[Optional[Path], Optional[float]]:
     """(model, training wall time or None when the fingerprint said nothing changed).
     `force` retrains every component without Rasa's cache: the honest full training time."""
     base = RASA + ["train", "--domain", "domain", "--out", str(out)]
@@ -106,27 +106,14 @@ def train_if_needed(out: Path, force: bool = False) -> tuple[Path, Optional[floa
 
 # ------------------------------------------------------------------ parsing
 
-def knowledge_store(tmp: Path):
-    """A fresh SQLite store loaded from knowledge/content with the real loader."""
-    from knowledge.loader import load
-    from knowledge.store import open_store
-
-    url = f"sqlite:///{tmp / 'knowledge.db'}"
-    load(ROOT / "knowledge" / "content", url=url)
-    return open_store(url)
-
-
-def landed(parse: dict, store) -> tuple[Optional[str], list[str], bool]:
+def landed(parse: dict) -> tuple[Optional[str], list[str], bool]:
     """(procedure put in the slot, clarifying choices offered, declined as out of scope) -
-    as the slot mapping and the discovery action do it, outside any form."""
-    from actions.discovery import (
-        PROCEDURE_INTENTS,
-        fallback_declines,
-        fallback_guess,
-        identify,
-        outside_public_services,
-    )
+    as the slot mapping and the discovery action do it, outside any form, from the decision the
+    model's procedure resolver put in the parse data."""
+    from actions.discovery import fallback_declines, fallback_guess
+    from knowledge.resolution import PARSE_KEY, PROCEDURE_INTENTS, Resolution
 
+    resolution = Resolution.from_dict(parse[PARSE_KEY])
     intent = parse["intent"]["name"]
     if intent == "out_of_scope":
         return None, [], True
@@ -134,14 +121,14 @@ def landed(parse: dict, store) -> tuple[Optional[str], list[str], bool]:
         # The fallback question offers the best guess with its procedure, or declines when
         # nothing in the message points to public services (ActionDefaultAskAffirmation).
         guess = fallback_guess(parse)
-        found = identify(parse, store, search_text=guess in PROCEDURE_INTENTS)
+        found = resolution.decide(search_text=guess in PROCEDURE_INTENTS)
         return found.procedure_id, found.candidates, not found.found and fallback_declines(parse, found, guess)
-    found = identify(parse, store, search_text=intent in PROCEDURE_INTENTS)
-    declined = intent == "find_procedure" and outside_public_services(parse, found)
+    found = resolution.decide(search_text=intent in PROCEDURE_INTENTS)
+    declined = intent == "find_procedure" and resolution.outside_public_services(found)
     return found.procedure_id, found.candidates, declined
 
 
-async def parse_all(model: Path, rows: list[Row], store) -> list[Outcome]:
+async def parse_all(model: Path, rows: list[Row]) -> list[Outcome]:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
@@ -154,7 +141,7 @@ async def parse_all(model: Path, rows: list[Row], store) -> list[Outcome]:
         parse = await agent.parse_message(nfc(row.text))
         ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
         guess = ranking[0] if ranking else parse["intent"]
-        procedure, candidates, declined = landed(parse, store)
+        procedure, candidates, declined = landed(parse)
         outcomes.append(Outcome(row, parse["intent"]["name"], guess["name"], float(guess.get("confidence") or 0),
                                 procedure, candidates, declined and parse["intent"]["name"] != "out_of_scope"))
     return outcomes
@@ -327,10 +314,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     model = args.model
     if model is None:
         model, train_seconds = train_if_needed(args.models_dir, force=args.force_train)
+    if model is None:
+        print(f"no model in {args.models_dir}", file=sys.stderr)
+        return 1
     rows = read_heldout()
-    with tempfile.TemporaryDirectory() as tmp:
-        store = knowledge_store(Path(tmp))
-        outcomes = asyncio.run(parse_all(model, rows, store))
+    outcomes = asyncio.run(parse_all(model, rows))
     result = metrics(outcomes)
     table = threshold_table(outcomes)
     print("\n".join(summary_lines(result, train_seconds)))

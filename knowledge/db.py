@@ -30,14 +30,14 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def create_db_engine(url: Optional[str] = None) -> Engine:
-    url = make_url(database_url(url))
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True)
+    parsed = make_url(database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, future=True)
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(parsed, future=True, pool_pre_ping=True)
 
 
 def migrate(url_or_engine=None, revision: str = "head") -> None:

@@ -128,8 +128,10 @@ def check_note(value: object, status: object) -> Checked:
 def check_history(value: object) -> Checked:
     if not isinstance(value or [], list):
         return [], ["history: expected a list of {status, at, note}"]
-    entries, problems = [], []
-    for index, entry in enumerate(value or [], start=1):
+    entries: list[dict] = []
+    problems: list[str] = []
+    given: list = value or []  # type: ignore[assignment]  # a list, checked above
+    for index, entry in enumerate(given, start=1):
         if not isinstance(entry, dict) or entry.get("status") not in DOSSIER_STATUSES:
             problems.append(f"history[{index}]: needs a known status")
             continue

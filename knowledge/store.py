@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping, Optional
+from typing import Mapping, Optional, overload
 
 from sqlalchemy import exc, select
 from sqlalchemy.engine import Engine
@@ -60,7 +60,12 @@ class StoreNotReady(RuntimeError):
 # --- row -> domain object ---------------------------------------------------------------------
 
 
+@overload
+def _text(value: Mapping) -> Text: ...
+@overload
+def _text(value: None) -> None: ...
 def _text(value: Optional[Mapping]) -> Optional[Text]:
+    """A {vi, en} JSON column as Text (None stays None: optional texts)."""
     return Text(vi=value["vi"], en=value["en"]) if value else None
 
 

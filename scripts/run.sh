@@ -2,14 +2,23 @@
 # The whole assistant in one command: installs what is missing, fills the knowledge store,
 # trains when needed, then starts the Rasa server, the action server and the web server.
 # Ctrl-C stops them all (honcho forwards the signal to every process).
+#
+#   bash scripts/run.sh --demo-dossiers   also loads the fictional demo dossiers (README, Dossier status lookup)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEMO_DOSSIERS=false
+for arg in "$@"; do
+  case $arg in
+    --demo-dossiers) DEMO_DOSSIERS=true ;;
+    *) echo "usage: bash scripts/run.sh [--demo-dossiers]" >&2; exit 2 ;;
+  esac
+done
 bash scripts/setup.sh
 . scripts/env.sh
 
 echo "[run] loading the knowledge store ($DATABASE_URL)"
 .venv/bin/python -m knowledge load
-if .venv/bin/python -c "import knowledge.dossiers" 2>/dev/null; then
+if $DEMO_DOSSIERS; then
   .venv/bin/python -m knowledge.dossiers seed-demo
 fi
 echo "[run] training if the data changed since the last model"

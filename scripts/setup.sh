@@ -33,6 +33,19 @@ changed() {  # changed NAME FILE... -> true when the files' hash differs from th
 }
 mark() { mv "$STAMPS/$1.new" "$STAMPS/$1"; }
 
+# Prerequisites first, so a missing tool is reported before anything is half-installed.
+missing=()
+command -v node >/dev/null 2>&1 || missing+=("Node.js (e.g. 'apt-get install nodejs')")
+command -v npm >/dev/null 2>&1 || missing+=("npm (e.g. 'apt-get install npm')")
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" != 0 ]; then
+  missing+=("Chromium for the browser tests ('sudo apt-get install chromium')")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  printf 'ERROR: missing prerequisites; install them and re-run:\n' >&2
+  printf '  - %s\n' "${missing[@]}" >&2
+  exit 1
+fi
+
 if [ ! -x .venv/bin/python ]; then
   PY=$(find_python)
   log "creating .venv with $PY"
@@ -47,13 +60,9 @@ if changed python pyproject.toml; then
   mark python
 fi
 
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    log "installing Debian's chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    log "WARNING: chromium is missing; run 'sudo apt-get install chromium' for the browser tests"
-  fi
+if ! command -v chromium >/dev/null 2>&1; then  # as root (CI): installed here; otherwise checked above
+  log "installing Debian's chromium for the browser tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 if [ -f web/widget/package.json ]; then

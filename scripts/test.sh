@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests, store tests (SQLite, and PostgreSQL when TEST_POSTGRES_URL
-# is set), real servers, `rasa test` stories and browser tests. Extra args go to pytest.
+# The whole test suite: lint and types, unit tests, store tests (SQLite, and PostgreSQL when
+# TEST_POSTGRES_URL is set), real servers, `rasa test` stories and browser tests. Extra args go to pytest.
+#
+#   bash scripts/test.sh --unit [pytest args]   the inner loop: no setup, no real servers, no browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--unit" ]; then
+  shift
+  . scripts/env.sh
+  .venv/bin/ruff check --quiet .
+  exec .venv/bin/pytest -m "not servers and not browser" "$@"
+fi
 bash scripts/setup.sh
 . scripts/env.sh
+
+echo "[test] lint (ruff) and types (mypy)"
+.venv/bin/ruff check --quiet .
+.venv/bin/mypy
 
 echo "[test] checking the knowledge content and the NLU data generated from it"
 .venv/bin/python -m knowledge check

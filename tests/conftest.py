@@ -108,9 +108,7 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
     )
     py = str(VENV_BIN / "python")
     subprocess.run([py, "-m", "knowledge", "load"], cwd=ROOT, env=env, check=True)
-    seed = subprocess.run([py, "-c", "import knowledge.dossiers"], cwd=ROOT, env=env, capture_output=True)
-    if seed.returncode == 0:
-        subprocess.run([py, "-m", "knowledge.dossiers", "seed-demo"], cwd=ROOT, env=env, check=True)
+    subprocess.run([py, "-m", "knowledge.dossiers", "seed-demo"], cwd=ROOT, env=env, check=True)
 
     commands = {
         "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",

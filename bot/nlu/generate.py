@@ -316,7 +316,7 @@ def unit_name_variants(names: list[tuple[str, str]]) -> list[Variant]:
 
 def _with_known_entity(examples: list[str], synonyms: dict[str, str]) -> list[str]:
     """Examples whose entity text is a resolved variant (the others would teach the wrong thing)."""
-    return sorted(e for e in examples if re.search(r"\[([^\]]+)\]", e).group(1) in synonyms)
+    return sorted(e for e in examples if (found := re.search(r"\[([^\]]+)\]", e)) and found.group(1) in synonyms)
 
 
 def procedure_table(procedures: list[dict]) -> tuple[EntityTable, list[str]]:
@@ -324,8 +324,8 @@ def procedure_table(procedures: list[dict]) -> tuple[EntityTable, list[str]]:
     examples: list[str] = []
     for procedure in sorted(procedures, key=lambda p: p["id"]):
         is_bundle = 1 if procedure.get("bundle_of") else 0
-        name_variants = phrase_variants(procedure.get("names"))
-        alias_variants = phrase_variants(procedure.get("aliases"))
+        name_variants = phrase_variants(procedure["names"])
+        alias_variants = phrase_variants(procedure["aliases"])
         # A plain procedure wins a shared alias over a bundle; a name wins over an alias.
         table.add(procedure["id"], name_variants, (is_bundle, 0))
         table.add(procedure["id"], alias_variants, (is_bundle, 1))
@@ -341,7 +341,7 @@ def question_examples(procedures: list[dict], synonyms: dict[str, str]) -> dict[
         examples: list[str] = []
         for procedure in sorted(procedures, key=lambda p: p["id"]):
             # Short phrases read like questions people ask; long official names do not.
-            variants = [v for v in phrase_variants(procedure.get("aliases")) + phrase_variants(procedure.get("names"))
+            variants = [v for v in phrase_variants(procedure["aliases"]) + phrase_variants(procedure["names"])
                         if len(v.text.split()) <= 5]
             examples += _examples(f"{intent}:{procedure['id']}", variants, templates, "procedure",
                                   EXAMPLES_PER_QUESTION)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from knowledge import models as m
 from knowledge.dossier_store import DossierStore
@@ -14,9 +14,12 @@ CODE = "000.00.12.H57-250714-0031"
 
 
 @pytest.fixture
-def store(store):
-    """The dossiers of the shared knowledge database (conftest's `store` resets them after each test)."""
-    return DossierStore(store.engine)
+def store(_loaded_database):
+    """The dossiers of the shared knowledge database, emptied after each test."""
+    yield DossierStore(_loaded_database.engine)
+    with _loaded_database.engine.begin() as connection:
+        connection.execute(delete(m.DossierStatusRow))
+        connection.execute(delete(m.DossierRow))
 
 
 # --- dossiers ---------------------------------------------------------------------------------
