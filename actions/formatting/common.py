@@ -20,9 +20,6 @@ class Reply:
     text: str
     buttons: list[dict] = field(default_factory=list)
 
-    def as_message(self) -> dict:
-        return {"text": self.text, "buttons": self.buttons}
-
 
 def button(title: str, payload: str) -> dict:
     return {"title": title, "payload": payload}
