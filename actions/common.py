@@ -4,7 +4,7 @@ context, sending replies, and the base classes of actions that answer from the k
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -12,11 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import answers
 from actions.formatting.common import Reply
-from knowledge.store import open_store
+from knowledge.store import KnowledgeStore, open_store
 from knowledge.text import detect_language
+from knowledge.types import Procedure
 
 
-def knowledge_store():
+def knowledge_store() -> KnowledgeStore:
     """The process-wide store (DATABASE_URL, or the default SQLite file)."""
     return open_store()
 
@@ -29,7 +30,7 @@ def language_of(tracker: Tracker) -> str:
     return detect_language(tracker.latest_message.get("text") or "") or "vi"
 
 
-def procedure_in_context(tracker: Tracker, store):
+def procedure_in_context(tracker: Tracker, store: KnowledgeStore) -> Optional[Procedure]:
     """The procedure in the `procedure` slot.
 
     action_validate_slot_mappings (actions/language.py) has already switched the slot when the
@@ -48,7 +49,7 @@ class KnowledgeAction(Action, ABC):
     """An action that answers from the knowledge store in the conversation's language."""
 
     @abstractmethod
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         """Sends the replies; returns the events."""
 
@@ -61,14 +62,15 @@ class ProcedureAnswerAction(KnowledgeAction):
     """Answers about the procedure in context; without one, asks which procedure the citizen means."""
 
     @abstractmethod
-    def answer(self, procedure, language: str, tracker: Tracker, store) -> tuple[list[Reply], list[EventType]]:
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker,
+               store: KnowledgeStore) -> tuple[list[Reply], list[EventType]]:
         """The replies and extra events for this question."""
 
     def events_without_procedure(self) -> list[EventType]:
         """The events when there is no procedure in context (after asking which one)."""
         return []
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         procedure = procedure_in_context(tracker, store)
         if procedure is None:

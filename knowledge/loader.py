@@ -403,6 +403,13 @@ def read_content(content_dir: Path | str = CONTENT_DIR, require_complete_catalog
                     message = f"channel '{channel}' is not in common.yml"
                     errors.append(parsed.error(("online", "channels", index), message))
     if require_complete_catalogue:
+        # The catalogue and the files name each procedure the same way (partial content, such as the
+        # test fixtures, may still use working names).
+        for parsed in parsed_procedures:
+            entry = CATALOGUE_BY_ID.get(parsed.data["id"])
+            names = parsed.data["names"]
+            if entry is not None and (names["vi"], names["en"]) != (entry.name_vi, entry.name_en):
+                errors.append(parsed.error(("names",), f"the catalogue names it '{entry.name_vi}' / '{entry.name_en}'"))
         missing = [pid for pid in CATALOGUE_IDS if pid not in all_file_ids]
         if missing:
             errors.append(

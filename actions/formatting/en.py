@@ -255,3 +255,94 @@ INTENT_TOPICS = {
     "give_feedback": (None, "giving feedback"),
     "bot_challenge": (None, "who you are talking to"),
 }
+
+
+# --- dossier status (actions/dossier_messages.py lays these out) -------------------------------
+
+DOSSIER_STATUS_LABELS = {
+    "received": "Received",
+    "processing": "Being processed",
+    "additional_documents_required": "More documents needed",
+    "result_ready": "Result ready",
+    "completed": "Completed",
+    "refused": "Refused",
+    "withdrawn": "Withdrawn",
+}
+
+DOSSIER_STATUS_MEANINGS = {
+    "received": (
+        "Your dossier was accepted as complete and is waiting to go to the office that handles it. "
+        "You don't need to do anything yet."
+    ),
+    "processing": "The agency is working on your dossier. You don't need to do anything; just wait for the due date.",
+    "additional_documents_required": (
+        "Your dossier is on hold because some documents are missing. The agency continues once you add "
+        "them; the processing time starts again when the file is complete."
+    ),
+    "result_ready": "Your dossier has been decided and the result is ready for you.",
+    "completed": "Your dossier is finished and the result has been handed over.",
+    "refused": "The agency has refused this dossier.",
+    "withdrawn": "Processing stopped because the dossier was withdrawn at the applicant's request.",
+}
+
+HOW_TO_ADD_DOCUMENTS = (
+    "How to add them online: log in to the National Public Service Portal (dichvucong.gov.vn) or the "
+    "provincial portal with your VNeID account → Submitted dossiers → find this code → Add documents → "
+    "upload what is missing → Send. You can also bring the papers to where you submitted the dossier."
+)
+HOW_TO_COLLECT_DEFAULT = (
+    "Bring your receipt and your ID card to where you submitted the dossier; if you chose delivery by "
+    "post or an electronic result, it will be sent to you that way."
+)
+DOSSIER = "Dossier "
+DOSSIER_AGENCY = "Agency: "
+DOSSIER_RECEIVED_ON = "Received on: "
+DOCUMENTS_TO_ADD = "Documents to add:"
+HOW_TO_COLLECT = "How to collect: "
+REFUSAL_REASON = "Reason: "
+REFUSAL_REASON_MISSING = "not given"
+DOSSIER_NOTE = "Note: "
+QUOTED_FROM_RECORD = "(Agency names, notes and document names are quoted from the agency's record, in Vietnamese.)"
+CHECK_ANOTHER_DOSSIER = "Check another dossier"
+ASK_ABOUT_PROCEDURE = "Ask about this procedure"
+TALK_TO_PERSON = "Talk to a person"
+TRY_AGAIN = "Try again"
+
+
+def refused_help(support: str) -> str:
+    return f"If you disagree, you can ask the agency to explain or call {support}."
+
+
+def due_line(due: str, days: int, support: str) -> str:
+    """Due date with days left (`days` > 0), today, or days overdue (`days` < 0)."""
+    if days > 1:
+        return f"Due date: {due} ({days} days left)."
+    if days == 1:
+        return f"Due date: {due} (tomorrow)."
+    if days == 0:
+        return f"Due date: {due} (today)."
+    late = -days
+    return (
+        f"Due date: {due}. It is {late} day{'s' if late > 1 else ''} overdue. The agency must apologise "
+        f"and give you a new date; you can also call {support} or talk to an official."
+    )
+
+
+def dossier_not_verified(attempts_left: int | None, support: str) -> str:
+    text = (
+        "I couldn't find a dossier matching this code and phone number. Please check the code on your "
+        "receipt and use the phone number you registered on the dossier."
+    )
+    if attempts_left == 0:
+        text += f" For your security, dossier checks are now paused for 15 minutes. If it is urgent, call {support}."
+    elif attempts_left is not None and attempts_left <= 2:
+        text += f" For your security, checks pause after {attempts_left} more failed attempt(s)."
+    return text
+
+
+def dossier_locked(at: str, minutes: int, support: str) -> str:
+    return (
+        f"There have been too many failed checks, so to protect this information dossier checks are "
+        f"paused until {at} (about {minutes} minutes), even with the right number. If it is urgent, "
+        f"call {support}."
+    )

@@ -256,3 +256,89 @@ INTENT_TOPICS = {
     "give_feedback": (None, "góp ý cho trợ lý"),
     "bot_challenge": (None, "việc bạn đang nói chuyện với ai"),
 }
+
+
+# --- dossier status (actions/dossier_messages.py lays these out) -------------------------------
+
+DOSSIER_STATUS_LABELS = {
+    "received": "Đã tiếp nhận",
+    "processing": "Đang xử lý",
+    "additional_documents_required": "Cần bổ sung giấy tờ",
+    "result_ready": "Đã có kết quả",
+    "completed": "Đã trả kết quả",
+    "refused": "Bị từ chối",
+    "withdrawn": "Đã dừng xử lý",
+}
+
+DOSSIER_STATUS_MEANINGS = {
+    "received": "Hồ sơ đã được nhận đủ và đang chờ chuyển tới bộ phận giải quyết. Bạn chưa cần làm gì thêm.",
+    "processing": "Cơ quan đang giải quyết hồ sơ của bạn. Bạn chưa cần làm gì thêm, chỉ cần chờ đến ngày hẹn.",
+    "additional_documents_required": (
+        "Hồ sơ đang tạm dừng vì còn thiếu giấy tờ. Bạn cần bổ sung thì cơ quan mới giải quyết tiếp; "
+        "thời hạn giải quyết được tính lại từ khi nhận đủ."
+    ),
+    "result_ready": "Hồ sơ đã giải quyết xong và có kết quả. Bạn có thể nhận kết quả.",
+    "completed": "Hồ sơ đã hoàn tất và kết quả đã được trả.",
+    "refused": "Cơ quan đã từ chối giải quyết hồ sơ này.",
+    "withdrawn": "Hồ sơ đã dừng xử lý theo yêu cầu rút hồ sơ.",
+}
+
+HOW_TO_ADD_DOCUMENTS = (
+    "Cách bổ sung trực tuyến: đăng nhập Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) hoặc cổng dịch vụ "
+    "công của tỉnh bằng tài khoản VNeID → mục Quản lý hồ sơ đã nộp → tìm hồ sơ theo mã → Bổ sung hồ sơ → "
+    "tải lên giấy tờ còn thiếu → Gửi. Bạn cũng có thể mang giấy tờ đến nơi đã nộp hồ sơ."
+)
+HOW_TO_COLLECT_DEFAULT = (
+    "Mang Giấy tiếp nhận hồ sơ và hẹn trả kết quả cùng thẻ căn cước đến nơi đã nộp hồ sơ; nếu bạn đã đăng "
+    "ký nhận qua bưu điện hoặc nhận bản điện tử thì kết quả sẽ được gửi theo cách đó."
+)
+DOSSIER = "Hồ sơ "
+DOSSIER_AGENCY = "Cơ quan giải quyết: "
+DOSSIER_RECEIVED_ON = "Ngày tiếp nhận: "
+DOCUMENTS_TO_ADD = "Giấy tờ cần bổ sung:"
+HOW_TO_COLLECT = "Cách nhận kết quả: "
+REFUSAL_REASON = "Lý do: "
+REFUSAL_REASON_MISSING = "chưa được ghi"
+DOSSIER_NOTE = "Ghi chú: "
+QUOTED_FROM_RECORD = None  # the agency's record is already in Vietnamese
+CHECK_ANOTHER_DOSSIER = "Tra cứu hồ sơ khác"
+ASK_ABOUT_PROCEDURE = "Hỏi về thủ tục này"
+TALK_TO_PERSON = "Gặp cán bộ"
+TRY_AGAIN = "Thử lại"
+
+
+def refused_help(support: str) -> str:
+    return f"Nếu chưa rõ hoặc không đồng ý, bạn có thể hỏi lại cơ quan giải quyết hoặc gọi {support}."
+
+
+def due_line(due: str, days: int, support: str) -> str:
+    """Due date with days left (`days` > 0), today, or days overdue (`days` < 0)."""
+    if days > 1:
+        return f"Ngày hẹn trả kết quả: {due} (còn {days} ngày)."
+    if days == 1:
+        return f"Ngày hẹn trả kết quả: {due} (ngày mai)."
+    if days == 0:
+        return f"Ngày hẹn trả kết quả: {due} (hôm nay)."
+    return (
+        f"Ngày hẹn trả kết quả: {due}. Hồ sơ đã quá hạn {-days} ngày. Cơ quan phải xin lỗi và hẹn lại ngày trả; "
+        f"bạn cũng có thể gọi {support} hoặc gặp cán bộ."
+    )
+
+
+def dossier_not_verified(attempts_left: int | None, support: str) -> str:
+    text = (
+        "Mình không tìm thấy hồ sơ khớp với mã và số điện thoại này. Bạn xem lại mã trên Giấy tiếp nhận hồ sơ "
+        "và số điện thoại đã đăng ký trên hồ sơ nhé."
+    )
+    if attempts_left == 0:
+        text += f" Để bảo mật, việc tra cứu hồ sơ tạm khóa 15 phút. Nếu cần gấp, bạn gọi tổng đài {support}."
+    elif attempts_left is not None and attempts_left <= 2:
+        text += f" Để bảo mật, nếu sai thêm {attempts_left} lần nữa việc tra cứu sẽ tạm khóa."
+    return text
+
+
+def dossier_locked(at: str, minutes: int, support: str) -> str:
+    return (
+        f"Đã nhập sai quá nhiều lần nên để bảo vệ thông tin, việc tra cứu hồ sơ tạm khóa đến {at} "
+        f"(khoảng {minutes} phút), kể cả khi nhập đúng số. Nếu cần gấp, bạn gọi tổng đài {support}."
+    )

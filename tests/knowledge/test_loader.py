@@ -242,3 +242,17 @@ def test_real_content_loads_completely(tmp_path):
     report = load(CONTENT_DIR, url)
     assert report.procedures == 27 and report.units >= 24
     assert not load(CONTENT_DIR, url).changed
+
+
+def test_a_name_that_differs_from_the_catalogue_is_reported(tmp_path):
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    passport = content / "procedures" / "passport.yml"
+    text = passport.read_text(encoding="utf-8")
+    passport.write_text(text.replace("  en: Ordinary passport issuance\n", "  en: A new passport\n", 1), encoding="utf-8")
+    with pytest.raises(ContentError) as rejected:
+        read_content(content)
+    assert any("passport.yml" in error and "the catalogue names it" in error for error in rejected.value.errors)
+    read_content(content, require_complete_catalogue=False)  # working names are fine in partial content
