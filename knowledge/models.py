@@ -353,7 +353,7 @@ class DossierStatusRow(Base):
 
 
 class LookupAttemptRow(Base):
-    """One ownership check of a dossier; failures drive the lockout (knowledge.dossiers.LookupAttempts)."""
+    """One ownership check of a dossier; failures drive the lockout (knowledge.dossier_lookup.LookupAttempts)."""
 
     __tablename__ = "dossier_lookup_attempts"
     __table_args__ = (
