@@ -23,6 +23,7 @@ from actions.common import (
     send,
 )
 from actions.formatting import answers, wording
+from knowledge.names import Entity, Slot
 from knowledge.text import fold, nfc
 
 # Free-text answers to yes/no questions, folded (no diacritics, abbreviations expanded: ko -> khong).
@@ -38,7 +39,7 @@ STOP_WORDS = frozenset({"thôi", "thoi", "hủy", "huỷ", "huy", "dừng", "sto
 
 def saved_answers(tracker: Tracker, procedure_id: str | None) -> dict[str, str]:
     """The checklist answers given for this procedure (answers for another procedure do not count)."""
-    saved = tracker.get_slot("checklist_answers") or {}
+    saved = tracker.get_slot(Slot.CHECKLIST_ANSWERS) or {}
     if procedure_id and saved.get("procedure") == procedure_id:
         return dict(saved.get("answers") or {})
     return {}
@@ -98,7 +99,7 @@ def wants_to_stop(text: str) -> bool:
 
 def current_procedure(tracker: Tracker, store):
     """The procedure this checklist is about: the one the answers were started for."""
-    saved = tracker.get_slot("checklist_answers") or {}
+    saved = tracker.get_slot(Slot.CHECKLIST_ANSWERS) or {}
     if saved.get("procedure"):
         return store.get_procedure(saved["procedure"])
     return procedure_in_context(tracker, store)
@@ -111,14 +112,14 @@ class ActionStartChecklist(ProcedureAnswerAction):
         return "action_start_checklist"
 
     def events_without_procedure(self) -> list[EventType]:
-        return [SlotSet("checklist_answers", None), SlotSet("checklist_has_questions", False)]
+        return [SlotSet(Slot.CHECKLIST_ANSWERS, None), SlotSet(Slot.CHECKLIST_HAS_QUESTIONS, False)]
 
     def answer(self, procedure, language, tracker, store):
         return [], [
-            SlotSet("checklist_answers", {"procedure": procedure.id, "answers": {}}),
-            SlotSet("checklist_answer", None),
-            SlotSet("checklist_question", None),
-            SlotSet("checklist_has_questions", next_question(procedure, {}) is not None),
+            SlotSet(Slot.CHECKLIST_ANSWERS, {"procedure": procedure.id, "answers": {}}),
+            SlotSet(Slot.CHECKLIST_ANSWER, None),
+            SlotSet(Slot.CHECKLIST_QUESTION, None),
+            SlotSet(Slot.CHECKLIST_HAS_QUESTIONS, next_question(procedure, {}) is not None),
         ]
 
 
@@ -135,7 +136,7 @@ class ActionAskChecklistAnswer(KnowledgeAction):
         if question is None:
             return []
         send(dispatcher, [answers.checklist_question(question, language)])
-        return [SlotSet("checklist_question", question.id)]
+        return [SlotSet(Slot.CHECKLIST_QUESTION, question.id)]
 
 
 class ValidateChecklistForm(FormValidationAction):
@@ -161,7 +162,7 @@ class ValidateChecklistForm(FormValidationAction):
             # Ends the form; action_show_checklist then lists every document.
             return {"checklist_answer": None, "requested_slot": None}
         answered = saved_answers(tracker, procedure.id)
-        asked_id = tracker.get_slot("checklist_question")
+        asked_id = tracker.get_slot(Slot.CHECKLIST_QUESTION)
         question = next((q for q in procedure.checklist if q.id == asked_id and q.id not in answered), None)
         question = question or next_question(procedure, answered)
         if question is None:
@@ -196,14 +197,14 @@ class ActionShowChecklist(KnowledgeAction):
         send(dispatcher, [reply])
         # A form answer may have looked like a new search and cleared the slot: the checklist's
         # procedure is the one in context for the follow-up questions.
-        return [SlotSet("checklist_question", None), SlotSet("procedure", procedure.id)]
+        return [SlotSet(Slot.CHECKLIST_QUESTION, None), SlotSet(Slot.PROCEDURE, procedure.id)]
 
 
 def documents_mentioned(procedure, tracker: Tracker) -> list:
     """The procedure's documents the citizen says they have: `document` entities, then aliases in the text."""
     by_id = {document.id: document for document in procedure.documents}
     found: dict[str, Any] = {}
-    for value in tracker.get_latest_entity_values("document"):
+    for value in tracker.get_latest_entity_values(Entity.DOCUMENT):
         if value in by_id:
             found[value] = by_id[value]
     said = f" {fold(tracker.latest_message.get('text') or '')} "

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import answers
 from actions.formatting.common import Reply
+from knowledge.names import Slot
 from knowledge.store import KnowledgeStore, open_store
 from knowledge.text import detect_language
 from knowledge.types import Procedure
@@ -24,7 +25,7 @@ def knowledge_store() -> KnowledgeStore:
 
 def language_of(tracker: Tracker) -> str:
     """The conversation's language: the slot, else what the latest message looks like, else Vietnamese."""
-    language = tracker.get_slot("language")
+    language = tracker.get_slot(Slot.LANGUAGE)
     if language in ("vi", "en"):
         return language
     return detect_language(tracker.latest_message.get("text") or "") or "vi"
@@ -36,7 +37,7 @@ def procedure_in_context(tracker: Tracker, store: KnowledgeStore) -> Optional[Pr
     action_validate_slot_mappings (actions/language.py) has already switched the slot when the
     latest question named another procedure, so follow-ups and switches both land here.
     """
-    procedure_id = tracker.get_slot("procedure")
+    procedure_id = tracker.get_slot(Slot.PROCEDURE)
     return store.get_procedure(procedure_id) if procedure_id else None
 
 

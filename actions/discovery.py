@@ -16,7 +16,7 @@ from actions.common import KnowledgeAction
 from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
 from actions.formatting.common import button
-from knowledge.names import Intent
+from knowledge.names import Intent, Slot
 from knowledge.resolution import (  # noqa: F401  (re-exported for the actions and their tests)
     BUNDLE_LIFE_EVENTS,
     MAX_CHOICES,
@@ -113,18 +113,18 @@ class ActionDiscoverProcedure(KnowledgeAction):
 
         if procedure is not None:
             dispatcher.utter_message(**summary_message(procedure, language, store))
-            return [SlotSet("procedure", procedure.id)] if tracker.get_slot("procedure") != procedure.id else []
+            return [SlotSet(Slot.PROCEDURE, procedure.id)] if tracker.get_slot(Slot.PROCEDURE) != procedure.id else []
 
         if resolution.outside_public_services(found):
             dispatcher.utter_message(response="utter_out_of_scope")
-            return [SlotSet("procedure", None)] if tracker.get_slot("procedure") else []
+            return [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
 
         message = choice_message(found.candidates or list(POPULAR_PROCEDURES), language, store, found.life_event)
         if found.candidates:
             dispatcher.utter_message(**message)
         else:
             dispatcher.utter_message(response="utter_ask_which_procedure", buttons=message["buttons"])
-        return [SlotSet("procedure", None)] if tracker.get_slot("procedure") else []
+        return [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
 
 
 class ActionDefaultAskAffirmation(KnowledgeAction):

@@ -19,11 +19,12 @@ from actions import dossier_messages as messages
 from actions.common import language_of
 from knowledge.catalogue import CATALOGUE_BY_ID
 from knowledge.dossier_lookup import DossierLookupService, LookupOutcome, lookup_service
+from knowledge.names import Slot
 from knowledge.personal_data import find_dossier_code, parse_phone_proof
 
 logger = logging.getLogger(__name__)
 
-FORM_SLOTS = ("dossier_code", "dossier_phone")
+FORM_SLOTS = (Slot.DOSSIER_CODE, Slot.DOSSIER_PHONE)
 
 
 def _as_text(value: Any) -> Optional[str]:
@@ -87,8 +88,8 @@ class ActionCheckDossier(Action):
     ) -> list[EventType]:
         lang = language_of(tracker)
         service = self.service_factory()
-        code = find_dossier_code(_as_text(tracker.get_slot("dossier_code")))
-        proof = parse_phone_proof(_as_text(tracker.get_slot("dossier_phone")))
+        code = find_dossier_code(_as_text(tracker.get_slot(Slot.DOSSIER_CODE)))
+        proof = parse_phone_proof(_as_text(tracker.get_slot(Slot.DOSSIER_PHONE)))
         if code is None:
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return _clear_form()
@@ -117,7 +118,7 @@ class ActionCheckDossier(Action):
                 buttons=messages.result_buttons(lang, dossier.procedure_id if entry else None),
             )
             if entry:
-                events.append(SlotSet("procedure", dossier.procedure_id))
+                events.append(SlotSet(Slot.PROCEDURE, dossier.procedure_id))
         elif result.outcome is LookupOutcome.NOT_VERIFIED:
             dispatcher.utter_message(
                 text=messages.not_verified_message(lang, result.attempts_left), buttons=messages.retry_buttons(lang)
@@ -142,4 +143,4 @@ class ActionCancelDossierLookup(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_dossier_lookup_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *_clear_form()]
+        return [ActiveLoop(None), SlotSet(Slot.REQUESTED_SLOT, None), *_clear_form()]

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
 from actions.common import knowledge_store
-from knowledge.names import Intent
+from knowledge.names import Intent, Slot
 from knowledge.resolution import PROCEDURE_INTENTS, resolution_of
 from knowledge.text import detect_language, fold
 
@@ -72,14 +72,14 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: dict[str, Any]) -> dict[str, Any]:
         event = _latest_user_event(tracker)
-        current = tracker.get_slot("language")
+        current = tracker.get_slot(Slot.LANGUAGE)
         chosen = choose_language(event.get("text") or "", event.get("metadata") or {}, _intent(tracker), current)
         return {"language": chosen} if chosen and chosen != current else {}
 
     async def extract_procedure(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict[str, Any]) -> dict[str, Any]:
         intent = _intent(tracker)
-        current = tracker.get_slot("procedure")
+        current = tracker.get_slot(Slot.PROCEDURE)
         if intent == Intent.OUT_OF_SCOPE:
             return {"procedure": None} if current else {}
         # In a form, a procedure word is incidental unless it comes with a procedure question.

@@ -7,6 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge.names import Entity, Slot
+
 LOWEST_RATING, HIGHEST_RATING = 1, 5
 # Ratings at or below this get an apology and a way to a person instead of a plain thank-you.
 UNHAPPY_RATING = 2
@@ -30,9 +32,9 @@ class ActionRecordRating(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        rating = parse_rating(next(tracker.get_latest_entity_values("rating"), None))
+        rating = parse_rating(next(tracker.get_latest_entity_values(Entity.RATING), None))
         if rating is None:
             dispatcher.utter_message(response="utter_ask_rating")
             return []
         dispatcher.utter_message(response="utter_rating_sorry" if rating <= UNHAPPY_RATING else "utter_rating_thanks")
-        return [SlotSet("satisfaction_rating", float(rating))]
+        return [SlotSet(Slot.SATISFACTION_RATING, float(rating))]

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KnowledgeAction, ProcedureAnswerAction, procedure_in_context, send
 from actions.formatting import answers, wording
-from knowledge.names import COMMUNE_LEVELS, Intent
+from knowledge.names import COMMUNE_LEVELS, Entity, Intent, Slot
 from knowledge.text import fold, nfc
 from knowledge.types import UnitMatch
 
@@ -82,7 +82,7 @@ def units_for_place(store, tracker: Tracker) -> tuple[str | None, list]:
     The whole message is searched, not only the entity's span: in "huyện Ninh Phước cũ" the
     lookup entity is just "Ninh Phước", a current commune, while the citizen means the district.
     """
-    value = next(tracker.get_latest_entity_values("location"), None)
+    value = next(tracker.get_latest_entity_values(Entity.LOCATION), None)
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):  # a button payload: the entity value is the place
         text = value or ""
@@ -134,7 +134,7 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
         former = False
         if len(matches) == 1:
             unit, former = matches[0].unit, matches[0].former_name
-            events.append(SlotSet("unit_id", unit.id))
+            events.append(SlotSet(Slot.UNIT_ID, unit.id))
         elif len(matches) > 1:
             names = [match.unit.full_name.in_(language) for match in matches]
             send(dispatcher, [answers.which_unit(language, spoken or "", names)])
@@ -142,8 +142,8 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
         elif spoken:
             send(dispatcher, [answers.unknown_unit(language, spoken)])
             return []
-        elif tracker.get_slot("unit_id"):
-            unit = store.get_unit(tracker.get_slot("unit_id"))
+        elif tracker.get_slot(Slot.UNIT_ID):
+            unit = store.get_unit(tracker.get_slot(Slot.UNIT_ID))
 
         if procedure is None:
             reply = answers.ask_procedure(language)

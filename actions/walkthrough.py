@@ -15,12 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import KnowledgeAction, ProcedureAnswerAction, send
 from actions.formatting import answers, wording
 from actions.formatting.common import Reply
+from knowledge.names import Slot
 
 
 def position_events(procedure, index: int | None) -> list[EventType]:
     return [
-        SlotSet("walkthrough_procedure", procedure.id if index is not None else None),
-        SlotSet("walkthrough_step", float(index) if index is not None else None),
+        SlotSet(Slot.WALKTHROUGH_PROCEDURE, procedure.id if index is not None else None),
+        SlotSet(Slot.WALKTHROUGH_STEP, float(index) if index is not None else None),
     ]
 
 
@@ -45,8 +46,8 @@ class WalkthroughMoveAction(KnowledgeAction):
 
     async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
                       language: str) -> list[EventType]:
-        procedure_id = tracker.get_slot("walkthrough_procedure")
-        index = tracker.get_slot("walkthrough_step")
+        procedure_id = tracker.get_slot(Slot.WALKTHROUGH_PROCEDURE)
+        index = tracker.get_slot(Slot.WALKTHROUGH_STEP)
         procedure = store.get_procedure(procedure_id) if procedure_id else None
         if procedure is None or index is None or not procedure.steps:
             send(dispatcher, [Reply(wording(language).NO_WALKTHROUGH,
@@ -56,7 +57,7 @@ class WalkthroughMoveAction(KnowledgeAction):
         new_index, replies = self.move(index, procedure.steps, procedure, language)
         send(dispatcher, replies)
         # Coming back to the walkthrough brings its procedure back into context.
-        context = [SlotSet("procedure", procedure.id)] if tracker.get_slot("procedure") != procedure.id else []
+        context = [SlotSet(Slot.PROCEDURE, procedure.id)] if tracker.get_slot(Slot.PROCEDURE) != procedure.id else []
         return context + position_events(procedure, new_index)
 
 

@@ -127,6 +127,16 @@ UNIT_KIND_WORDS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+# How the generated NLU lookup tables write the kind before a unit name. They are matched on the raw
+# text (not folded), so the dotted abbreviations are spelled out; the store folds "p." to "p" itself.
+UNIT_KIND_LOOKUP_PREFIXES: dict[str, tuple[str, ...]] = {
+    UnitKind.WARD: ("phường", "p."),
+    UnitKind.COMMUNE: ("xã", "x."),
+    UnitKind.TOWNSHIP: ("thị trấn", "tt"),
+    UnitKind.SPECIAL_ZONE: ("đặc khu",),
+}
+
+
 def unit_kind_prefixes(kind: str) -> tuple[str, ...]:
     """'phường', 'p' for a ward: how a citizen may type the kind before the name."""
     return UNIT_KIND_WORDS[kind][0] if kind in UNIT_KIND_WORDS else ()

@@ -27,6 +27,7 @@ from typing import Iterable
 import yaml
 
 from knowledge.loader import read_content as load_content
+from knowledge.names import UNIT_KIND_LOOKUP_PREFIXES
 from knowledge.text import ABBREVIATIONS, fold_word, nfc, strip_diacritics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -285,11 +286,6 @@ def read_content(content_dir: Path):
     return load_content(content_dir, require_complete_catalogue=False)
 
 
-UNIT_PREFIXES = {
-    "phuong": ["phường", "p."], "xa": ["xã", "x."], "thi-tran": ["thị trấn", "tt"], "dac-khu": ["đặc khu"],
-}
-
-
 def _unit_names(unit: dict) -> list[tuple[str, str]]:
     """(kind, name) of a unit's current name and everyday names."""
     kind = str(unit.get("kind") or "")
@@ -305,7 +301,7 @@ def unit_name_variants(names: list[tuple[str, str]]) -> list[Variant]:
     variants = []
     for kind, name in names:
         bare = _clean(name)
-        phrases = [bare] + [f"{prefix} {bare}" for prefix in UNIT_PREFIXES.get(kind, [])
+        phrases = [bare] + [f"{prefix} {bare}" for prefix in UNIT_KIND_LOOKUP_PREFIXES.get(kind, ())
                             if not bare.startswith(prefix)]
         for phrase in phrases:
             variants.append(Variant(phrase, EXACT, "vi"))
