@@ -52,7 +52,8 @@ class ProcedureResolver(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "content_dir": str(CONTENT_DIR),
+            # None: knowledge/content of this checkout (no absolute path in the model's fingerprint)
+            "content_dir": None,
             "matcher": "knowledge.procedure_index.AliasMatcher",
         }
 
@@ -60,10 +61,12 @@ class ProcedureResolver(GraphComponent):
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
         """The content files and this component's code: Rasa cannot see them in the training data."""
         content = Path(config.get("content_dir") or CONTENT_DIR)
-        files = sorted(content.rglob("*.yml")) + [CATALOGUE_FILE] + _CODE_FILES
+        # Names relative to their folder: the same content gives the same fingerprint in any checkout.
+        files = [(path.relative_to(content).as_posix(), path) for path in sorted(content.rglob("*.yml"))]
+        files += [(path.name, path) for path in [CATALOGUE_FILE, *_CODE_FILES]]
         digest = hashlib.sha256()
-        for path in files:
-            digest.update(str(path.relative_to(path.anchor)).encode())
+        for name, path in files:
+            digest.update(name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
@@ -80,7 +83,7 @@ class ProcedureResolver(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        content = read_content(self._config["content_dir"])
+        content = read_content(self._config.get("content_dir") or CONTENT_DIR)
         index = ProcedureIndex.from_content(content.procedures, _matcher_factory(self._config["matcher"]))
         with self._model_storage.write_to(self._resource) as directory:
             (Path(directory) / INDEX_FILE).write_text(json.dumps(index.to_dict(), ensure_ascii=False), encoding="utf-8")

@@ -91,3 +91,12 @@ def test_the_phrase_matcher_is_replaceable():
     assert isinstance(index.matcher, FirstAliasOnly)
     assert len(index.find_procedures("đăng ký", limit=5)) <= 1
     assert ProcedureIndex.from_dict(index.to_dict()).to_dict() == index.to_dict()
+
+
+def test_the_fingerprint_does_not_depend_on_where_the_content_is(tmp_path):
+    first, second = tmp_path / "a" / "content", tmp_path / "b" / "elsewhere"
+    shutil.copytree(CONTENT_DIR, first)
+    shutil.copytree(CONTENT_DIR, second)
+    config = ProcedureResolver.get_default_config()
+    assert ProcedureResolver.fingerprint_addon({**config, "content_dir": str(first)}) == \
+        ProcedureResolver.fingerprint_addon({**config, "content_dir": str(second)})
