@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    Answered,
     KnowledgeAction,
     ProcedureAnswerAction,
     knowledge_store,
@@ -24,7 +25,9 @@ from actions.common import (
 )
 from actions.formatting import answers, wording
 from knowledge.names import Entity, Slot
+from knowledge.store import KnowledgeStore
 from knowledge.text import fold, nfc
+from knowledge.types import Procedure
 
 # Free-text answers to yes/no questions, folded (no diacritics, abbreviations expanded: ko -> khong).
 NO_WORDS = frozenset({"khong", "chua", "no", "not", "nope", "nah", "sai", "never"})
@@ -114,7 +117,7 @@ class ActionStartChecklist(ProcedureAnswerAction):
     def events_without_procedure(self) -> list[EventType]:
         return [SlotSet(Slot.CHECKLIST_ANSWERS, None), SlotSet(Slot.CHECKLIST_HAS_QUESTIONS, False)]
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [], [
             SlotSet(Slot.CHECKLIST_ANSWERS, {"procedure": procedure.id, "answers": {}}),
             SlotSet(Slot.CHECKLIST_ANSWER, None),
@@ -129,7 +132,7 @@ class ActionAskChecklistAnswer(KnowledgeAction):
     def name(self) -> str:
         return "action_ask_checklist_answer"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         procedure = current_procedure(tracker, store)
         question = next_question(procedure, saved_answers(tracker, procedure.id)) if procedure else None
@@ -183,7 +186,7 @@ class ActionShowChecklist(KnowledgeAction):
     def name(self) -> str:
         return "action_show_checklist"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         procedure = current_procedure(tracker, store)
         if procedure is None:
@@ -221,7 +224,7 @@ class ActionCheckMissingDocuments(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_check_missing_documents"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         answered = saved_answers(tracker, procedure.id)
         needed = procedure.documents_for(answered) if answered else procedure.documents
         have = documents_mentioned(procedure, tracker)

@@ -46,6 +46,10 @@ def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
 
 
+# What ProcedureAnswerAction.answer returns: the replies, and the extra events.
+Answered = tuple[list[Reply], list[EventType]]
+
+
 class KnowledgeAction(Action, ABC):
     """An action that answers from the knowledge store in the conversation's language."""
 
@@ -63,8 +67,7 @@ class ProcedureAnswerAction(KnowledgeAction):
     """Answers about the procedure in context; without one, asks which procedure the citizen means."""
 
     @abstractmethod
-    def answer(self, procedure: Procedure, language: str, tracker: Tracker,
-               store: KnowledgeStore) -> tuple[list[Reply], list[EventType]]:
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         """The replies and extra events for this question."""
 
     def events_without_procedure(self) -> list[EventType]:

@@ -30,6 +30,7 @@ from knowledge.resolution import (  # noqa: F401  (re-exported for the actions a
 from knowledge.resolution import (
     fallback_guess as _fallback_guess,
 )
+from knowledge.store import KnowledgeStore
 
 # What the summary offers to ask next, in this order.
 SUMMARY_TOPICS = ("documents", "fee", "processing_time", "where_to_submit", "online")
@@ -105,11 +106,11 @@ class ActionDiscoverProcedure(KnowledgeAction):
     def name(self) -> str:
         return "action_discover_procedure"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         resolution = resolution_of(tracker.latest_message, store)
         found = resolution.decide()
-        procedure = store.get_procedure(found.procedure_id) if found.found else None
+        procedure = store.get_procedure(found.procedure_id) if found.procedure_id else None
 
         if procedure is not None:
             dispatcher.utter_message(**summary_message(procedure, language, store))
@@ -133,12 +134,12 @@ class ActionDefaultAskAffirmation(KnowledgeAction):
     def name(self) -> str:
         return "action_default_ask_affirmation"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         message = tracker.latest_message or {}
         guess = fallback_guess(message)
         found = identify(message, store, search_text=guess in PROCEDURE_INTENTS)
-        procedure = store.get_procedure(found.procedure_id) if found.found else None
+        procedure = store.get_procedure(found.procedure_id) if found.procedure_id else None
         if procedure is None and fallback_declines(message, found, guess):
             dispatcher.utter_message(response="utter_out_of_scope")
             return []

@@ -13,18 +13,19 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction, ProcedureAnswerAction, procedure_in_context, send
+from actions.common import Answered, KnowledgeAction, ProcedureAnswerAction, procedure_in_context, send
 from actions.formatting import answers, wording
 from knowledge.names import COMMUNE_LEVELS, Entity, Intent, Slot
+from knowledge.store import KnowledgeStore
 from knowledge.text import fold, nfc
-from knowledge.types import UnitMatch
+from knowledge.types import Procedure, UnitMatch
 
 
 class ActionAnswerDocuments(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_answer_documents"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [answers.documents(procedure, language)], []
 
 
@@ -32,7 +33,7 @@ class ActionAnswerFee(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_answer_fee"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [answers.fee(procedure, language, date.today())], []
 
 
@@ -40,7 +41,7 @@ class ActionAnswerProcessingTime(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_answer_processing_time"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [answers.processing_time(procedure, language)], []
 
 
@@ -48,7 +49,7 @@ class ActionAnswerAgency(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_answer_agency"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [answers.agency(procedure, language)], []
 
 
@@ -56,7 +57,7 @@ class ActionAnswerOnline(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_answer_online"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [answers.online(procedure, language)], []
 
 
@@ -64,7 +65,7 @@ class ActionAnswerSteps(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_answer_steps"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [answers.steps_overview(procedure, procedure.steps, language)], []
 
 
@@ -72,7 +73,7 @@ class ActionAnswerLegalBasis(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_answer_legal_basis"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         return [answers.legal_basis(procedure, language)], []
 
 
@@ -125,7 +126,7 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
     def name(self) -> str:
         return "action_answer_where_to_submit"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         procedure = procedure_in_context(tracker, store)
         spoken, matches = units_for_place(store, tracker)

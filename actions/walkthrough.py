@@ -12,10 +12,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction, ProcedureAnswerAction, send
+from actions.common import Answered, KnowledgeAction, ProcedureAnswerAction, send
 from actions.formatting import answers, wording
 from actions.formatting.common import Reply
 from knowledge.names import Slot
+from knowledge.store import KnowledgeStore
+from knowledge.types import Procedure
 
 
 def position_events(procedure, index: int | None) -> list[EventType]:
@@ -29,7 +31,7 @@ class ActionWalkthroughStart(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_walkthrough_start"
 
-    def answer(self, procedure, language, tracker, store):
+    def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         if not procedure.steps:
             return [answers.steps_overview(procedure, (), language)], position_events(procedure, None)
         intro = answers.walkthrough_intro(procedure, procedure.steps, language)
@@ -44,7 +46,7 @@ class WalkthroughMoveAction(KnowledgeAction):
     def move(self, index: int, steps, procedure, language: str) -> tuple[int | None, list[Reply]]:
         """The new step index (None when finished) and the replies."""
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store,
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         procedure_id = tracker.get_slot(Slot.WALKTHROUGH_PROCEDURE)
         index = tracker.get_slot(Slot.WALKTHROUGH_STEP)
