@@ -16,11 +16,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import dossier_messages as messages
-from actions.common import language_of
-from knowledge.catalogue import CATALOGUE_BY_ID
+from actions.common import knowledge_store, language_of
 from knowledge.dossier_lookup import DossierLookupService, LookupOutcome, lookup_service
 from knowledge.names import Slot
 from knowledge.personal_data import find_dossier_code, parse_phone_proof
+from knowledge.store import KnowledgeStore
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +76,11 @@ class ActionCheckDossier(Action):
         self,
         service_factory: Callable[[], DossierLookupService] = lookup_service,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        store_factory: Callable[[], KnowledgeStore] = knowledge_store,
     ) -> None:
         self.service_factory = service_factory
         self.clock = clock
+        self.store_factory = store_factory
 
     def name(self) -> str:
         return "action_check_dossier"
@@ -110,15 +112,15 @@ class ActionCheckDossier(Action):
         events = _clear_form()
         if result.outcome is LookupOutcome.FOUND and result.dossier is not None:
             dossier = result.dossier
-            entry = CATALOGUE_BY_ID.get(dossier.procedure_id or "")
-            procedure_name = (entry.name_en if lang == "en" else entry.name_vi) if entry else None
+            # The procedure's name comes from the knowledge store, like every procedure fact.
+            procedure = self.store_factory().get_procedure(dossier.procedure_id) if dossier.procedure_id else None
             today = messages.local_date(self.clock())
             dispatcher.utter_message(
-                text=messages.status_message(dossier, lang, today, procedure_name),
-                buttons=messages.result_buttons(lang, dossier.procedure_id if entry else None),
+                text=messages.status_message(dossier, lang, today, procedure.names.in_(lang) if procedure else None),
+                buttons=messages.result_buttons(lang, procedure.id if procedure else None),
             )
-            if entry:
-                events.append(SlotSet(Slot.PROCEDURE, dossier.procedure_id))
+            if procedure:
+                events.append(SlotSet(Slot.PROCEDURE, procedure.id))
         elif result.outcome is LookupOutcome.NOT_VERIFIED:
             dispatcher.utter_message(
                 text=messages.not_verified_message(lang, result.attempts_left), buttons=messages.retry_buttons(lang)

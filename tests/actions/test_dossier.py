@@ -94,8 +94,8 @@ def service(imported_database, tmp_path, monkeypatch, clock):
 
 
 @pytest.fixture
-def check(service, clock):
-    return ActionCheckDossier(service_factory=lambda: service, clock=clock)
+def check(service, clock, real_store):
+    return ActionCheckDossier(service_factory=lambda: service, clock=clock, store_factory=lambda: real_store)
 
 
 @pytest.fixture
@@ -149,6 +149,15 @@ async def test_each_status_is_explained_in_the_citizens_language(check, case, vi
         assert SlotSet("procedure", procedure) in events
     else:
         assert len(payloads) == 2
+
+
+async def test_the_answer_names_the_procedure_as_the_knowledge_store_does(check, real_store):
+    code = DOSSIERS["processing"]["code"]  # a passport dossier
+    vi_messages, _ = await run_check(check, code, PHONE, sender="name-vi")
+    en_messages, _ = await run_check(check, code, PHONE, sender="name-en", language="en")
+    names = real_store.get_procedure("passport").names
+    assert f"{code} ({names.vi}): Đang xử lý." in text_of(vi_messages)
+    assert f"{code} ({names.en}): Being processed." in text_of(en_messages)
 
 
 async def test_days_left_and_overdue(check):
