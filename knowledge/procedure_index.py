@@ -52,7 +52,7 @@ class AliasEntry:
     words: frozenset
 
 
-def _contains_words(haystack: str, needle: str) -> bool:
+def contains_words(haystack: str, needle: str) -> bool:
     """Whole-word containment of fold()-ed strings."""
     return f" {needle} " in f" {haystack} "
 
@@ -62,9 +62,9 @@ def _alias_score(query: str, query_words: set, entry: AliasEntry) -> float:
     a question that is only part of an alias, or shares most of its words, scores lower."""
     if entry.folded == query:
         return 1.0
-    if _contains_words(query, entry.folded):
+    if contains_words(query, entry.folded):
         return 0.5 + 0.45 * len(entry.folded) / len(query)
-    if _contains_words(entry.folded, query):
+    if contains_words(entry.folded, query):
         return 0.3 + 0.4 * len(query) / len(entry.folded)
     shared = entry.words & query_words
     if len(shared) >= 2 and len(shared) / len(entry.words) >= 0.6:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from knowledge import models as m
 from knowledge.db import create_db_engine, database_url
 from knowledge.names import unit_kind_prefixes
-from knowledge.procedure_index import IndexedProcedure, ProcedureIndex
+from knowledge.procedure_index import IndexedProcedure, ProcedureIndex, contains_words
 from knowledge.text import fold
 from knowledge.types import (
     AdministrativeUnit,
@@ -96,11 +96,6 @@ class _UnitEntry:
     units: tuple[tuple[str, bool], ...]  # (unit id, only part of the named place went into it)
     name: str
     name_kind: str
-
-
-def _contains_words(haystack: str, needle: str) -> bool:
-    """Whole-word containment of fold()-ed strings."""
-    return f" {needle} " in f" {haystack} "
 
 
 @dataclass
@@ -430,11 +425,11 @@ class KnowledgeStore:
         content = self._content()
         best: dict[str, tuple] = {}
         for entry in content.unit_index:
-            if not _contains_words(query, entry.folded):
+            if not contains_words(query, entry.folded):
                 continue
             for unit_id, partial in entry.units:
                 # Within a former district, the unit that kept the district's name comes first.
-                keeps_name = _contains_words(entry.folded, content.unit_folded[unit_id])
+                keeps_name = contains_words(entry.folded, content.unit_folded[unit_id])
                 rank = (-entry.word_count, NAME_KIND_RANK[entry.name_kind], partial, not keeps_name)
                 if unit_id not in best or rank < best[unit_id][0]:
                     best[unit_id] = (rank, entry)
