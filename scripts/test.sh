@@ -9,6 +9,7 @@ if [ "${1:-}" = "--unit" ]; then
   shift
   . scripts/env.sh
   .venv/bin/ruff check --quiet .
+  .venv/bin/mypy
   exec .venv/bin/pytest -m "not servers and not browser" "$@"
 fi
 bash scripts/setup.sh
