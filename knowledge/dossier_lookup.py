@@ -135,10 +135,15 @@ class DossierSource(Protocol):
 
 
 class LocalDossierSource:
-    """Dossiers imported into the knowledge database."""
+    """Dossiers imported into the knowledge database.
 
-    def __init__(self, dossiers: DossierStore) -> None:
+    `read_history=False` skips the status-history query: the citizen's answer shows the current
+    status only, so the action server's source does not read what it never shows.
+    """
+
+    def __init__(self, dossiers: DossierStore, read_history: bool = True) -> None:
         self.dossiers = dossiers
+        self.read_history = read_history
 
     async def fetch(self, code: str, proof: PhoneProof) -> Optional[Found]:
         dossier = self.dossiers.get_dossier(code)
@@ -148,7 +153,7 @@ class LocalDossierSource:
             return None
         if not proof_matches(dossier, proof):
             return None
-        return dossier, tuple(self.dossiers.dossier_history(code))
+        return dossier, tuple(self.dossiers.dossier_history(code)) if self.read_history else ()
 
 
 class RemoteDossierSource:
@@ -251,7 +256,8 @@ def lookup_service() -> DossierLookupService:
     if key not in _services:
         engine = create_db_engine(url)  # the lockout table lives in the knowledge database in both cases
         source: DossierSource = (
-            RemoteDossierSource(OneStopClient(settings)) if settings else LocalDossierSource(DossierStore(engine))
+            RemoteDossierSource(OneStopClient(settings)) if settings
+            else LocalDossierSource(DossierStore(engine), read_history=False)
         )
         _services[key] = DossierLookupService(source, LookupAttempts(engine))
     return _services[key]

@@ -367,3 +367,11 @@ def test_cli_imports_a_file_and_rejects_a_bad_one(tmp_path, monkeypatch, capsys)
     engine = create_db_engine(url)
     assert count(engine, "dossiers") == 1 + len(DEMO_FILE.read_text().splitlines())
     engine.dispose()
+
+
+async def test_the_action_server_source_does_not_read_the_history_it_never_shows(database_url, engine, clock):
+    import_lines([line()], database_url)
+    source = LocalDossierSource(DossierStore(engine), read_history=False)
+    service = DossierLookupService(source, LookupAttempts(engine, clock))
+    found = await service.check(CODE, parse_phone_proof(PHONE), "conv-h")
+    assert found.outcome is LookupOutcome.FOUND and found.dossier.code == CODE and found.history == ()
