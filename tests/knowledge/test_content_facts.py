@@ -110,6 +110,7 @@ def test_confirmed_blocks_do_not_rest_on_secondary_or_missing_sources(content_st
     for procedure in content_store.list_procedures():
         blocks = {"agency": procedure.agency, "processing_time": procedure.processing_time, "fee": procedure.fee,
                   "online": procedure.online, "legal_basis": procedure.legal_basis, "deadline": procedure.deadline}
+        blocks.update({f"documents.{document.id}": document for document in procedure.documents})
         for name, block in blocks.items():
             if block is None or block.provenance.confidence != "confirmed":
                 continue
