@@ -1,22 +1,24 @@
 """Command line of the knowledge store.
 
     python -m knowledge migrate                 # alembic upgrade head on DATABASE_URL
-    python -m knowledge check [--content DIR]   # validate the content files only (CI)
+    python -m knowledge check [--content DIR]   # validate the content files only (CI); warns about old reviews
     python -m knowledge load  [--content DIR]   # migrate, validate, load in one transaction
 
 `--partial` accepts content that does not yet cover all 27 catalogue procedures.
-Exit status: 0 ok, 1 invalid content or database error.
+Exit status: 0 ok, 1 invalid content or database error. Facts last reviewed more than 6 months ago are
+reported as warnings (on stderr); they do not change the exit status.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from knowledge.db import database_url, migrate
-from knowledge.loader import CONTENT_DIR, ContentError, load, read_content
+from knowledge.loader import CONTENT_DIR, REVIEW_MAX_AGE_MONTHS, ContentError, load, read_content, stale_reviews
 
 
 def _safe_url(url: str) -> str:
@@ -32,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         command = commands.add_parser(name, help=text)
         command.add_argument("--content", default=str(CONTENT_DIR), help="content directory (default: %(default)s)")
         command.add_argument("--partial", action="store_true", help="do not require all catalogue procedures")
+        if name == "check":
+            command.add_argument("--today", type=date.fromisoformat, default=None,
+                                 help="date the review ages are counted from (default: today)")
     args = parser.parse_args(argv)
 
     url = database_url()
@@ -42,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             content = read_content(args.content, require_complete_catalogue=not args.partial)
             print(f"content OK: {len(content.procedures)} procedures, {len(content.units['units'])} units")
+            warnings = stale_reviews(args.content, args.today)
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            if warnings:
+                print(f"{len(warnings)} file(s) with facts to review again (older than {REVIEW_MAX_AGE_MONTHS} months); "
+                      "see README, Reviewing the content", file=sys.stderr)
         else:
             report = load(args.content, url, require_complete_catalogue=not args.partial)
             print(f"{report.summary()} ({_safe_url(url)})")

@@ -428,6 +428,71 @@ def read_content(content_dir: Path | str = CONTENT_DIR, require_complete_catalog
     return Content(procedures=procedures, units=parts["units"].data, common=parts["common"].data)
 
 
+# --- review age -----------------------------------------------------------------------------------
+
+REVIEW_MAX_AGE_MONTHS = 6
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for candidate_day in range(day.day, 0, -1):  # 31 August - 6 months = 28/29 February
+        try:
+            return date(year, month + 1, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _reviewed_dates(data: Any, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
+    """(JSON path of the provenance, its `reviewed` text) for every provenance in a content file."""
+    if isinstance(data, dict):
+        provenance = data.get("provenance")
+        if isinstance(provenance, dict) and isinstance(provenance.get("reviewed"), str):
+            yield path + ("provenance",), provenance["reviewed"]
+        for key, value in data.items():
+            if key != "provenance":
+                yield from _reviewed_dates(value, path + (key,))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _reviewed_dates(item, path + (index,))
+
+
+def stale_reviews(content_dir: Path | str = CONTENT_DIR, today: Optional[date] = None,
+                  months: int = REVIEW_MAX_AGE_MONTHS) -> list[str]:
+    """Warnings, one per content file, for facts last reviewed more than `months` months before `today`.
+
+    `file:line: N facts last reviewed more than 6 months ago (oldest: date at path)`; the line is the
+    oldest one's. Call it on content that `read_content` accepted: unreadable files are skipped here.
+    """
+    today = today or date.today()
+    cutoff = _months_before(today, months)
+    content_dir = Path(content_dir)
+    files = sorted((content_dir / "procedures").glob("*.yml")) + [content_dir / "units.yml", content_dir / "common.yml"]
+    warnings = []
+    for path in files:
+        if not path.is_file():
+            continue
+        parsed = _parse_yaml(path, [])
+        if parsed is None:
+            continue
+        stale = []
+        for where, reviewed in _reviewed_dates(parsed.data):
+            try:
+                day = date.fromisoformat(reviewed)
+            except ValueError:
+                continue
+            if day < cutoff:
+                stale.append((day, where))
+        if stale:
+            oldest_day, oldest_where = min(stale, key=lambda item: (item[0], parsed.line(item[1])))
+            warnings.append(
+                f"{parsed.file}:{parsed.line(oldest_where)}: {len(stale)} fact(s) last reviewed more than {months} "
+                f"months ago (before {cutoff.isoformat()}); oldest {oldest_day.isoformat()} at {_dotted(oldest_where)}"
+            )
+    return warnings
+
+
 # --- writing --------------------------------------------------------------------------------------
 
 

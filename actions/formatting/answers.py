@@ -14,10 +14,10 @@ from actions.formatting.common import (
     Reply,
     bullets,
     button,
+    caution,
     clause,
     flagged,
     footer,
-    is_uncertain,
     online_discount_today,
     paragraphs,
 )
@@ -58,7 +58,7 @@ def _name(procedure, language: str) -> str:
     return procedure.names.in_(language)
 
 
-def _document_line(document, language: str, answered: bool, with_note: bool = True) -> str:
+def _document_line(document, language: str, answered: bool, with_note: bool = True, flag: bool = True) -> str:
     words = wording(language)
     line = document.name.in_(language)
     if with_note and document.note:
@@ -67,7 +67,17 @@ def _document_line(document, language: str, answered: bool, with_note: bool = Tr
         line += f" ({words.OPTIONAL})"
     elif document.when and not answered:
         line += f" ({words.DEPENDS})"
-    return flagged(line, document.provenance, words)
+    return flagged(line, document.provenance, words) if flag else line
+
+
+def _document_list(documents: Sequence, language: str, answered: bool, with_note: bool = True) -> str:
+    """A bullet per document; when every document carries the same caution it is said once, below the list."""
+    words = wording(language)
+    warnings = {caution(document.provenance, words) for document in documents}
+    shared = warnings.pop() if len(warnings) == 1 and len(documents) > 1 else None
+    lines = bullets(_document_line(document, language, answered, with_note, flag=not shared)
+                    for document in documents)
+    return f"{lines}\n({shared})" if shared else lines
 
 
 def documents(procedure, language: str) -> Reply:
@@ -76,11 +86,10 @@ def documents(procedure, language: str) -> Reply:
     if not procedure.documents:
         return Reply(words.NO_DOCUMENTS, topic_buttons(["where_to_submit", "fee"], language))
     # The overview stays short: notes come with the personalised checklist.
-    lines = [_document_line(document, language, answered=False, with_note=False) for document in procedure.documents]
     has_questions = bool(procedure.checklist)
     text = paragraphs(
         words.documents_title(_name(procedure, language)),
-        bullets(lines),
+        _document_list(procedure.documents, language, answered=False, with_note=False),
         words.CHECKLIST_HINT if has_questions else None,
         footer((d.provenance for d in procedure.documents), words),
     )
@@ -93,10 +102,9 @@ def checklist(procedure, language: str, fitting_documents: Sequence) -> Reply:
     words = wording(language)
     if not fitting_documents:
         return Reply(words.NO_DOCUMENTS, topic_buttons(["where_to_submit", "fee"], language))
-    lines = [_document_line(document, language, answered=True) for document in fitting_documents]
     text = paragraphs(
         words.checklist_title(_name(procedure, language)),
-        bullets(lines),
+        _document_list(fitting_documents, language, answered=True),
         footer((d.provenance for d in fitting_documents), words),
     )
     topics = (["walkthrough"] if can_apply_online(procedure) else ["where_to_submit"]) + ["fee", "processing_time"]
@@ -117,8 +125,8 @@ def missing(procedure, language: str, have: Sequence, still_missing: Sequence,
                      if procedure.checklist else topic_buttons(["documents"], language))
     have_line = words.already_have(", ".join(d.name.in_(language) for d in have))
     if still_missing:
-        body = words.missing_title(name) + "\n" + bullets(
-            _document_line(d, language, answered=True, with_note=False) for d in still_missing)
+        body = words.missing_title(name) + "\n" + _document_list(still_missing, language, answered=True,
+                                                                  with_note=False)
     else:
         body = words.have_all(name)
     text = paragraphs(have_line, body, words.CHECKLIST_HINT if situation_unknown else None,
@@ -146,8 +154,9 @@ def fee(procedure, language: str, today: date) -> Reply:
         summary = words.FREE if fee_block.free else words.NO_FEE_DATA
     else:
         summary = bullets(lines)
-    if is_uncertain(fee_block.provenance):
-        summary = f"{summary}\n({words.CAUTION})"
+    warning = caution(fee_block.provenance, words)
+    if warning:
+        summary = f"{summary}\n({warning})"
     exemptions = None
     if fee_block.exemptions:
         exemptions = words.EXEMPTIONS + "\n" + bullets(e.in_(language) for e in fee_block.exemptions)
@@ -280,7 +289,7 @@ def legal_basis(procedure, language: str) -> Reply:
     text = paragraphs(
         words.legal_title(_name(procedure, language)),
         bullets(item.in_(language) for item in legal_block.items),
-        f"({words.CAUTION})" if is_uncertain(legal_block.provenance) else None,
+        f"({warning})" if (warning := caution(legal_block.provenance, words)) else None,
         footer([legal_block.provenance], words),
     )
     return Reply(text, follow_ups)

@@ -25,15 +25,20 @@ def button(title: str, payload: str) -> dict:
     return {"title": title, "payload": payload}
 
 
-def is_uncertain(provenance) -> bool:
-    return provenance is not None and provenance.needs_checking
+def caution(provenance, words: ModuleType) -> str | None:
+    """The warning a fact carries: none when confirmed, a milder one for a secondary source,
+    the full one for unverified and unknown facts."""
+    if provenance is None or provenance.confidence == "confirmed":
+        return None
+    if provenance.confidence == "secondary":
+        return words.CAUTION_SECONDARY
+    return words.CAUTION
 
 
 def flagged(text: str, provenance, words: ModuleType) -> str:
-    """The text, with the low-confidence warning appended when the fact is not confirmed."""
-    if is_uncertain(provenance):
-        return f"{text} ({words.CAUTION})"
-    return text
+    """The text, with the warning appended when the fact is not confirmed (see `caution`)."""
+    warning = caution(provenance, words)
+    return f"{text} ({warning})" if warning else text
 
 
 def clause(text: str) -> str:

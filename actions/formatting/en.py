@@ -6,6 +6,7 @@ from datetime import date
 CODE = "en"
 
 CAUTION = "please double-check on the public service portal"
+CAUTION_SECONDARY = "from a secondary source, worth double-checking"
 SOURCE = "Source"
 UPDATED = "updated"
 

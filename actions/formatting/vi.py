@@ -6,6 +6,7 @@ from datetime import date
 CODE = "vi"
 
 CAUTION = "cần kiểm tra lại tại cổng dịch vụ công"
+CAUTION_SECONDARY = "theo nguồn thứ cấp, nên kiểm tra lại"
 SOURCE = "Nguồn"
 UPDATED = "cập nhật"
 

@@ -101,6 +101,50 @@ def test_low_confidence_fact_is_flagged_and_confirmed_is_not():
     assert "cần kiểm tra lại tại cổng dịch vụ công" in uncertain_fee
 
 
+SECONDARY = Provenance("thuvienphapluat.vn Q&A", date(2025, 12, 15), "secondary")
+UNKNOWN = Provenance("no source", date(2025, 12, 15), "unknown")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("confidence, expected", [
+    (CONFIRMED, None), (SECONDARY, "CAUTION_SECONDARY"), (UNVERIFIED, "CAUTION"), (UNKNOWN, "CAUTION"),
+])
+def test_caution_matches_the_confidence_of_each_kind_of_fact(language, confidence, expected):
+    """Confirmed facts are shown as they are; secondary ones with the milder caution; unverified and
+    unknown ones with the full caution. Checked on every answer that shows a fact block."""
+    words = wording(language)
+    procedure = id_card(
+        fee_provenance=confidence,
+        agency=Agency("commune-police", Text("Công an cấp xã", "Commune police"), Text("…", "…"), confidence),
+        processing_time=ProcessingTime(Text("7 ngày làm việc", "7 working days"), 7, confidence),
+        online=OnlineAvailability("partial", ("vneid",), confidence),
+        legal_basis=LegalBasis((Text("Luật Căn cước 2023", "Law on Identification 2023"),), confidence),
+    )
+    texts = [
+        answers.fee(procedure, language, date(2026, 11, 27)).text,
+        answers.agency(procedure, language).text,
+        answers.processing_time(procedure, language).text,
+        answers.online(procedure, language).text,
+        answers.legal_basis(procedure, language).text,
+    ]
+    for text in texts:
+        shown = {name for name in ("CAUTION", "CAUTION_SECONDARY") if getattr(words, name) in text}
+        assert shown == ({expected} if expected else set()), (text, shown)
+
+
+def test_secondary_caution_is_milder_and_differs_from_the_full_one():
+    for language in ("vi", "en"):
+        words = wording(language)
+        assert words.CAUTION_SECONDARY and words.CAUTION_SECONDARY != words.CAUTION
+        assert words.CAUTION_SECONDARY not in words.CAUTION and words.CAUTION not in words.CAUTION_SECONDARY
+
+
+def test_secondary_document_is_marked_in_the_list():
+    secondary_document = Document("form", Text("Tờ khai CC01", "Form CC01"), True, SECONDARY)
+    text = answers.documents(id_card(documents=(secondary_document,)), "en").text
+    assert f"Form CC01 ({wording('en').CAUTION_SECONDARY})" in text
+
+
 def test_documents_are_a_bullet_list_with_situational_ones_marked():
     reply = answers.documents(id_card(), "vi")
     lines = reply.text.splitlines()
@@ -195,3 +239,14 @@ def test_footer_splits_combined_sources_and_leaves_reviewer_remarks_out():
     text = footer(provenances, wording("vi"))
     assert "Nguồn: Trang thủ tục 1.001456; TT 31/2023/TT-BCA ·" in text
     assert "GitHub" not in text
+
+
+def test_a_caution_shared_by_every_document_is_said_once_below_the_list():
+    secondary = tuple(Document(f"d{n}", Text(f"Giấy {n}", f"Paper {n}"), True, SECONDARY) for n in range(3))
+    text = answers.documents(id_card(documents=secondary), "vi").text
+    caution = wording("vi").CAUTION_SECONDARY
+    assert text.count(caution) == 1
+    assert "• Giấy 2\n(" + caution + ")" in text
+    mixed = secondary[:2] + (Document("d9", Text("Giấy 9", "Paper 9"), True, CONFIRMED),)
+    text = answers.documents(id_card(documents=mixed), "vi").text
+    assert text.count(caution) == 2 and f"• Giấy 0 ({caution})" in text and "• Giấy 9\n" in text

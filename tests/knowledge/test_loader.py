@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import knowledge
 from knowledge import loader as loader_module
 from knowledge.__main__ import main as cli
 from knowledge.db import create_db_engine, migrate
-from knowledge.loader import CONTENT_DIR, ContentError, load, read_content
+from knowledge.loader import CONTENT_DIR, ContentError, load, read_content, stale_reviews
 from knowledge.models import Base
 from tests.knowledge.conftest import FIXTURE_CONTENT
 
@@ -256,3 +257,41 @@ def test_a_name_that_differs_from_the_catalogue_is_reported(tmp_path):
         read_content(content)
     assert any("passport.yml" in error and "the catalogue names it" in error for error in rejected.value.errors)
     read_content(content, require_complete_catalogue=False)  # working names are fine in partial content
+
+
+def test_stale_reviews_counts_facts_older_than_six_months_per_file(content_dir):
+    """Every fixture fact was reviewed on 2025-12-15: fine until 6 months later, stale the day after."""
+    assert stale_reviews(content_dir, today=date(2026, 6, 15)) == []
+    warnings = stale_reviews(content_dir, today=date(2026, 6, 16))
+    files = sorted(warning.split(":")[0].rsplit("/", 1)[-1] for warning in warnings)
+    assert files == ["birth-bundle.yml", "birth-registration.yml", "common.yml", "id-card.yml", "units.yml"]
+    assert all("more than 6 months ago (before 2025-12-16)" in warning for warning in warnings)
+
+
+def test_stale_reviews_points_at_the_oldest_fact(content_dir):
+    id_card_file = content_dir / "procedures" / "id-card.yml"
+    offset = replace_in(id_card_file, "reviewed: 2025-12-15, confidence: secondary}\n", "reviewed: 2024-01-31, confidence: secondary}\n")
+    text = id_card_file.read_text(encoding="utf-8")
+    # On 1 August 2024 only the edited fact is older than 6 months; on 31 July 2024 it is exactly 6 months old.
+    warnings = stale_reviews(content_dir, today=date(2024, 8, 1))
+    assert len(warnings) == 1
+    line = text.count("\n", 0, offset) + 1
+    assert f"id-card.yml:{line}: 1 fact(s) last reviewed more than 6 months ago (before 2024-02-01)" in warnings[0]
+    assert "oldest 2024-01-31" in warnings[0]
+    assert stale_reviews(content_dir, today=date(2024, 7, 31)) == []
+
+
+def test_cli_check_warns_about_old_reviews_without_failing(content_dir, capsys):
+    assert cli(["check", "--partial", "--content", str(content_dir), "--today", "2026-11-27"]) == 0
+    output = capsys.readouterr()
+    assert output.out.startswith("content OK")
+    assert output.err.count("warning: ") == 5
+    assert "5 file(s) with facts to review again" in output.err
+    assert cli(["check", "--partial", "--content", str(content_dir), "--today", "2026-01-01"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_six_months_before_a_month_end_is_the_last_day_of_that_month(content_dir):
+    assert loader_module._months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
+    assert loader_module._months_before(date(2026, 11, 27), 6) == date(2026, 5, 27)
+    assert loader_module._months_before(date(2026, 3, 15), 6) == date(2025, 9, 15)
