@@ -51,4 +51,8 @@ class RasaApi:
         await self.append_events(conversation_id, [{"event": "pause", "timestamp": time.time()}])
 
     async def resume(self, conversation_id: str) -> None:
-        await self.append_events(conversation_id, [{"event": "resume", "timestamp": time.time()}])
+        # `action_listen` after `resume`: the next message then starts a turn the way the
+        # assistant's rules expect (the pause left the tracker after action_request_human).
+        now = time.time()
+        await self.append_events(conversation_id, [
+            {"event": "resume", "timestamp": now}, {"event": "action", "name": "action_listen", "timestamp": now}])
