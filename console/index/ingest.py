@@ -58,6 +58,10 @@ def apply_event(connection: Connection, event: dict[str, Any]) -> Optional[str]:
         _add_message(connection, sender, timestamp, "user", event.get("text"), intent=intent,
                      confidence=confidence, procedure=procedure, language=language)
         changes["user_messages"] = conversation["user_messages"] + 1
+        if language and not conversation["language"]:
+            changes["language"] = language  # the widget's toggle; the `language` slot refines it
+        if event.get("input_channel") and not conversation["channel"]:
+            changes["channel"] = event["input_channel"]
         changes["ended_on_fallback"] = False
         if intent:
             changes["intents"] = _add_word(conversation["intents"], intent)
