@@ -18,7 +18,7 @@ from console import admin, handoff, overview, review
 from console.auth import make_auth_middleware
 from console.feed import make_feed
 from console.index.db import create_index_engine, migrate
-from console.keys import ENGINE, HUB, RASA, SETTINGS
+from console.keys import ENGINE, FEED, HTTP, HUB, RASA, SETTINGS, TASKS
 from console.live import Hub
 from console.pages import set_language
 from console.rasa_api import RasaApi
@@ -50,27 +50,27 @@ async def home(request: web.Request) -> web.Response:
 async def _start_background(app: web.Application) -> None:
     hub = app[HUB]
     hub.bind(asyncio.get_running_loop())
-    app["http"] = aiohttp.ClientSession()
-    app[RASA] = RasaApi(app[SETTINGS].rasa_url, app[SETTINGS].jwt_secret, app["http"])
+    app[HTTP] = aiohttp.ClientSession()
+    app[RASA] = RasaApi(app[SETTINGS].rasa_url, app[SETTINGS].jwt_secret, app[HTTP])
     feed = make_feed(app[SETTINGS].event_broker_url, app[ENGINE], hub.notify)
-    app["feed"] = feed
-    app["tasks"] = [asyncio.create_task(handoff.watch_handoffs(app))]
+    app[FEED] = feed
+    app[TASKS] = [asyncio.create_task(handoff.watch_handoffs(app))]
     if feed is not None:
-        app["tasks"].append(asyncio.create_task(feed.run()))
+        app[TASKS].append(asyncio.create_task(feed.run()))
     else:
         logger.warning("EVENT_BROKER_URL is not set: the console receives no conversations")
 
 
 async def _stop_background(app: web.Application) -> None:
-    for task in app.get("tasks", []):
+    for task in app.get(TASKS, []):
         task.cancel()
-    await asyncio.gather(*app.get("tasks", []), return_exceptions=True)
-    feed = app.get("feed")
+    await asyncio.gather(*app.get(TASKS, []), return_exceptions=True)
+    feed = app.get(FEED)
     if feed is not None:
         closing = feed.close()
         if asyncio.iscoroutine(closing):
             await closing
-    await app["http"].close()
+    await app[HTTP].close()
     app[ENGINE].dispose()
 
 

@@ -12,3 +12,6 @@ SETTINGS = web.AppKey("settings", ConsoleSettings)
 ENGINE = web.AppKey("engine", Engine)
 HUB = web.AppKey("hub", Hub)
 RASA = web.AppKey("rasa", RasaApi)
+HTTP = web.AppKey("http", object)  # aiohttp.ClientSession, for Rasa's API
+FEED = web.AppKey("feed", object)
+TASKS = web.AppKey("tasks", list)
