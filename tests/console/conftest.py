@@ -68,3 +68,82 @@ class Events:
 @pytest.fixture
 def make_events():
     return Events
+
+
+# --------------------------------------------------------------------------- the real console
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from console.auth import add_account
+from tests.conftest import ARTIFACTS, TEST_PORTS, VENV_BIN, _wait_until_up
+
+STAFF_PASSWORD = "a long staff password"
+HANDOFF_TIMEOUT_SECONDS = 8  # short, so the "nobody is free" message can be tested
+
+
+@dataclass
+class Console:
+    url: str
+    database_url: str
+    workdir: Path
+    log: Path
+    process: subprocess.Popen
+    sessions: dict = field(default_factory=dict)
+
+    def signed_in(self, username: str) -> requests.Session:
+        """An HTTP session signed in as `username` (a staff account made by the fixture)."""
+        if username not in self.sessions:
+            session = requests.Session()
+            token = csrf_in(session.get(f"{self.url}/signin", timeout=10).text)
+            response = session.post(f"{self.url}/signin", timeout=30, allow_redirects=False,
+                                    data={"username": username, "password": STAFF_PASSWORD, "csrf": token})
+            assert response.status_code == 303, response.text
+            self.sessions[username] = session
+        return self.sessions[username]
+
+    def csrf(self, username: str) -> str:
+        return csrf_in(self.signed_in(username).get(f"{self.url}/queue", timeout=10).text)
+
+    def post(self, username: str, path: str, **data) -> requests.Response:
+        return self.signed_in(username).post(f"{self.url}{path}", data={**data, "csrf": self.csrf(username)},
+                                             allow_redirects=False, timeout=30)
+
+    def queue(self, username: str = "lan") -> list[dict]:
+        return self.signed_in(username).get(f"{self.url}/queue.json", timeout=10).json()["items"]
+
+
+def csrf_in(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(scope="session")
+def console(assistant) -> Console:
+    """The console as a real process beside the assistant's servers, on the same event stream."""
+    env = dict(assistant.env)
+    port = TEST_PORTS["console"]
+    env.update(CONSOLE_HOST="127.0.0.1", CONSOLE_PORT=str(port), CONSOLE_SECRET_KEY=os.urandom(16).hex(),
+               CONSOLE_HANDOFF_TIMEOUT=str(HANDOFF_TIMEOUT_SECONDS))
+    workdir = Path(env["TRACKER_STORE_URL"][len("sqlite:///"):]).parent
+    engine = create_index_engine(env["CONSOLE_DATABASE_URL"])
+    migrate(engine)
+    for name, role in (("lan", "staff"), ("minh", "staff"), ("sup", "supervisor")):
+        add_account(engine, name, role, STAFF_PASSWORD, must_change_password=False)
+    engine.dispose()
+    log = ARTIFACTS / "logs" / "console.log"
+    process = subprocess.Popen([str(VENV_BIN / "python"), "-m", "console", "serve"], env=env,
+                               cwd=Path(__file__).resolve().parents[2], stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log, timeout=60)
+        yield Console(f"http://127.0.0.1:{port}", env["CONSOLE_DATABASE_URL"], workdir, log, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
