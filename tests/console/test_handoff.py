@@ -109,7 +109,8 @@ def test_nobody_takes_it_in_time(assistant, console):
 def test_a_second_fallback_in_a_row_offers_a_person(assistant):
     sender = assistant.new_sender()
     replies = []
-    for text in ("qwxz plok vrumm", "/deny", "zzkq brrt fnord"):
+    # NLU not sure twice in a row (the intent payload makes it deterministic).
+    for text in ("/nlu_fallback", "/nlu_fallback"):
         replies = assistant.send(sender, text)
     buttons = [b["payload"] for reply in replies for b in reply.get("buttons", [])]
     assert "/request_human" in buttons
