@@ -114,7 +114,8 @@ def make_auth_middleware(engine_key):
             with request.app[engine_key].connect() as connection:
                 account = queries.find_account(connection, username)
         if account is None or not account["active"]:
-            session.invalidate()
+            if username:  # an account removed or disabled since: end its session
+                session.invalidate()
             if request.headers.get("Accept", "").startswith("text/event-stream") or request.method != "GET":
                 raise web.HTTPUnauthorized()
             raise web.HTTPSeeOther("/signin")
