@@ -81,9 +81,16 @@ def apply_event(connection: Connection, event: dict[str, Any]) -> Optional[str]:
         metadata = event.get("metadata") or {}
         staff = metadata.get("staff_reply")
         buttons = (event.get("data") or {}).get("buttons")
-        _add_message(connection, sender, timestamp, "staff" if staff else "bot", event.get("text"),
-                     data={"buttons": buttons} if buttons else None, author=staff or None,
-                     language=conversation["language"])
+        outcome = metadata.get("dossier_outcome")  # set by action_check_dossier
+        if outcome:
+            changes["dossier_outcome"] = outcome
+            if outcome == "locked":
+                reasons.append("lockout")
+        # A reply without text or buttons is a widget signal ({"handoff": "waiting"}): nothing to read.
+        if event.get("text") or buttons:
+            _add_message(connection, sender, timestamp, "staff" if staff else "bot", event.get("text"),
+                         data={"buttons": buttons} if buttons else None, author=staff or None,
+                         language=conversation["language"])
     elif kind == "action":
         name = event.get("name")
         if name and name not in QUIET_ACTIONS:
@@ -125,10 +132,6 @@ def _apply_slot(connection, sender, conversation, event, changes, reasons) -> No
         changes["rating"] = rating
         if rating <= UNHAPPY_RATING:
             reasons.append("low_rating")
-    elif name == "dossier_outcome" and value:
-        changes["dossier_outcome"] = value
-        if value == "locked":
-            reasons.append("lockout")
 
 
 def _conversation(connection: Connection, sender: str, timestamp: float, event: dict) -> dict:

@@ -164,3 +164,19 @@ def test_overview_figures(index_engine, make_events):
     assert figures["rating_average"] == 5 and dict(figures["rating_distribution"])[5] == 1
     assert figures["top_procedures"] == [("temporary-residence", 1)]
     assert [n for _, _, n in figures["not_understood"]] == [1, 1]
+
+
+def test_dossier_lookup_outcomes_and_lockouts(index_engine, make_events):
+    e = make_events()
+    ingest(index_engine, [
+        e.user("tra cứu hồ sơ 000.00.12.H57-261118-0003", "check_dossier_status"),
+        e.action("action_check_dossier"),
+        {**e.bot("Bạn đã nhập sai quá nhiều lần."), "metadata": {"dossier_outcome": "locked"}},
+        e.bot("", buttons=None),  # a widget signal: not a transcript line
+    ])
+    with index_engine.connect() as connection:
+        rows, _ = queries.list_conversations(connection, ConversationFilter(dossier_outcome="locked"))
+        lines = queries.conversation_messages(connection, e.sender)
+    assert [row["id"] for row in rows] == [e.sender]
+    assert rows[0]["review_state"] == "needs_review" and rows[0]["review_reasons"].split() == ["lockout"]
+    assert [line["kind"] for line in lines] == ["user", "action", "bot"]
