@@ -1,7 +1,7 @@
 """Rendering helpers shared by the console's views."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import aiohttp_jinja2
@@ -12,15 +12,13 @@ from yarl import URL
 from console.auth import csrf_token
 from console.i18n import LANGUAGES, translate
 from console.index.ingest import low_confidence_threshold
+from console.index.queries import LOCAL_TIME
 from console.keys import ENGINE
-
-VIETNAM = timezone(timedelta(hours=7))
-
 
 def local_time(timestamp: float | None) -> str:
     if not timestamp:
         return "—"
-    return datetime.fromtimestamp(timestamp, tz=VIETNAM).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(timestamp, tz=LOCAL_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
 async def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:

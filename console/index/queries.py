@@ -10,7 +10,7 @@ import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
@@ -32,7 +32,7 @@ def now() -> float:
 
 @dataclass
 class ConversationFilter:
-    date_from: Optional[str] = None  # YYYY-MM-DD (UTC)
+    date_from: Optional[str] = None  # YYYY-MM-DD (Vietnam time)
     date_to: Optional[str] = None
     language: Optional[str] = None
     channel: Optional[str] = None
@@ -67,8 +67,12 @@ class ConversationFilter:
         return {k: ("1" if v is True else str(v)) for k, v in values.items() if v not in (None, False, "")}
 
 
+# Days are Vietnam's (UTC+7): a filter "from 2026-11-28" starts at local midnight.
+LOCAL_TIME = timezone(timedelta(hours=7))
+
+
 def _day_start(day: str) -> float:
-    return datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=LOCAL_TIME).timestamp()
 
 
 def _conditions(f: ConversationFilter) -> list:
@@ -367,7 +371,7 @@ def overview(connection: Connection, f: ConversationFilter) -> dict[str, Any]:
     """Supervisor figures over the conversations matching `f` (usually a date range)."""
     rows = connection.execute(select(conversations).where(*_conditions(f))).mappings().all()
     total = len(rows)
-    per_day = Counter(datetime.fromtimestamp(r["started_at"], tz=timezone.utc).strftime("%Y-%m-%d") for r in rows)
+    per_day = Counter(datetime.fromtimestamp(r["started_at"], tz=LOCAL_TIME).strftime("%Y-%m-%d") for r in rows)
     handed = [r for r in rows if r["handoff_requested"]]
     contained = [r for r in rows if not r["handoff_requested"] and not r["ended_on_fallback"]]
     with_fallback = [r for r in rows if r["fallbacks"]]

@@ -143,3 +143,14 @@ async def test_supervisor_creates_an_account_and_the_audit_log_records_each_acti
         "password": one_time, "new_password": "a much longer secret", "csrf": token})
     assert changed.status == 303
     assert (await console.get("/queue", allow_redirects=False)).status == 200
+
+
+def test_the_console_does_not_need_rasa():
+    """It must run in its own environment (another aiohttp, no Rasa): importing it loads no Rasa."""
+    import subprocess
+    import sys
+
+    code = ("import sys, console.app, console.feed, console.__main__; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk', 'tensorflow')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
