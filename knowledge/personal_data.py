@@ -54,8 +54,9 @@ _LONG_NUMBER = re.compile(rf"(?:\+\s*)?[0-9](?:{_SEPARATOR}[0-9]){{6,}}")
 # Beside a dossier code, a short number is the other half of a proof pair ("4 số cuối 0006").
 _SHORT_NUMBER = re.compile(rf"[0-9](?:{_SEPARATOR}[0-9]){{2,}}")
 
-# Numbers that are public and that replies need: dossier codes (staff need them), the support
-# lines (1800 1096), ISO dates, national procedure codes (1.004222) and amounts of money.
+# Numbers that are public and that replies and logs need: dossier codes (staff need them), the
+# support lines (1800 1096), ISO dates, date-time stamps (Rasa's model names: 20261127-171246),
+# national procedure codes (1.004222) and amounts of money.
 _KEEP = re.compile(
     "|".join(
         f"(?:{pattern})"
@@ -63,6 +64,7 @@ _KEEP = re.compile(
             CODE_PATTERN.pattern,
             r"(?<![0-9])1[89]00[\s.]?[0-9]{4}(?![0-9])",
             r"(?<![0-9])(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9](?![0-9])",
+            r"(?<![0-9])20[0-9]{2}[01][0-9][0-3][0-9]-[0-2][0-9][0-5][0-9][0-5][0-9](?![0-9])",
             r"(?<![0-9.])[123]\.[0-9]{6}(?![0-9])",
             r"(?<![0-9])[0-9]{1,3}(?:[.,][0-9]{3})+\s*(?:đồng|đ|dong|vnđ|vnd)\b",
         )

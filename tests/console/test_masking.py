@@ -35,6 +35,7 @@ def test_a_code_and_the_last_four_digits_in_one_message_hide_the_digits_only():
     "Lệ phí 1.200.000 đồng, hạn 2025-12-15.",
     "Mã thủ tục 1.004222 trên Cổng.",
     "hẹn 3 ngày, 15 ngày làm việc",
+    "Loading model models/20261127-171246-intricate-array.tar.gz",
 ])
 def test_public_numbers_in_replies_are_kept(text):
     assert mask_personal_numbers(text) == text
