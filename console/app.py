@@ -61,6 +61,10 @@ async def _start_background(app: web.Application) -> None:
         logger.warning("EVENT_BROKER_URL is not set: the console receives no conversations")
 
 
+async def _end_streams(app: web.Application) -> None:
+    app[HUB].close()
+
+
 async def _stop_background(app: web.Application) -> None:
     for task in app.get(TASKS, []):
         task.cancel()
@@ -88,6 +92,7 @@ def create_app(settings: ConsoleSettings | None = None) -> web.Application:
     app.middlewares.append(make_auth_middleware(ENGINE))
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(CONSOLE_DIR / "templates"), autoescape=True)
     app.on_startup.append(_start_background)
+    app.on_shutdown.append(_end_streams)
     app.on_cleanup.append(_stop_background)
 
     r = app.router

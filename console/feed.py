@@ -40,13 +40,14 @@ broker_events = Table(
 Notify = Callable[[str], None]
 
 
+def _apply_all(connection, events: list[dict]) -> set[str]:
+    """Applies `events` in the caller's transaction; returns the conversations they touched."""
+    return {conversation for event in events if (conversation := apply_event(connection, event))}
+
+
 def apply_batch(index: Engine, events: list[dict], notify: Notify) -> None:
-    touched = set()
     with index.begin() as connection:
-        for event in events:
-            conversation = apply_event(connection, event)
-            if conversation:
-                touched.add(conversation)
+        touched = _apply_all(connection, events)
     for conversation in touched:
         notify(conversation)
 
@@ -85,12 +86,8 @@ class SqlBrokerFeed:
         if not rows:
             return 0
         events = [event for row in rows if (event := _decode(row.sender_id, row.data))]
-        touched = set()
-        with self.index.begin() as connection:
-            for event in events:
-                conversation = apply_event(connection, event)
-                if conversation:
-                    touched.add(conversation)
+        with self.index.begin() as connection:  # the events and the new position: all or nothing
+            touched = _apply_all(connection, events)
             queries.set_feed_position(connection, self.source, rows[-1].id)
         for conversation in touched:
             self.notify(conversation)

@@ -69,20 +69,18 @@ async def conversation_events(request: web.Request) -> web.StreamResponse:
     return await event_stream(request, request.app[HUB], {request.match_info["conversation_id"]})
 
 
-def _open_handoff_or_404(connection, handoff_id: int) -> dict:
-    from console.index.models import handoffs
-
-    row = connection.execute(select(handoffs).where(handoffs.c.id == handoff_id)).mappings().first()
-    if row is None:
+def _handoff_or_404(connection, handoff_id: int) -> dict:
+    handoff = queries.get_handoff(connection, handoff_id)
+    if handoff is None:
         raise web.HTTPNotFound(text="no such handoff")
-    return dict(row)
+    return handoff
 
 
 async def take(request: web.Request) -> web.Response:
     handoff_id = int(request.match_info["handoff_id"])
     user = request["account"]["username"]
     with engine(request).begin() as connection:
-        handoff = _open_handoff_or_404(connection, handoff_id)
+        handoff = _handoff_or_404(connection, handoff_id)
         won = queries.take_handoff(connection, handoff_id, user)
         if won:
             queries.record_audit(connection, user, "handoff_taken", handoff["conversation_id"])

@@ -33,6 +33,11 @@ class Hub:
         for queue in list(self._listeners):
             queue.put_nowait(topic)
 
+    def close(self) -> None:
+        """Ends every open stream (on shutdown, so stopping the console does not wait for them)."""
+        for queue in list(self._listeners):
+            queue.put_nowait(None)
+
     def subscribe(self) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self._listeners.add(queue)
@@ -56,6 +61,8 @@ async def event_stream(request: web.Request, hub: Hub, wanted: set[str]) -> web.
             except asyncio.TimeoutError:
                 await response.write(b": keep-alive\n\n")
                 continue
+            if topic is None:
+                break
             if QUEUE in wanted or topic in wanted:
                 name = "queue" if QUEUE in wanted else "conversation"
                 await response.write(f"event: {name}\ndata: changed\n\n".encode())

@@ -241,6 +241,11 @@ def open_handoffs(connection: Connection) -> list[dict]:
     return result
 
 
+def get_handoff(connection: Connection, handoff_id: int) -> Optional[dict]:
+    row = connection.execute(select(handoffs).where(handoffs.c.id == handoff_id)).mappings().first()
+    return dict(row) if row else None
+
+
 def current_handoff(connection: Connection, conversation_id: str) -> Optional[dict]:
     row = connection.execute(
         select(handoffs).where(handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN_HANDOFF))
