@@ -60,3 +60,28 @@ def test_log_records_and_tracebacks_are_masked(caplog):
     text = caplog.text
     assert "345 678" not in text and "079203001234" not in text
     assert MASK in text and "action crashed" in text
+
+
+def test_the_request_body_of_a_crashing_action_is_masked_in_rasas_log(caplog):
+    """rasa_sdk answers a crashing action with the request it got (the tracker: the citizen's words,
+    unmasked); Rasa raises it as ClientResponseError and logs it with the traceback."""
+    import json
+
+    from rasa.utils.endpoints import ClientResponseError
+
+    install_log_masking()
+    body = json.dumps({"error": "boom", "request_body": {"tracker": {"latest_message": {
+        "text": "sđt 0978 - 123 - 456, cccd 012345678901"}, "slots": {"dossier_phone": "0935.111.222"}}}})
+    processor = logging.getLogger("rasa.core.processor")
+    with caplog.at_level(logging.ERROR, logger=processor.name):
+        try:
+            try:
+                raise ClientResponseError(500, "Internal Server Error", body)
+            except ClientResponseError as error:
+                raise RuntimeError("Failed to execute custom action 'action_x'") from error
+        except RuntimeError:
+            processor.exception("Encountered an exception while running action 'action_x'.")
+    text = caplog.text
+    assert "request_body" in text and "Encountered an exception" in text
+    for number in ("123 - 456", "012345678901", "0935.111.222"):
+        assert number not in text
