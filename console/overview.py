@@ -26,6 +26,7 @@ def _bar_chart_svg(labels: list[str], values: list[float], title: str) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(6.4, 2.6), dpi=100)
     axes = figure.add_subplot()
@@ -34,6 +35,9 @@ def _bar_chart_svg(labels: list[str], values: list[float], title: str) -> bytes:
     axes.set_xticklabels(labels, rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center",
                          fontsize=8)
     axes.set_title(title, fontsize=10)
+    # Counts: whole numbers from zero, even when every bar is empty.
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylim(0, max([1, *values]) * 1.1)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     buffer = io.BytesIO()

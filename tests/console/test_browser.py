@@ -113,7 +113,10 @@ def test_filters_and_tags_over_real_conversations(browser, assistant, console): 
 
 
 def test_supervisor_overview(browser, assistant, console):  # noqa: F811
-    assistant.send(assistant.new_sender(), "đăng ký khai sinh cần gì")
+    for rating, question in ((5, "đăng ký khai sinh cần gì"), (4, "làm hộ chiếu ở đâu"), (2, "qwxz plok vrumm")):
+        sender = assistant.new_sender()
+        assistant.send(sender, question)
+        assistant.send(sender, f'/rate{{"rating": {rating}}}')
     page = staff_page(browser, console, "sup")
     try:
         page.goto("/overview")
@@ -122,6 +125,7 @@ def test_supervisor_overview(browser, assistant, console):  # noqa: F811
             image = page.locator(f"img[src^='/overview/chart/{chart}.svg']")
             expect(image).to_be_visible()
             assert image.evaluate("img => img.naturalWidth") > 0
+        expect(page.locator(".figure").nth(5)).not_to_contain_text("—")  # the average rating
         screenshot(page, "console-overview.png")
         with page.expect_download() as download:
             page.click("text=Xuất CSV")
