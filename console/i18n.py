@@ -47,6 +47,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dossier_outcome": ("Tra cứu hồ sơ", "Dossier lookup"),
     "tag": ("Nhãn", "Tag"),
     "review_state": ("Trạng thái duyệt", "Review state"),
+    "status": ("Trạng thái", "Status"),
     "search": ("Tìm trong tin nhắn (không cần dấu)", "Search messages (diacritics ignored)"),
     "any": ("Tất cả", "Any"),
     "new": ("Mới", "New"),
