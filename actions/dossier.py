@@ -118,20 +118,23 @@ class ActionCheckDossier(Action):
             dispatcher.utter_message(
                 text=messages.status_message(dossier, lang, today, procedure.names.in_(lang) if procedure else None),
                 buttons=messages.result_buttons(lang, procedure.id if procedure else None),
+                dossier_outcome=result.outcome.value,  # in the reply's metadata: the console counts outcomes
             )
             if procedure:
                 events.append(SlotSet(Slot.PROCEDURE, procedure.id))
         elif result.outcome is LookupOutcome.NOT_VERIFIED:
             dispatcher.utter_message(
-                text=messages.not_verified_message(lang, result.attempts_left), buttons=messages.retry_buttons(lang)
+                text=messages.not_verified_message(lang, result.attempts_left), buttons=messages.retry_buttons(lang),
+                dossier_outcome=result.outcome.value,
             )
         elif result.outcome is LookupOutcome.LOCKED and result.locked_until is not None:
             dispatcher.utter_message(
                 text=messages.locked_message(lang, result.locked_until, self.clock()),
                 buttons=messages.retry_buttons(lang)[1:],
+                dossier_outcome=result.outcome.value,
             )
         else:
-            dispatcher.utter_message(response="utter_dossier_service_unavailable")
+            dispatcher.utter_message(response="utter_dossier_service_unavailable", dossier_outcome=result.outcome.value)
         return events
 
 

@@ -3,8 +3,8 @@
 Rasa keeps raw user text and slot values. This store rewrites each new event before it is
 written (and before it is streamed to an event broker):
 - phone numbers and ID-number-like digit runs (7+ digits) are hidden in user text, entity
-  values and slot values; dossier codes are kept, staff need them (bot text is ours and never
-  repeats a number the citizen gave, while it does carry the support line);
+  values, slot values, message metadata and the assistant's replies (which may echo what the
+  citizen typed); dossier codes and public numbers such as the support line are kept;
 - a message answering the phone question of the dossier form (requested_slot is
   `dossier_phone`, or NLU read it as `inform_phone` / found a `phone_number`) has every digit
   hidden, since even "the last 4 digits" are personal;
@@ -34,9 +34,11 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from knowledge.personal_data import MASK, mask_personal_numbers
+from knowledge.personal_data import MASK, install_log_masking, mask_data
 
 logger = logging.getLogger(__name__)
+# Loaded by the Rasa server at start-up: from then on its logs are masked too.
+install_log_masking()
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
@@ -130,6 +132,8 @@ def mask_event(data: dict, asked_for_phone: bool = False) -> dict:
     """A masked copy of one serialised event."""
     data = copy.deepcopy(data)
     kind = data.get("event")
+    if "metadata" in data:
+        data["metadata"] = mask_data(data["metadata"])
     if kind == "user":
         parse_data = data.get("parse_data") or {}
         intent = (parse_data.get("intent") or {}).get(INTENT_NAME_KEY)
@@ -139,27 +143,25 @@ def mask_event(data: dict, asked_for_phone: bool = False) -> dict:
             or intent == PHONE_INTENT
             or any(entity.get("entity") == PHONE_ENTITY for entity in entities)
         )
-        data["text"] = _mask_value(data.get("text"), phone_answer)
+        data["text"] = mask_data(data.get("text"), all_digits=phone_answer)
         if "text" in parse_data:
-            parse_data["text"] = _mask_value(parse_data.get("text"), phone_answer)
+            parse_data["text"] = mask_data(parse_data.get("text"), all_digits=phone_answer)
+        if "metadata" in parse_data:
+            parse_data["metadata"] = mask_data(parse_data["metadata"])
         for entity in entities:
-            entity["value"] = _mask_value(entity.get("value"), phone_answer or entity.get("entity") == PHONE_ENTITY)
+            entity["value"] = mask_data(
+                entity.get("value"), all_digits=phone_answer or entity.get("entity") == PHONE_ENTITY
+            )
     elif kind == "entities":
         for entity in data.get("entities") or []:
-            entity["value"] = _mask_value(entity.get("value"), entity.get("entity") == PHONE_ENTITY)
+            entity["value"] = mask_data(entity.get("value"), all_digits=entity.get("entity") == PHONE_ENTITY)
     elif kind == "slot":
         if data.get("name") == PHONE_SLOT and data.get("value") is not None:
             data["value"] = MASK
         else:
-            data["value"] = _mask_value(data.get("value"), False)
+            data["value"] = mask_data(data.get("value"))
+    elif kind == "bot":
+        # Replies may echo the citizen's words (the where-to-submit answer repeats the place typed).
+        data["text"] = mask_data(data.get("text"))
+        data["data"] = mask_data(data.get("data"))
     return data
-
-
-def _mask_value(value: Any, all_digits: bool) -> Any:
-    if isinstance(value, str):
-        return mask_personal_numbers(value, all_digits=all_digits)
-    if isinstance(value, list):
-        return [_mask_value(item, all_digits) for item in value]
-    if isinstance(value, dict):
-        return {key: _mask_value(item, all_digits) for key, item in value.items()}
-    return value

@@ -48,6 +48,8 @@ class Intent:
     # rating
     REQUEST_RATING = "request_rating"
     RATE = "rate"
+    # handoff
+    HANDOFF_CANCEL = "handoff_cancel"
     # Rasa's own (FallbackClassifier), not declared in the domain
     NLU_FALLBACK = "nlu_fallback"
 

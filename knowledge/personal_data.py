@@ -7,10 +7,12 @@ Rasa-side code can import it without pulling in SQLAlchemy or the one-stop clien
 """
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 # V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX, e.g. 000.00.12.H57-250714-0031, tolerant of case and spaces.
 _DASH = r"\s*[-\u2010-\u2015]\s*"
@@ -45,34 +47,73 @@ def search_input(pattern: re.Pattern, text: str | None) -> re.Match | None:
 # --------------------------------------------------------------------------- masking
 
 MASK = "[***]"
-_LONG_NUMBER = re.compile(r"(?:\+\s*)?[0-9](?:[\s.\-]?[0-9]){6,}")
+
+# A digit run that may be a phone or identity number: 7+ digits, each pair of digits separated
+# by nothing, one space, or a dot/dash with optional spaces ("0978 - 123 - 456", "0935.111.222",
+# "+84 903 000 222", "012345678901").
+_SEPARATOR = r"(?:\s*[.\-\u2010-\u2015]\s*|\s)?"
+_LONG_NUMBER = re.compile(rf"(?:\+\s*)?[0-9](?:{_SEPARATOR}[0-9]){{6,}}")
+# Beside a dossier code, a short number is the other half of a proof pair ("4 số cuối 0006").
+_SHORT_NUMBER = re.compile(rf"[0-9](?:{_SEPARATOR}[0-9]){{2,}}")
+
+# Numbers that are public and that replies and logs need: dossier codes (staff need them), the
+# support lines (1800 1096), ISO dates, date-time stamps (Rasa's model names: 20261127-171246),
+# national procedure codes (1.004222) and amounts of money.
+_KEEP = re.compile(
+    "|".join(
+        f"(?:{pattern})"
+        for pattern in (
+            CODE_PATTERN.pattern,
+            r"(?<![0-9])1[89]00[\s.]?[0-9]{4}(?![0-9])",
+            r"(?<![0-9])(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9](?![0-9])",
+            r"(?<![0-9])20[0-9]{2}[01][0-9][0-3][0-9]-[0-2][0-9][0-5][0-9][0-5][0-9](?![0-9])",
+            r"(?<![0-9.])[123]\.[0-9]{6}(?![0-9])",
+            r"(?<![0-9])[0-9]{1,3}(?:[.,][0-9]{3})+\s*(?:đồng|đ|dong|vnđ|vnd)\b",
+        )
+    ),
+    re.IGNORECASE,
+)
 
 
 def mask_personal_numbers(text: str, *, all_digits: bool = False) -> str:
-    """Hide phone numbers and ID-number-like digit runs (7+ digits), keeping dossier codes.
+    """Hide phone numbers and ID-number-like digit runs (7+ digits), keeping public numbers.
 
-    With `all_digits`, every digit is hidden: for a message that answers "the last 4 digits
-    of your phone number", where even a short number is personal.
+    When the text holds a dossier code, every other number of 3+ digits is hidden too: a code and
+    the last digits of the phone typed together are a complete proof. With `all_digits`, every
+    digit is hidden: for a message that answers "the last 4 digits of your phone number".
     """
-    if not text:
+    if not text or not isinstance(text, str):
         return text
+    # NFKC can change length (e.g. ligatures); work on the folded text only when it is safe.
+    folded = nfkc(text)
+    source = folded if len(folded) == len(text) else text
+    has_code = CODE_PATTERN.search(source) is not None
     pieces: list[str] = []
     position = 0
-    folded = nfkc(text)
-    # NFKC can change length (e.g. ligatures); work on the folded text only when it is safe.
-    source = folded if len(folded) == len(text) else text
-    for match in CODE_PATTERN.finditer(source):
-        pieces.append(_mask_plain(text[position:match.start()], all_digits))
+    for match in _KEEP.finditer(source):
+        pieces.append(_mask_plain(text[position:match.start()], all_digits, has_code))
         pieces.append(text[match.start():match.end()])
         position = match.end()
-    pieces.append(_mask_plain(text[position:], all_digits))
+    pieces.append(_mask_plain(text[position:], all_digits, has_code))
     return "".join(pieces)
 
 
-def _mask_plain(text: str, all_digits: bool) -> str:
+def mask_data(value: Any, *, all_digits: bool = False) -> Any:
+    """`value` with every string inside it masked (dicts, lists and tuples are walked)."""
+    if isinstance(value, str):
+        return mask_personal_numbers(value, all_digits=all_digits)
+    if isinstance(value, (list, tuple)):
+        return [mask_data(item, all_digits=all_digits) for item in value]
+    if isinstance(value, dict):
+        return {key: mask_data(item, all_digits=all_digits) for key, item in value.items()}
+    return value
+
+
+def _mask_plain(text: str, all_digits: bool, has_code: bool) -> str:
     if all_digits:
         return re.sub(r"\d+", MASK, text)
-    return _LONG_NUMBER.sub(MASK, _nfkc_digits(text))
+    text = _LONG_NUMBER.sub(MASK, _nfkc_digits(text))
+    return _SHORT_NUMBER.sub(MASK, text) if has_code else text
 
 
 def _nfkc_digits(text: str) -> str:
@@ -148,3 +189,34 @@ def parse_phone_proof(text: str | None) -> PhoneProof | None:
     if len(fours) == 1 and all(len(run) in (1, 4) for run in runs):
         return PhoneProof(fours[0], is_last4=True)
     return None
+
+
+# --------------------------------------------------------------------------- logs
+
+class _MaskedLogRecord(logging.LogRecord):
+    """A log record whose message and traceback are masked when they are rendered."""
+
+    def getMessage(self) -> str:  # noqa: N802 (logging's name)
+        return mask_personal_numbers(super().getMessage())
+
+
+def install_log_masking() -> None:
+    """Mask every log record of this process, whatever logger or handler writes it.
+
+    A record factory (not a handler filter) so that loggers configured later, such as Rasa's
+    and Sanic's, are covered too; the traceback text is masked when the record is created,
+    since a crashing action makes Rasa log the request it sent, citizen text included.
+    """
+    if getattr(logging.getLogRecordFactory(), "_masks_personal_data", False):
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.__class__ = _MaskedLogRecord if type(record) is logging.LogRecord else record.__class__
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_personal_numbers(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    factory._masks_personal_data = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

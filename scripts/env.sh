@@ -19,6 +19,12 @@ export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://$HOST:$ACTION_PORT/webh
 # Knowledge store and tracker store: embedded SQLite unless a URL says otherwise.
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$ROOT/var/knowledge.db}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}
+# Rasa's event stream (SQL table, or amqp://guest:guest@127.0.0.1:5672/%2F?queue=NAME for RabbitMQ)
+# and the support staff console that reads it (its own tables, loopback only by default).
+export EVENT_BROKER_URL=${EVENT_BROKER_URL:-sqlite:///$ROOT/var/events.db}
+export CONSOLE_DATABASE_URL=${CONSOLE_DATABASE_URL:-sqlite:///$ROOT/var/console.db}
+export CONSOLE_HOST=${CONSOLE_HOST:-127.0.0.1}
+export CONSOLE_PORT=${CONSOLE_PORT:-8090}
 
 # Secrets: generated once per machine into var/secrets.env (never committed) unless given.
 if [ ! -f "$ROOT/var/secrets.env" ]; then
@@ -28,7 +34,10 @@ if [ ! -f "$ROOT/var/secrets.env" ]; then
     echo "DOSSIER_HASH_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')"
   } > "$ROOT/var/secrets.env"
 fi
+# Keys added after a machine's first run are appended to its existing file.
+grep -q '^CONSOLE_SECRET_KEY=' "$ROOT/var/secrets.env" ||
+  echo "CONSOLE_SECRET_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')" >> "$ROOT/var/secrets.env"
 while IFS='=' read -r key value; do
   [ -z "${!key:-}" ] && export "$key=$value"
 done < "$ROOT/var/secrets.env"
-export JWT_SECRET DOSSIER_HASH_KEY
+export JWT_SECRET DOSSIER_HASH_KEY CONSOLE_SECRET_KEY

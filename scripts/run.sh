@@ -21,6 +21,8 @@ echo "[run] loading the knowledge store ($DATABASE_URL)"
 if $DEMO_DOSSIERS; then
   .venv/bin/python -m knowledge.dossiers seed-demo
 fi
+echo "[run] preparing the console's tables ($CONSOLE_DATABASE_URL)"
+.venv/bin/python -m console migrate
 echo "[run] training if the data changed since the last model"
 bash scripts/train.sh
 
@@ -30,6 +32,8 @@ cat <<MSG
   Rasa server (REST webhook):         $RASA_URL/webhooks/rest/webhook
   Rasa HTTP API (JWT, internal):      $RASA_URL/conversations/<id>/tracker
   Action server:                      http://$HOST:$ACTION_PORT/health
+  Support staff console:              http://$CONSOLE_HOST:$CONSOLE_PORT/  (first start prints a one-time password;
+                                      more accounts: .venv/bin/python -m console users add NAME --role staff)
 
   Stop everything with Ctrl-C.
 

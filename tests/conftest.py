@@ -24,7 +24,8 @@ VENV_BIN = ROOT / ".venv" / "bin"
 
 # TEST_PORT_OFFSET lets two checkouts run their suites side by side on one machine.
 _OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
-TEST_PORTS = {"rasa": 5105 + _OFFSET, "actions": 5155 + _OFFSET, "web": 8180 + _OFFSET}
+TEST_PORTS = {"rasa": 5105 + _OFFSET, "actions": 5155 + _OFFSET, "web": 8180 + _OFFSET,
+              "console": 8190 + _OFFSET}
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -103,6 +104,9 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{TEST_PORTS['actions']}/webhook",
         DATABASE_URL=f"sqlite:///{workdir}/knowledge.db",
         TRACKER_STORE_URL=f"sqlite:///{workdir}/tracker.db",
+        # Rasa's event stream and the console's index (tests/console starts the console on them).
+        EVENT_BROKER_URL=f"sqlite:///{workdir}/events.db",
+        CONSOLE_DATABASE_URL=f"sqlite:///{workdir}/console.db",
         JWT_SECRET=secrets.token_hex(32),
         DOSSIER_HASH_KEY=secrets.token_hex(32),
     )

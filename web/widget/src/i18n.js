@@ -37,6 +37,8 @@ const TEXT = {
     ],
     privacyAccept: "Tôi đã hiểu",
     quickReplies: "Gợi ý trả lời",
+    waitingForPerson: "Đang chờ cán bộ hỗ trợ. Trợ lý ảo tạm dừng trong lúc này.",
+    backToAssistant: "Quay lại trợ lý ảo",
   },
   en: {
     title: "Public service assistant",
@@ -71,6 +73,8 @@ const TEXT = {
     ],
     privacyAccept: "I understand",
     quickReplies: "Suggested replies",
+    waitingForPerson: "Waiting for a staff member. The assistant is paused meanwhile.",
+    backToAssistant: "Back to the assistant",
   },
 };
 

@@ -25,6 +25,7 @@ const DEFAULTS = {
   maxLength: 1000,
   greetingPayload: "/greet",
   ratingPayload: "/request_rating",
+  handoffCancelPayload: "/handoff_cancel",
   languagePayload: "/switch_language",
 };
 

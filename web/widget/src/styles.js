@@ -70,6 +70,12 @@ button { font: inherit; cursor: pointer; }
   margin: 0; padding: 8px 14px; background: var(--ca-accent); color: #fff; font-size: 14px;
 }
 .ca-banner[hidden] { display: none; }
+.ca-handoff {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 0; padding: 8px 14px;
+  background: #fff6e0; color: #5a3b00; font-size: 14px; border-bottom: 1px solid #e8d49a;
+}
+.ca-handoff[hidden] { display: none; }
+.ca-handoff button { min-height: 32px; padding: 4px 10px; border: 1px solid #a0781c; border-radius: 6px; background: #fff; color: #5a3b00; }
 .ca-log {
   flex: 1; overflow-y: auto; padding: 14px; display: flex; flex-direction: column; gap: 8px;
   overscroll-behavior: contain;

@@ -49,6 +49,7 @@ export class ChatWidget {
     document.body.append(this.host);
 
     this.renderAll();
+    this.showHandoff(this.store.read("handoff", null));
     this.input.value = this.store.draft;
     this.updateCounter();
     this.applyLanguage();
@@ -101,6 +102,14 @@ export class ChatWidget {
     ]);
 
     this.banner = element("p", { className: "ca-banner", role: "status", hidden: true });
+    // Shown while the conversation waits for (or is with) a staff member: the assistant is paused.
+    this.handoffText = element("span");
+    this.handoffCancel = element("button", { type: "button", "data-action": "back-to-assistant" });
+    this.handoffCancel.addEventListener("click", () => this.backToAssistant());
+    this.handoffBar = element("p", { className: "ca-handoff", role: "status", hidden: true }, [
+      this.handoffText,
+      this.handoffCancel,
+    ]);
     this.log = element("div", { className: "ca-log", role: "log", "aria-live": "polite", tabindex: "0" });
     this.typing = element("div", { className: "ca-typing", hidden: true }, [
       element("span", { className: "ca-dot", "aria-hidden": "true" }),
@@ -148,6 +157,7 @@ export class ChatWidget {
     this.panel = element("section", { className: "ca-panel", "aria-labelledby": "ca-title", hidden: true }, [
       header,
       this.banner,
+      this.handoffBar,
       element("div", { className: "ca-body" }, [this.log, this.typing, this.form, this.privacy]),
     ]);
     this.panel.addEventListener("keydown", (event) => {
@@ -180,6 +190,8 @@ export class ChatWidget {
     this.privacyList.replaceChildren(...t.privacyBody.map((line) => element("li", { text: line })));
     this.privacyAccept.textContent = t.privacyAccept;
     this.banner.textContent = t.offline;
+    this.handoffText.textContent = t.waitingForPerson;
+    this.handoffCancel.textContent = t.backToAssistant;
     this.updateCounter();
   }
 
@@ -291,6 +303,7 @@ export class ChatWidget {
     }
     if (hasTalked && !window.confirm(this.text.newConversationConfirm)) return;
     this.store.write("rating-requested", false);
+    this.showHandoff(null);
     const sessionId = this.store.reset();
     this.messages = [];
     this.greetingRequested = false;
@@ -307,6 +320,8 @@ export class ChatWidget {
   // --- receiving ---------------------------------------------------------------------------
 
   receive(message) {
+    const handoff = message.custom && message.custom.handoff;
+    if (handoff === "waiting" || handoff === "ended") this.showHandoff(handoff);
     const entry = { role: "bot", text: "" };
     if (typeof message.text === "string") entry.text = message.text;
     const buttons = message.quick_replies || message.buttons;
@@ -323,6 +338,23 @@ export class ChatWidget {
     if (!entry.text && !entry.buttons && !entry.image) return; // custom payloads we do not display
     this.hideTyping();
     this.addMessage(entry);
+  }
+
+  /** "waiting": a staff member is asked for (or answering), the assistant is paused. */
+  showHandoff(state) {
+    const waiting = state === "waiting";
+    this.store.write("handoff", waiting ? "waiting" : null);
+    this.handoffBar.hidden = !waiting;
+  }
+
+  backToAssistant() {
+    if (!this.connection.send(this.config.handoffCancelPayload || "/handoff_cancel", this.metadata())) {
+      this.showError(this.text.notSent);
+      return;
+    }
+    this.showError("");
+    this.addMessage({ role: "system", text: this.text.backToAssistant });
+    this.showTyping();
   }
 
   // --- rendering ---------------------------------------------------------------------------
