@@ -20,15 +20,21 @@ export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://$HOST:$ACTION_PORT/webh
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$ROOT/var/knowledge.db}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}
 
-# Secrets: generated once per machine into var/secrets.env (never committed) unless given.
-if [ ! -f "$ROOT/var/secrets.env" ]; then
-  umask 077
-  {
-    echo "JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')"
-    echo "DOSSIER_HASH_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')"
-  } > "$ROOT/var/secrets.env"
-fi
+# Secrets: generated once per machine into var/secrets.env (never committed) unless given;
+# a secret added later is appended to an existing file. Processes get them from the
+# environment, never on their command line (the process list is readable by every local user).
+umask_before=$(umask); umask 077
+touch "$ROOT/var/secrets.env"
+for key in JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET; do
+  grep -q "^$key=" "$ROOT/var/secrets.env" ||
+    echo "$key=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')" >> "$ROOT/var/secrets.env"
+done
+umask "$umask_before"
 while IFS='=' read -r key value; do
   [ -z "${!key:-}" ] && export "$key=$value"
 done < "$ROOT/var/secrets.env"
-export JWT_SECRET DOSSIER_HASH_KEY
+export JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET
+
+# Browser origins of the pages that embed the widget (comma-separated): the only ones Rasa's
+# CORS, its socket.io channel and the web server's socket.io proxy accept.
+export PORTAL_ORIGINS=${PORTAL_ORIGINS:-http://$HOST:$WEB_PORT}
