@@ -49,13 +49,21 @@ def valid_rest_sender(candidate: Any) -> Optional[Text]:
     return None
 
 
-def _plain(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) and not (isinstance(value, str) and len(value) > 200)
+def _as_entity_text(value: Any) -> Optional[Text]:
+    """An entity value as the actions expect it: text (numbers as their digits), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str) and len(value) <= 200:
+        return value
+    return None
 
 
 def clean_payload(text: Text) -> Text:
-    """A button payload with only plain entity values: `/inform_location{"location": {...}}`
-    would reach the actions as a dict where they expect text. Other text is returned as is."""
+    """A button payload whose entity values are all text: `/inform_location{"location": {...}}`
+    or `{"location": 5}` would reach the actions as a dict or a number where they read text.
+    Values that cannot be text are dropped. Other messages are returned as they are."""
     match = INTENT_PAYLOAD.match(text)
     if not match or not match.group("entities"):
         return text
@@ -66,10 +74,12 @@ def clean_payload(text: Text) -> Text:
     kept: Dict[Text, Any] = {}
     if isinstance(entities, dict):
         for name, value in entities.items():
-            if _plain(value):
-                kept[name] = value
-            elif isinstance(value, list) and value and all(_plain(item) for item in value):
-                kept[name] = value
+            if isinstance(value, list):
+                values = [_as_entity_text(item) for item in value]
+                if values and None not in values:
+                    kept[name] = values
+            elif (value_text := _as_entity_text(value)) is not None:
+                kept[name] = value_text
     if isinstance(entities, dict) and kept == entities:
         return text
     intent = match.group("name") + (match.group("confidence") or "")

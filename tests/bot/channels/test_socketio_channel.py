@@ -141,11 +141,14 @@ async def test_messages_reach_rasa_normalised_with_clean_metadata(channel):
     assert isinstance(message.output_channel, CitizenSocketIOOutput)
 
 
-async def test_payload_entities_that_are_not_plain_values_are_dropped(channel):
+async def test_payload_entities_that_are_not_plain_values_are_dropped(channel, monkeypatch):
+    monkeypatch.setenv("MAX_MESSAGE_LENGTH", "1000")
     token, _ = await start_session(channel)
     await handler(channel, "user_uttered")("sid1", {"message": '/inform_location{"location": {"a": 1}}', "session_id": token})
     await handler(channel, "user_uttered")("sid1", {"message": '/rate{"rating": 5}', "session_id": token})
-    assert [message.text for message in channel.received] == ["/inform_location", '/rate{"rating": 5}']
+    await handler(channel, "user_uttered")("sid1", {"message": '/inform_location{"location": "Phan Rang"}', "session_id": token})
+    assert [message.text for message in channel.received] == [
+        "/inform_location", '/rate{"rating": "5"}', '/inform_location{"location": "Phan Rang"}']
 
 
 async def test_messages_for_another_conversation_or_without_a_session_are_ignored(channel):
