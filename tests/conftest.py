@@ -22,6 +22,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 VENV_BIN = ROOT / ".venv" / "bin"
+WEB_APPS_VENV_BIN = ROOT / ".venv-web" / "bin"  # the web apps' own environment (current aiohttp)
 
 # TEST_PORT_OFFSET lets two checkouts run their suites side by side on one machine.
 _OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
@@ -124,7 +125,7 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
         "rasa": [py, "-m", "bot.rasa_server", "--model", str(trained_model),
                  "--endpoints", str(ROOT / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
                  "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--enable-api"],
-        "web": [py, "-m", "web.server", "--host", "127.0.0.1", "--port", env["WEB_PORT"],
+        "web": [str(WEB_APPS_VENV_BIN / "python"), "-m", "web.server", "--host", "127.0.0.1", "--port", env["WEB_PORT"],
                 "--rasa-url", env["RASA_URL"]],
     }
     health = {
