@@ -8,7 +8,8 @@ entry point builds rasa_sdk's own app (`rasa_sdk.endpoint.create_app`, same rout
 options) and adds:
 - a shared secret: every request but `GET /health` must carry the header `X-Action-Secret`
   equal to ACTION_SERVER_SECRET (Rasa sends it from `endpoints.yml` `action_endpoint.headers`);
-  without the secret set, the server does not start;
+  without the secret set, the server does not start (nor without DOSSIER_HASH_KEY, unless the
+  dossiers come from the remote one-stop API);
 - binding to SANIC_HOST, default 127.0.0.1 (set it to a private address to reach the action
   server from Rasa servers on other hosts);
 - no CORS (only Rasa calls it), a capped request size, security headers, and a crashing action
@@ -74,6 +75,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     secret = os.environ.get("ACTION_SERVER_SECRET")
     if not secret:
         raise SystemExit("ACTION_SERVER_SECRET is not set (see scripts/env.sh); the action server will not start.")
+    if not os.environ.get("DOSSIER_HASH_KEY") and not os.environ.get("ONESTOP_API_URL"):
+        # The local dossier check hashes phone numbers with it: no key, no check.
+        raise SystemExit("DOSSIER_HASH_KEY is not set (see scripts/env.sh); the action server will not start.")
     # The same logging set-up as `rasa run actions`.
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(

@@ -113,21 +113,16 @@ def parse_phone_proof(text: str | None) -> PhoneProof | None:
 
 # --------------------------------------------------------------------------- hashing
 
-_DEV_HASH_KEY = "dev-only-dossier-hash-key-change-me"
-_warned_about_default_key = False
+class MissingHashKey(RuntimeError):
+    """DOSSIER_HASH_KEY is not set: dossiers can be neither imported nor checked."""
 
 
 def _hash_key() -> bytes:
-    global _warned_about_default_key
+    # No built-in fallback: a key committed in the code would let anyone who has the hashes try
+    # the 10,000 possible last-4 values offline.
     key = os.environ.get("DOSSIER_HASH_KEY")
     if not key:
-        if not _warned_about_default_key:
-            logger.warning(
-                "DOSSIER_HASH_KEY is not set: using the built-in development key. "
-                "Set DOSSIER_HASH_KEY to a secret before loading real dossiers."
-            )
-            _warned_about_default_key = True
-        key = _DEV_HASH_KEY
+        raise MissingHashKey("DOSSIER_HASH_KEY is not set: refusing to hash dossier phone numbers (see scripts/env.sh).")
     return key.encode("utf-8")
 
 
@@ -588,6 +583,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as error:
         print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 1
+    except MissingHashKey as error:
+        print(f"{path}: not imported. {error}", file=sys.stderr)
         return 1
     print(
         f"{path}: {summary.total} dossiers ({summary.created} new, {summary.updated} updated, "

@@ -155,12 +155,10 @@ def test_hashes_depend_on_the_key_and_the_code(monkeypatch):
     assert all(len(digest) == 64 and PHONE not in digest for digest in first)
 
 
-def test_default_key_is_used_with_a_warning(monkeypatch, caplog):
+def test_without_a_configured_key_nothing_is_hashed(monkeypatch):
     monkeypatch.delenv("DOSSIER_HASH_KEY")
-    monkeypatch.setattr(dossiers, "_warned_about_default_key", False)
-    with caplog.at_level(logging.WARNING, logger="knowledge.dossiers"):
+    with pytest.raises(dossiers.MissingHashKey, match="DOSSIER_HASH_KEY"):
         phone_hashes(CODE, PHONE)
-    assert "DOSSIER_HASH_KEY" in caplog.text
 
 
 # --------------------------------------------------------------------------- masking
