@@ -1,0 +1,96 @@
+"""Helpers for the hardening tests: probes as an attacker on this machine would send them
+(loopback only), and the servers' logs read from where the `assistant` fixture writes them."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+
+from tests.conftest import ARTIFACTS
+
+LOGS = ARTIFACTS / "logs"
+REPLY_TIMEOUT = 60
+
+
+class LogWatch:
+    """What the Rasa, action and web servers logged since the watch started."""
+
+    def __init__(self) -> None:
+        self.offsets = {name: self._size(name) for name in ("rasa", "actions", "web")}
+
+    @staticmethod
+    def _path(name: str) -> Path:
+        return LOGS / f"{name}.log"
+
+    def _size(self, name: str) -> int:
+        path = self._path(name)
+        return path.stat().st_size if path.exists() else 0
+
+    def new_text(self, name: str) -> str:
+        with self._path(name).open("rb") as handle:
+            handle.seek(self.offsets[name])
+            return handle.read().decode("utf-8", "replace")
+
+    def assert_no_traceback(self) -> None:
+        for name in self.offsets:
+            text = self.new_text(name)
+            assert "Traceback" not in text, f"{name}.log:\n{text[-3000:]}"
+
+
+@pytest.fixture
+def logs(assistant) -> LogWatch:
+    return LogWatch()
+
+
+def rest_post(assistant, body, **kwargs) -> requests.Response:
+    """POST to the REST webhook: `body` as JSON, or bytes/str sent as they are."""
+    url = f"{assistant.rasa_url}/webhooks/rest/webhook"
+    if isinstance(body, (bytes, str)):
+        return requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=60, **kwargs)
+    return requests.post(url, json=body, timeout=60, **kwargs)
+
+
+def conversation_of(token: str) -> str:
+    return token.rsplit(".", 2)[0]
+
+
+class SocketClient:
+    """A socket.io client doing what the widget does (or what an attacker's script would)."""
+
+    def __init__(self, url: str, headers: dict | None = None):
+        self.url = url
+        self.headers = headers or {}
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.replies: asyncio.Queue = asyncio.Queue()
+        self.confirmations: asyncio.Queue = asyncio.Queue()
+        self.rejections: asyncio.Queue = asyncio.Queue()
+        self.sio.on("bot_uttered", self.replies.put_nowait)
+        self.sio.on("session_confirm", self.confirmations.put_nowait)
+        self.sio.on("message_rejected", self.rejections.put_nowait)
+
+    async def connect(self) -> None:
+        await self.sio.connect(self.url, transports=["websocket"], socketio_path="/socket.io/", headers=self.headers)
+
+    async def start(self, presented=None) -> str:
+        await self.connect()
+        await self.sio.emit("session_request", {"session_id": presented})
+        return await asyncio.wait_for(self.confirmations.get(), 10)
+
+    async def send(self, token: str, text, metadata: dict | None = None) -> None:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": token,
+                                             "metadata": metadata or {"language": "vi"}})
+
+    async def say(self, token: str, text: str) -> list[dict]:
+        await self.send(token, text)
+        replies = [await asyncio.wait_for(self.replies.get(), REPLY_TIMEOUT)]
+        while True:
+            try:
+                replies.append(await asyncio.wait_for(self.replies.get(), 1.5))
+            except asyncio.TimeoutError:
+                return replies
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
