@@ -26,8 +26,10 @@ def test_the_web_apps_environment_has_a_current_aiohttp():
 @pytest.mark.servers
 def test_the_running_web_server_uses_the_web_apps_environment(assistant):
     process = assistant.processes["web"]
-    executable = Path(f"/proc/{process.pid}/exe").resolve()
     assert Path(process.args[0]) == WEB_PYTHON
-    assert executable == WEB_PYTHON.resolve()
+    # The aiohttp the process really loaded: its compiled parser, mapped from .venv-web.
+    mapped = Path(f"/proc/{process.pid}/maps").read_text()
+    aiohttp_files = {line.split()[-1] for line in mapped.splitlines() if "/aiohttp/" in line}
+    assert aiohttp_files and all("/.venv-web/" in path for path in aiohttp_files), aiohttp_files
     procfile = (ROOT / "Procfile").read_text()
     assert "web: .venv-web/bin/python -m web.server" in procfile
