@@ -117,7 +117,9 @@ class CitizenSocketIOInput(SocketIOInput):
         async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
             return self._token_accepted(auth) if self.jwt_key else True
 
-        async def session_request(sid: Text, data: Any) -> None:
+        # Handlers take any number of arguments: a client may emit an event with none or several,
+        # and python-socketio would otherwise log a TypeError traceback.
+        async def session_request(sid: Text, data: Any = None, *_: Any) -> None:
             presented = data.get("session_id") if isinstance(data, dict) else None
             conversation = self.signer.conversation_of(presented)
             token = presented if conversation else None
@@ -133,7 +135,7 @@ class CitizenSocketIOInput(SocketIOInput):
                 socket_session["token"] = token
             await sio.emit("session_confirm", token, room=sid, namespace=namespace)
 
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict):
                 return
             socket_session = await sio.get_session(sid, namespace=namespace)

@@ -71,7 +71,8 @@ socket_events = st.lists(
     st.tuples(
         st.sampled_from(["session_request", "user_uttered", "user_uttered", "no_such_event"]),
         st.one_of(json_values, st.fixed_dictionaries({"message": texts, "session_id": st.text(max_size=80)},
-                                                     optional={"metadata": json_values}))),
+                                                     optional={"metadata": json_values})),
+        st.sampled_from([0, 1, 1, 2])),
     min_size=1, max_size=6,
 )
 
@@ -83,10 +84,11 @@ def test_the_socketio_channel_survives_fuzzing(assistant):
         client = SocketClient(assistant.rasa_url)
         try:
             token = await client.start()
-            for event, data in events:
+            for event, data, arity in events:
                 if isinstance(data, dict) and data.get("session_id") == "":
                     data = dict(data, session_id=token)  # some messages in the real session
-                await client.sio.emit(event, data)
+                # No argument, one, or several (a tuple is sent as separate arguments).
+                await client.sio.emit(event, None if arity == 0 else data if arity == 1 else (data, data))
             await asyncio.sleep(0.3)
             assert client.sio.connected
         finally:
