@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import traceback
 from typing import List, Optional
 
 from rasa_sdk import utils
@@ -53,8 +54,19 @@ def require_shared_secret(secret: str):
     return check
 
 
+def _where(exception: BaseException) -> str:
+    frames = traceback.extract_tb(exception.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
 async def action_failed(request: Request, exception: Exception):
-    logger.error("An action server request failed: %s: %s", type(exception).__name__, exception)
+    # One line, no message text: an exception's message may quote what the citizen wrote.
+    try:
+        action = (request.json or {}).get("next_action")
+    except Exception:  # noqa: BLE001 - an unreadable body is itself the failure
+        action = None
+    logger.error("An action server request failed: %s at %s (action %s)",
+                 type(exception).__name__, _where(exception), action)
     status = getattr(exception, "status_code", 500)
     return response.json({"error": "action failed" if status >= 500 else "bad request"}, status=status)
 

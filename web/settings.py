@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.channels.limits import max_message_length
 from bot.channels.origins import portal_origins
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -25,6 +26,7 @@ class WebSettings:
     # PORTAL_ORIGINS: other origins whose pages may open the socket.io proxy (this server's own
     # pages always may). Comma-separated, e.g. "https://dichvucong.khanhhoa.gov.vn".
     portal_origins: tuple[str, ...] = ()
+    max_message_length: int = 1000  # MAX_MESSAGE_LENGTH, the limit Rasa applies; the widget shows it
     static_dir: Path = WEB_DIR / "static"
     templates_dir: Path = WEB_DIR / "templates"
 
@@ -38,6 +40,7 @@ class WebSettings:
             socketio_jwt_secret=env.get("SOCKETIO_JWT_SECRET") or None,
             widget_socket_url=env.get("WIDGET_SOCKET_URL") or None,
             portal_origins=tuple(portal_origins(env.get("PORTAL_ORIGINS", ""))),
+            max_message_length=max_message_length(),
         )
         overrides = {key: value for key, value in overrides.items() if value is not None}
         return replace(settings, **overrides)

@@ -17,6 +17,7 @@ from aiohttp import WSMsgType, web
 logger = logging.getLogger(__name__)
 
 SOCKETIO_PATH = "/socket.io/"
+MAX_FRAME_BYTES = 64 * 1024  # a message at the length limit is a few KB; Rasa refuses more anyway
 HTTP_SESSION = web.AppKey("socketio_proxy_http", aiohttp.ClientSession)
 
 
@@ -65,7 +66,7 @@ def make_handler(rasa_url: str, portal_origins: tuple[str, ...] = ()):
             logger.warning("socket.io proxy: Rasa is not reachable (%s)", type(error).__name__)
             return web.json_response({"error": "assistant unavailable"}, status=502)
 
-        browser = web.WebSocketResponse(autoping=True)
+        browser = web.WebSocketResponse(autoping=True, max_msg_size=MAX_FRAME_BYTES)
         await browser.prepare(request)
         pumps = [
             asyncio.ensure_future(_pump(browser, upstream)),

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from typing import Any, Dict, Optional, Text
 
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 
+from bot.channels.limits import DEFAULT_MAX_MESSAGE_LENGTH, max_message_length  # noqa: F401 - re-exported
 from knowledge.text import nfc
 
 logger = logging.getLogger(__name__)
 
-# MAX_MESSAGE_LENGTH (characters): NLU time grows faster than linearly with the length of a
-# message and runs on Rasa's event loop, so one long message would stall every citizen.
-DEFAULT_MAX_MESSAGE_LENGTH = 1000
 # Bytes of one REST request: a message at the limit, JSON-escaped (up to 12 bytes a character
 # for emoji), plus metadata.
 MAX_REST_BODY_BYTES = 16 * 1024
@@ -32,14 +29,6 @@ SOCKETIO_CONVERSATION_PREFIX = "socketio:"
 SOCKETIO_CONVERSATION_ID = re.compile(r"^socketio:[0-9a-f]{32}$")
 # "/intent@0.9{...json...}" (button payloads), split exactly as Rasa's message handler splits it.
 INTENT_PAYLOAD = YAMLStoryReader._regex_message_pattern()
-
-
-def max_message_length() -> int:
-    """The one limit of every channel (env MAX_MESSAGE_LENGTH, default 1000 characters)."""
-    try:
-        return max(1, int(os.environ.get("MAX_MESSAGE_LENGTH") or DEFAULT_MAX_MESSAGE_LENGTH))
-    except ValueError:
-        return DEFAULT_MAX_MESSAGE_LENGTH
 
 
 def valid_rest_sender(candidate: Any) -> Optional[Text]:

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 import requests
-import socketio
 
 from tests.conftest import ARTIFACTS
+from tests.web.test_socketio_protocol import WidgetClient
 
 LOGS = ARTIFACTS / "logs"
-REPLY_TIMEOUT = 60
 
 
 class LogWatch:
@@ -57,18 +56,14 @@ def conversation_of(token: str) -> str:
     return token.rsplit(".", 2)[0]
 
 
-class SocketClient:
-    """A socket.io client doing what the widget does (or what an attacker's script would)."""
+class SocketClient(WidgetClient):
+    """What the widget does (or an attacker's script): optional headers such as Origin, and
+    the `message_rejected` events kept too."""
 
     def __init__(self, url: str, headers: dict | None = None):
-        self.url = url
+        super().__init__(url, web_url=url)
         self.headers = headers or {}
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.replies: asyncio.Queue = asyncio.Queue()
-        self.confirmations: asyncio.Queue = asyncio.Queue()
         self.rejections: asyncio.Queue = asyncio.Queue()
-        self.sio.on("bot_uttered", self.replies.put_nowait)
-        self.sio.on("session_confirm", self.confirmations.put_nowait)
         self.sio.on("message_rejected", self.rejections.put_nowait)
 
     async def connect(self) -> None:
@@ -82,15 +77,3 @@ class SocketClient:
     async def send(self, token: str, text, metadata: dict | None = None) -> None:
         await self.sio.emit("user_uttered", {"message": text, "session_id": token,
                                              "metadata": metadata or {"language": "vi"}})
-
-    async def say(self, token: str, text: str) -> list[dict]:
-        await self.send(token, text)
-        replies = [await asyncio.wait_for(self.replies.get(), REPLY_TIMEOUT)]
-        while True:
-            try:
-                replies.append(await asyncio.wait_for(self.replies.get(), 1.5))
-            except asyncio.TimeoutError:
-                return replies
-
-    async def close(self) -> None:
-        await self.sio.disconnect()
