@@ -74,3 +74,21 @@ async def test_a_long_message_does_not_stall_other_citizens(assistant):
             attack_status, attack_time = await long_message
             assert attack_status == (413 if len(attack) > LIMIT else 200)
             assert attack_time < 10
+
+
+async def test_an_oversized_socketio_packet_closes_that_socket_only(assistant):
+    attacker, citizen = SocketClient(assistant.rasa_url), SocketClient(assistant.rasa_url)
+    try:
+        attacker_token = await attacker.start()
+        citizen_token = await citizen.start()
+        await attacker.send(attacker_token, words(40_000))  # > 16 KB: refused by engine.io, not parsed
+        for _ in range(50):
+            if not attacker.sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert not attacker.sio.connected
+        assert attacker.replies.empty() and attacker.rejections.empty()
+        assert await citizen.say(citizen_token, "xin chào")
+    finally:
+        await attacker.close()
+        await citizen.close()
