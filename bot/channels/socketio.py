@@ -32,7 +32,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.inbound import clean_metadata, clean_text, max_message_length
+from bot.channels.inbound import SOCKETIO_CONVERSATION_PREFIX, clean_metadata, clean_text, max_message_length
 from bot.channels.origins import portal_origins
 from bot.channels.session import SessionSigner
 
@@ -145,8 +145,8 @@ class CitizenSocketIOInput(SocketIOInput):
                     logger.warning("Ignored a socket.io message for a session this socket did not request.")
                     return
                 sender_id = conversation
-            else:
-                sender_id = sid
+            else:  # one conversation per socket; the prefix keeps it out of REST's reach too
+                sender_id = SOCKETIO_CONVERSATION_PREFIX + sid
 
             text = clean_text(data.get("message"))
             if text is None:
