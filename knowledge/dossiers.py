@@ -18,6 +18,7 @@ from typing import Optional
 
 from knowledge.db import migrate
 from knowledge.dossier_import import ImportRejected, import_file
+from knowledge.phone_hash import MissingHashKey
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "dossiers.jsonl"
 
@@ -42,6 +43,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1
     except OSError as error:
         print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 1
+    except MissingHashKey as error:
+        print(f"{path}: not imported. {error}", file=sys.stderr)
         return 1
     print(
         f"{path}: {summary.total} dossiers ({summary.created} new, {summary.updated} updated, "

@@ -8,29 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import os
 
 from knowledge.personal_data import PhoneProof
 from knowledge.types import Dossier
 
-logger = logging.getLogger(__name__)
 
-_DEV_HASH_KEY = "dev-only-dossier-hash-key-change-me"
-_warned_about_default_key = False
+class MissingHashKey(RuntimeError):
+    """DOSSIER_HASH_KEY is not set: dossiers can be neither imported nor checked."""
 
 
 def _hash_key() -> bytes:
-    global _warned_about_default_key
+    # No built-in fallback: a key committed in the code would let anyone who has the hashes try
+    # the 10,000 possible last-4 values offline.
     key = os.environ.get("DOSSIER_HASH_KEY")
     if not key:
-        if not _warned_about_default_key:
-            logger.warning(
-                "DOSSIER_HASH_KEY is not set: using the built-in development key. "
-                "Set DOSSIER_HASH_KEY to a secret before loading real dossiers."
-            )
-            _warned_about_default_key = True
-        key = _DEV_HASH_KEY
+        raise MissingHashKey("DOSSIER_HASH_KEY is not set: refusing to hash dossier phone numbers (see scripts/env.sh).")
     return key.encode("utf-8")
 
 

@@ -26,18 +26,21 @@ export CONSOLE_DATABASE_URL=${CONSOLE_DATABASE_URL:-sqlite:///$ROOT/var/console.
 export CONSOLE_HOST=${CONSOLE_HOST:-127.0.0.1}
 export CONSOLE_PORT=${CONSOLE_PORT:-8090}
 
-# Secrets: generated once per machine into var/secrets.env (never committed) unless given.
-if [ ! -f "$ROOT/var/secrets.env" ]; then
-  umask 077
-  {
-    echo "JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')"
-    echo "DOSSIER_HASH_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')"
-  } > "$ROOT/var/secrets.env"
-fi
-# Keys added after a machine's first run are appended to its existing file.
-grep -q '^CONSOLE_SECRET_KEY=' "$ROOT/var/secrets.env" ||
-  echo "CONSOLE_SECRET_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')" >> "$ROOT/var/secrets.env"
+# Secrets: generated once per machine into var/secrets.env (never committed) unless given;
+# a secret added later is appended to an existing file. Processes get them from the
+# environment, never on their command line (the process list is readable by every local user).
+umask_before=$(umask); umask 077
+touch "$ROOT/var/secrets.env"
+for key in JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET CONSOLE_SECRET_KEY; do
+  grep -q "^$key=" "$ROOT/var/secrets.env" ||
+    echo "$key=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')" >> "$ROOT/var/secrets.env"
+done
+umask "$umask_before"
 while IFS='=' read -r key value; do
   [ -z "${!key:-}" ] && export "$key=$value"
 done < "$ROOT/var/secrets.env"
-export JWT_SECRET DOSSIER_HASH_KEY CONSOLE_SECRET_KEY
+export JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET CONSOLE_SECRET_KEY
+
+# Browser origins of the pages that embed the widget (comma-separated): the only ones Rasa's
+# CORS, its socket.io channel and the web server's socket.io proxy accept.
+export PORTAL_ORIGINS=${PORTAL_ORIGINS:-http://$HOST:$WEB_PORT}

@@ -60,6 +60,32 @@ if changed python pyproject.toml; then
   mark python
 fi
 
+# The web apps' environment: the web server (and the staff console) on a current aiohttp, apart
+# from Rasa's pinned stack. Its packages are the `web-apps` list in pyproject.toml.
+if [ ! -x .venv-web/bin/python ]; then
+  log "creating .venv-web (web apps' environment)"
+  "$(find_python)" -m venv .venv-web
+fi
+if changed web-apps pyproject.toml || [ ! -f .venv-web/.installed ]; then
+  log "installing the web apps' dependencies into .venv-web"
+  mapfile -t WEB_APPS_REQUIREMENTS < <(.venv/bin/python - <<'PY'
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pytest's tomli, else the copy inside pip
+    try:
+        import tomli as tomllib
+    except ImportError:
+        from pip._vendor import tomli as tomllib
+with open("pyproject.toml", "rb") as handle:
+    print("\n".join(tomllib.load(handle)["project"]["optional-dependencies"]["web-apps"]))
+PY
+)
+  .venv-web/bin/python -m pip install --quiet --upgrade "pip<24.1"
+  .venv-web/bin/python -m pip install --quiet "${WEB_APPS_REQUIREMENTS[@]}"
+  touch .venv-web/.installed
+  mark web-apps
+fi
+
 if ! command -v chromium >/dev/null 2>&1; then  # as root (CI): installed here; otherwise checked above
   log "installing Debian's chromium for the browser tests"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

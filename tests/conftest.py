@@ -21,6 +21,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 VENV_BIN = ROOT / ".venv" / "bin"
+WEB_APPS_VENV_BIN = ROOT / ".venv-web" / "bin"  # the web apps' own environment (current aiohttp)
 
 # TEST_PORT_OFFSET lets two checkouts run their suites side by side on one machine.
 _OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
@@ -53,8 +54,10 @@ class Assistant:
     env: dict
     processes: dict = field(default_factory=dict)
 
-    def token(self, role: str = "admin", username: str = "staff") -> str:
-        return jwt.encode({"user": {"username": username, "role": role}}, self.jwt_secret, algorithm="HS256")
+    def token(self, role: str = "admin", username: str = "staff", ttl_seconds: int = 300) -> str:
+        """A short-lived API token (the Rasa server refuses tokens without an expiry)."""
+        claims = {"user": {"username": username, "role": role}, "exp": int(time.time()) + ttl_seconds}
+        return jwt.encode(claims, self.jwt_secret, algorithm="HS256")
 
     def send(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         body = {"sender": sender, "message": text}
@@ -109,19 +112,21 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
         CONSOLE_DATABASE_URL=f"sqlite:///{workdir}/console.db",
         JWT_SECRET=secrets.token_hex(32),
         DOSSIER_HASH_KEY=secrets.token_hex(32),
+        ACTION_SERVER_SECRET=secrets.token_hex(32),
+        SOCKETIO_SESSION_SECRET=secrets.token_hex(32),
+        PORTAL_ORIGINS=f"http://127.0.0.1:{TEST_PORTS['web']}",
     )
     py = str(VENV_BIN / "python")
     subprocess.run([py, "-m", "knowledge", "load"], cwd=ROOT, env=env, check=True)
     subprocess.run([py, "-m", "knowledge.dossiers", "seed-demo"], cwd=ROOT, env=env, check=True)
 
     commands = {
-        "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                    "--port", env["ACTION_PORT"]],
-        "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(trained_model),
+        # The same launchers as the Procfile: secrets come from the environment, never argv.
+        "actions": [py, "-m", "bot.action_server", "--actions", "actions", "--port", env["ACTION_PORT"]],
+        "rasa": [py, "-m", "bot.rasa_server", "--model", str(trained_model),
                  "--endpoints", str(ROOT / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
-                 "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--cors", "*",
-                 "--enable-api", f"--jwt-secret={env['JWT_SECRET']}"],
-        "web": [py, "-m", "web.server", "--host", "127.0.0.1", "--port", env["WEB_PORT"],
+                 "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--enable-api"],
+        "web": [str(WEB_APPS_VENV_BIN / "python"), "-m", "web.server", "--host", "127.0.0.1", "--port", env["WEB_PORT"],
                 "--rasa-url", env["RASA_URL"]],
     }
     health = {

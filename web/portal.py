@@ -23,7 +23,8 @@ POPULAR = ("birth-registration", "permanent-residence", "id-card", "passport", "
 
 def widget_config(settings: WebSettings) -> dict:
     """The configuration object the page hands to widget.js (nothing secret in it)."""
-    config = {"language": "vi", "title": "Trợ lý dịch vụ công Khánh Hòa", "colors": {"primary": "#0b4f8a"}}
+    config = {"language": "vi", "title": "Trợ lý dịch vụ công Khánh Hòa", "colors": {"primary": "#0b4f8a"},
+              "maxLength": settings.max_message_length}
     # Default: the widget connects back to this server, which proxies /socket.io/ to Rasa.
     if settings.widget_socket_url:
         config["serverUrl"] = settings.widget_socket_url

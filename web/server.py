@@ -22,14 +22,33 @@ logger = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", WebSettings)
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler):
-    response = await handler(request)
+def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.secure:  # HSTS only means something over TLS
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-cache")  # revalidate: a new build shows at once
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    """The headers on every response, errors included (404, 405, and a 500 without details)."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        add_security_headers(request, error)
+        raise
+    except Exception:  # noqa: BLE001 - logged once; the visitor gets a plain 500 with the headers
+        logger.exception("web request failed: %s %s", request.method, request.path)
+        response = web.json_response({"error": "internal error"}, status=500)
+    add_security_headers(request, response)
     return response
+
+
+async def hide_server_banner(request: web.Request, response: web.StreamResponse) -> None:
+    # aiohttp fills an empty Server header with its name and version; give it a neutral value.
+    response.headers["Server"] = "web"
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -60,9 +79,10 @@ async def widget_token(request: web.Request) -> web.Response:
 
 def create_app(settings: WebSettings | None = None) -> web.Application:
     settings = settings or WebSettings.from_env()
-    app = web.Application(middlewares=[security_headers])
+    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app.on_response_prepare.append(hide_server_banner)
     app[SETTINGS] = settings
-    setup_socketio_proxy(app, settings.rasa_url)
+    setup_socketio_proxy(app, settings.rasa_url, settings.portal_origins)
     setup_portal(app, settings)
     app.router.add_get("/healthz", healthz)
     if settings.socketio_jwt_secret:

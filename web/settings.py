@@ -5,6 +5,9 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.channels.limits import max_message_length
+from bot.channels.origins import portal_origins
+
 WEB_DIR = Path(__file__).resolve().parent
 
 
@@ -20,6 +23,10 @@ class WebSettings:
     # WIDGET_SOCKET_URL: where browsers open the socket.io connection. Default: this server,
     # which proxies /socket.io/ to Rasa, so Rasa itself need not be reachable from outside.
     widget_socket_url: str | None = None
+    # PORTAL_ORIGINS: other origins whose pages may open the socket.io proxy (this server's own
+    # pages always may). Comma-separated, e.g. "https://dichvucong.khanhhoa.gov.vn".
+    portal_origins: tuple[str, ...] = ()
+    max_message_length: int = 1000  # MAX_MESSAGE_LENGTH, the limit Rasa applies; the widget shows it
     static_dir: Path = WEB_DIR / "static"
     templates_dir: Path = WEB_DIR / "templates"
 
@@ -32,6 +39,8 @@ class WebSettings:
             rasa_url=env.get("RASA_URL") or cls.rasa_url,
             socketio_jwt_secret=env.get("SOCKETIO_JWT_SECRET") or None,
             widget_socket_url=env.get("WIDGET_SOCKET_URL") or None,
+            portal_origins=tuple(portal_origins(env.get("PORTAL_ORIGINS", ""))),
+            max_message_length=max_message_length(),
         )
         overrides = {key: value for key, value in overrides.items() if value is not None}
         return replace(settings, **overrides)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import WSMsgType, web
@@ -16,6 +17,7 @@ from aiohttp import WSMsgType, web
 logger = logging.getLogger(__name__)
 
 SOCKETIO_PATH = "/socket.io/"
+MAX_FRAME_BYTES = 64 * 1024  # a message at the length limit is a few KB; Rasa refuses more anyway
 HTTP_SESSION = web.AppKey("socketio_proxy_http", aiohttp.ClientSession)
 
 
@@ -38,8 +40,22 @@ async def _pump(source, target) -> None:
             break
 
 
-def make_handler(rasa_url: str):
+def origin_allowed(request: web.Request, portal_origins: tuple[str, ...]) -> bool:
+    """Browsers always send Origin on a WebSocket: accept this server's own pages and the
+    configured portal origins. No Origin at all means a non-browser client (it could forge one)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    if origin.rstrip("/") in portal_origins:
+        return True
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def make_handler(rasa_url: str, portal_origins: tuple[str, ...] = ()):
     async def socketio_proxy(request: web.Request) -> web.StreamResponse:
+        if not origin_allowed(request, portal_origins):
+            logger.info("socket.io proxy: refused a connection from another origin")
+            return web.json_response({"error": "origin not allowed"}, status=403)
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.json_response({"error": "only the websocket transport is supported"}, status=400)
         try:
@@ -50,7 +66,7 @@ def make_handler(rasa_url: str):
             logger.warning("socket.io proxy: Rasa is not reachable (%s)", type(error).__name__)
             return web.json_response({"error": "assistant unavailable"}, status=502)
 
-        browser = web.WebSocketResponse(autoping=True)
+        browser = web.WebSocketResponse(autoping=True, max_msg_size=MAX_FRAME_BYTES)
         await browser.prepare(request)
         pumps = [
             asyncio.ensure_future(_pump(browser, upstream)),
@@ -69,11 +85,11 @@ def make_handler(rasa_url: str):
     return socketio_proxy
 
 
-def setup_socketio_proxy(app: web.Application, rasa_url: str) -> None:
+def setup_socketio_proxy(app: web.Application, rasa_url: str, portal_origins: tuple[str, ...] = ()) -> None:
     async def http_session(app: web.Application):
         app[HTTP_SESSION] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10))
         yield
         await app[HTTP_SESSION].close()
 
     app.cleanup_ctx.append(http_session)
-    app.router.add_get(SOCKETIO_PATH, make_handler(rasa_url))
+    app.router.add_get(SOCKETIO_PATH, make_handler(rasa_url, portal_origins))

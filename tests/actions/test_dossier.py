@@ -332,7 +332,7 @@ def test_english_conversation(assistant):
 @pytest.mark.servers
 def test_malformed_inputs_get_clear_answers_and_the_conversation_goes_on(assistant):
     sender, replies = conversation(
-        assistant, ["kiểm tra hồ sơ", "x" * 5000, "'; DROP TABLE dossiers; --", "😀😀", "000.00.12.H57-261118-0003",
+        assistant, ["kiểm tra hồ sơ", "x" * 1000, "'; DROP TABLE dossiers; --", "😀😀", "000.00.12.H57-261118-0003",
                     "0900000001"],
     )
     assert all(reply.strip() for reply in replies[1:4]), replies

@@ -96,7 +96,9 @@ def send(page: Page, text: str) -> list[str]:
 
 
 def session_id(page: Page) -> str:
-    return page.evaluate("JSON.parse(sessionStorage.getItem('citizen-assistant:session'))")
+    """The conversation id inside the session token the server issued to this tab."""
+    token = page.evaluate("JSON.parse(sessionStorage.getItem('citizen-assistant:session'))")
+    return token.rsplit(".", 2)[0]
 
 
 def save_screenshot(page: Page, name: str) -> None:
@@ -191,7 +193,7 @@ def test_history_survives_reload_and_navigation_and_new_conversation_clears_it(p
     page.locator("[data-action=new]").click()  # confirm() is accepted by the fixture
     expect(user_messages(page)).to_have_count(0)
     expect(bot_messages(page).first).to_be_visible(timeout=REPLY_TIMEOUT_MS)  # a new greeting
-    assert session_id(page) != conversation and re.fullmatch(r"[0-9a-f]{32}", session_id(page))
+    assert session_id(page) != conversation and re.fullmatch(r"socketio:[0-9a-f]{32}", session_id(page))
 
 
 def test_switching_to_english_changes_the_interface_and_the_answers(page, assistant):

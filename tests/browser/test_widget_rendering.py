@@ -33,6 +33,8 @@ SCRIPT = {
     "/greet": [{"text": "Xin chào"}],
     "markdown": [{"text": MARKDOWN}],
     "html": [{"text": BOT_HTML}, {"attachment": {"type": "image", "payload": {"src": "javascript:alert(4)"}}}],
+    "images": [{"attachment": {"type": "image", "payload": {"src": "http://example.org/plain.png"}}},
+               {"attachment": {"type": "image", "payload": {"src": "https://example.org/secure.png"}}}],
     "buttons": [{"text": "Chọn một:", "quick_replies": [
         {"content_type": "text", "title": "Khai sinh", "payload": '/find_procedure{"procedure": "birth-registration"}'},
         {"content_type": "text", "title": "Tạm trú", "payload": "/find_procedure"},
@@ -139,3 +141,10 @@ def test_a_quick_reply_shows_its_title_and_sends_its_payload(page):
         'Trợ lý: payload: /find_procedure{"procedure": "birth-registration"}', timeout=REPLY_TIMEOUT_MS
     )
     expect(buttons.first).to_be_disabled()
+
+
+def test_only_https_images_are_loaded(page):
+    ask(page, "images")  # the http: image is not even shown, so one bubble arrives
+    images = page.locator(".ca-log img")
+    expect(images).to_have_count(1)
+    assert images.first.get_attribute("src") == "https://example.org/secure.png"

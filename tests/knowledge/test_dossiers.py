@@ -7,7 +7,6 @@ PostgreSQL when TEST_POSTGRES_URL is set.
 from __future__ import annotations
 
 import json
-import logging
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -153,12 +152,10 @@ def test_hashes_depend_on_the_key_and_the_code(monkeypatch):
     assert all(len(digest) == 64 and PHONE not in digest for digest in first)
 
 
-def test_default_key_is_used_with_a_warning(monkeypatch, caplog):
+def test_without_a_configured_key_nothing_is_hashed(monkeypatch):
     monkeypatch.delenv("DOSSIER_HASH_KEY")
-    monkeypatch.setattr(phone_hash, "_warned_about_default_key", False)
-    with caplog.at_level(logging.WARNING, logger="knowledge.phone_hash"):
+    with pytest.raises(phone_hash.MissingHashKey, match="DOSSIER_HASH_KEY"):
         phone_hashes(CODE, PHONE)
-    assert "DOSSIER_HASH_KEY" in caplog.text
 
 
 # --------------------------------------------------------------------------- masking

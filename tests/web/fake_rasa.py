@@ -3,6 +3,7 @@ depend on a trained model: session_request -> session_confirm, user_uttered -> b
 with rooms like Rasa's session persistence."""
 from __future__ import annotations
 
+import secrets
 from typing import Callable
 
 import socketio
@@ -17,8 +18,10 @@ def fake_rasa_app(replies: Callable[[dict], list[dict]]) -> tuple[web.Applicatio
 
     @sio.on("session_request")
     async def session_request(sid, data):
-        sio.enter_room(sid, data["session_id"])
-        await sio.emit("session_confirm", data["session_id"], room=sid)
+        # Like the real channel, the server issues the session token (not signed here).
+        token = (data or {}).get("session_id") or f"socketio:{secrets.token_hex(16)}.0.fake"
+        sio.enter_room(sid, token)
+        await sio.emit("session_confirm", token, room=sid)
 
     @sio.on("user_uttered")
     async def user_uttered(sid, data):

@@ -1,10 +1,11 @@
 """The socket.io path against the real Rasa server (and through the web server's proxy): replies
-arrive with session persistence on, and a reconnect with the same session id continues the same
-conversation. Guards RasaHQ/rasa#13027 (enter_room not awaited -> replies silently dropped)."""
+arrive with session persistence on, and a reconnect with the session token the server issued
+continues the same conversation. Guards RasaHQ/rasa#13027 (enter_room not awaited -> replies
+silently dropped)."""
 from __future__ import annotations
 
 import asyncio
-import secrets
+import re
 
 import pytest
 import requests
@@ -13,6 +14,11 @@ import socketio
 pytestmark = pytest.mark.servers
 
 REPLY_TIMEOUT = 60  # seconds: the first message of a conversation also runs the session start
+
+
+def conversation_of(token: str) -> str:
+    """The conversation id a session token carries (`<id>.<timestamp>.<signature>`)."""
+    return token.rsplit(".", 2)[0]
 
 
 class WidgetClient:
@@ -58,65 +64,62 @@ def socket_url(request, assistant) -> str:
 
 
 async def test_bot_uttered_arrives_and_a_reconnect_continues_the_conversation(assistant, socket_url):
-    session_id = secrets.token_hex(16)
     first = WidgetClient(socket_url, assistant.web_url)
     try:
-        assert await first.start(session_id) == session_id
-        replies = await first.say(session_id, "xin chào")
+        token = await first.start(None)
+        replies = await first.say(token, "xin chào")
         assert any(reply.get("text") for reply in replies), replies
     finally:
         await first.close()
 
     second = WidgetClient(socket_url, assistant.web_url)
     try:
-        assert await second.start(session_id) == session_id
-        replies = await second.say(session_id, "làm hộ chiếu cần giấy tờ gì")
+        assert await second.start(token) == token
+        replies = await second.say(token, "làm hộ chiếu cần giấy tờ gì")
         assert any(reply.get("text") for reply in replies), replies
     finally:
         await second.close()
 
-    events = assistant.tracker(session_id)["events"]
+    events = assistant.tracker(conversation_of(token))["events"]
     user_events = [event for event in events if event["event"] == "user"]
     assert [event["text"] for event in user_events] == ["xin chào", "làm hộ chiếu cần giấy tờ gì"]
     assert {event["input_channel"] for event in user_events} == {"socketio"}
 
 
-async def test_a_made_up_session_id_is_replaced_by_a_random_one(assistant):
+async def test_a_made_up_session_id_is_replaced_by_a_server_issued_one(assistant):
     client = WidgetClient(assistant.rasa_url, assistant.web_url)
     try:
         confirmed = await client.start("citizen-1")
-        assert confirmed != "citizen-1" and len(confirmed) == 32 and int(confirmed, 16) >= 0
+        assert confirmed != "citizen-1" and re.fullmatch(r"socketio:[0-9a-f]{32}", conversation_of(confirmed))
         assert await client.say(confirmed, "xin chào")
     finally:
         await client.close()
 
 
 async def test_the_widget_language_reaches_the_tracker(assistant):
-    session_id = secrets.token_hex(16)
     client = WidgetClient(assistant.rasa_url, assistant.web_url)
     try:
-        await client.start(session_id)
-        await client.say(session_id, "hello", language="en")
+        token = await client.start(None)
+        await client.say(token, "hello", language="en")
     finally:
         await client.close()
-    tracker = assistant.tracker(session_id)
+    tracker = assistant.tracker(conversation_of(token))
     (user_event,) = [event for event in tracker["events"] if event["event"] == "user"]
     assert user_event["metadata"]["language"] == "en"
     assert tracker["slots"]["language"] == "en"
 
 
 async def test_a_rating_payload_becomes_a_countable_slot_event(assistant):
-    session_id = secrets.token_hex(16)
     client = WidgetClient(assistant.rasa_url, assistant.web_url)
     try:
-        await client.start(session_id)
-        asked = await client.say(session_id, "/request_rating")
+        token = await client.start(None)
+        asked = await client.say(token, "/request_rating")
         buttons = [button for reply in asked for button in reply.get("quick_replies", [])]
         assert [button["payload"] for button in buttons] == [f'/rate{{"rating": {n}}}' for n in (5, 4, 3, 2, 1)]
-        thanks = await client.say(session_id, buttons[1]["payload"])
+        thanks = await client.say(token, buttons[1]["payload"])
         assert any(reply.get("text") for reply in thanks)
     finally:
         await client.close()
-    events = assistant.tracker(session_id)["events"]
+    events = assistant.tracker(conversation_of(token))["events"]
     ratings = [event["value"] for event in events if event["event"] == "slot" and event["name"] == "satisfaction_rating"]
     assert ratings == [4.0]

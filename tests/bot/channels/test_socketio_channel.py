@@ -3,18 +3,19 @@ which room a socket joins, which sender a message gets, what reaches Rasa."""
 from __future__ import annotations
 
 import contextlib
+import re
 import unicodedata
 
 import pytest
 
+from bot.channels.session import SessionSigner
 from bot.channels.socketio import (
     CitizenSocketIOInput,
     CitizenSocketIOOutput,
     clean_metadata,
-    valid_session_id,
 )
 
-SESSION = "0123456789abcdef0123456789abcdef"
+SESSION = "0123456789abcdef0123456789abcdef"  # a bare id, as clients used to choose them
 
 
 class StubServer:
@@ -51,7 +52,9 @@ def channel(monkeypatch):
     async def on_new_message(message):
         received.append(message)
 
-    channel = CitizenSocketIOInput.from_credentials({"session_persistence": True, "max_message_length": 20})
+    monkeypatch.setenv("MAX_MESSAGE_LENGTH", "20")
+    monkeypatch.setenv("SOCKETIO_SESSION_SECRET", "channel-test-secret")
+    channel = CitizenSocketIOInput.from_credentials({"session_persistence": True})
     channel.blueprint(on_new_message)
     stub = StubServer(channel.sio)
     # The handlers were registered on the real server; make them run against the stub.
@@ -66,53 +69,101 @@ def handler(channel, event):
     return channel.sio.handlers["/"][event]
 
 
-async def test_a_session_request_joins_the_room_even_when_enter_room_is_a_coroutine(channel):
-    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
-    assert channel.stub.rooms["sid1"] == {SESSION}
-    assert ("session_confirm", SESSION, "sid1") in channel.stub.emitted
+async def start_session(channel, sid="sid1", presented=None) -> tuple[str, str]:
+    """(token, conversation id) the channel issued to a socket."""
+    channel.stub.emitted.clear()
+    await handler(channel, "session_request")(sid, {"session_id": presented})
+    ((event, token, room),) = channel.stub.emitted
+    assert event == "session_confirm" and room == sid
+    return token, channel.signer.conversation_of(token)
 
 
-@pytest.mark.parametrize("bad_id", [None, "", "42", "user-name", SESSION.upper(), SESSION + "0", {"x": 1}])
-async def test_guessable_or_malformed_session_ids_are_replaced_by_a_random_one(channel, bad_id):
-    await handler(channel, "session_request")("sid1", {"session_id": bad_id})
-    (event, confirmed, _room), = channel.stub.emitted
-    assert event == "session_confirm"
-    assert valid_session_id(confirmed) and confirmed != bad_id
-    assert channel.stub.rooms["sid1"] == {confirmed}
+async def test_a_session_request_gets_a_signed_token_and_joins_its_conversation_room(channel):
+    token, conversation = await start_session(channel)
+    assert re.fullmatch(r"socketio:[0-9a-f]{32}", conversation)
+    assert token.startswith(conversation + ".")
+    assert channel.stub.rooms["sid1"] == {conversation}  # joined even though enter_room is a coroutine
+
+
+async def test_the_token_reopens_the_same_conversation_on_another_socket(channel):
+    token, conversation = await start_session(channel, "sid1")
+    again, same = await start_session(channel, "sid2", presented=token)
+    assert (again, same) == (token, conversation)
+    assert channel.stub.rooms["sid2"] == {conversation}
+
+
+@pytest.mark.parametrize("bad", [None, "", "42", "user-name", SESSION, "socketio:" + SESSION, {"x": 1}, "x" * 5000])
+async def test_ids_a_client_makes_up_get_a_fresh_conversation(channel, bad):
+    token, conversation = await start_session(channel, presented=bad)
+    assert conversation and conversation != bad and token != bad
+    assert SESSION not in conversation
+    assert channel.stub.rooms["sid1"] == {conversation}
+
+
+async def test_a_conversation_id_with_a_forged_or_foreign_signature_is_not_accepted(channel):
+    token, conversation = await start_session(channel, "sid1")
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    foreign = SessionSigner("another-secret").new_session()[1]
+    for presented in (forged, foreign, conversation):
+        _, other = await start_session(channel, "sid2", presented=presented)
+        assert other != conversation
+    assert channel.stub.rooms["sid2"].isdisjoint({conversation})
+
+
+async def test_an_expired_token_starts_a_new_conversation(channel):
+    token, conversation = await start_session(channel, "sid1")
+    valid = channel.signer
+    channel.signer = SessionSigner(valid.secret, max_age_seconds=-1)  # every token is now too old
+    channel.stub.emitted.clear()
+    await handler(channel, "session_request")("sid2", {"session_id": token})
+    ((_, issued, _),) = channel.stub.emitted
+    assert issued != token and valid.conversation_of(issued) not in (None, conversation)
 
 
 async def test_a_new_conversation_on_the_same_socket_leaves_the_old_room(channel):
-    other = "f" * 32
-    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
-    await handler(channel, "session_request")("sid1", {"session_id": other})
-    assert channel.stub.rooms["sid1"] == {other}
+    _, first = await start_session(channel, "sid1")
+    _, second = await start_session(channel, "sid1")
+    assert first != second
+    assert channel.stub.rooms["sid1"] == {second}
 
 
 async def test_messages_reach_rasa_normalised_with_clean_metadata(channel):
-    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
+    token, conversation = await start_session(channel)
     decomposed = unicodedata.normalize("NFD", "  hộ chiếu  ")
     await handler(channel, "user_uttered")(
-        "sid1", {"message": decomposed, "session_id": SESSION, "metadata": {"language": "EN", "page": "/"}}
+        "sid1", {"message": decomposed, "session_id": token, "metadata": {"language": "EN", "page": "/"}}
     )
     (message,) = channel.received
     assert message.text == "hộ chiếu" and unicodedata.is_normalized("NFC", message.text)
-    assert message.sender_id == SESSION
+    assert message.sender_id == conversation
     assert message.input_channel == "socketio"
-    assert message.metadata == {"language": "en", "page": "/"}
+    assert message.metadata == {"language": "en"}
     assert isinstance(message.output_channel, CitizenSocketIOOutput)
+
+
+async def test_payload_entities_that_are_not_plain_values_are_dropped(channel, monkeypatch):
+    monkeypatch.setenv("MAX_MESSAGE_LENGTH", "1000")
+    token, _ = await start_session(channel)
+    await handler(channel, "user_uttered")("sid1", {"message": '/inform_location{"location": {"a": 1}}', "session_id": token})
+    await handler(channel, "user_uttered")("sid1", {"message": '/rate{"rating": 5}', "session_id": token})
+    await handler(channel, "user_uttered")("sid1", {"message": '/inform_location{"location": "Phan Rang"}', "session_id": token})
+    assert [message.text for message in channel.received] == [
+        "/inform_location", '/rate{"rating": "5"}', '/inform_location{"location": "Phan Rang"}']
 
 
 async def test_messages_for_another_conversation_or_without_a_session_are_ignored(channel):
     await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": SESSION})
-    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
-    await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": "e" * 32})
-    await handler(channel, "user_uttered")("sid1", {"message": "   ", "session_id": SESSION})
+    token, conversation = await start_session(channel)
+    await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": conversation})
+    await handler(channel, "user_uttered")("sid1", {"message": "   ", "session_id": token})
+    await handler(channel, "user_uttered")("sid1", {"message": None, "session_id": token})
+    await handler(channel, "user_uttered")("sid1", ["not", "a", "dict"])
     assert channel.received == []
 
 
 async def test_over_long_messages_are_rejected_with_an_event(channel):
-    await handler(channel, "session_request")("sid1", {"session_id": SESSION})
-    await handler(channel, "user_uttered")("sid1", {"message": "x" * 21, "session_id": SESSION})
+    token, _ = await start_session(channel)
+    await handler(channel, "user_uttered")("sid1", {"message": "x" * 21, "session_id": token})
     assert channel.received == []
     assert ("message_rejected", {"reason": "too_long", "max_length": 20}, "sid1") in channel.stub.emitted
 
@@ -120,6 +171,7 @@ async def test_over_long_messages_are_rejected_with_an_event(channel):
 def test_metadata_keeps_only_languages_we_speak():
     assert clean_metadata({"language": "fr"}) == {}
     assert clean_metadata('{"language": "vi"}') == {"language": "vi"}
+    assert clean_metadata({"language": "vi", "phone": "0900000001"}) == {"language": "vi"}
     assert clean_metadata("not json") == {}
     assert clean_metadata(["vi"]) == {}
 

@@ -62,7 +62,7 @@ export class Connection {
   confirm(confirmed) {
     const id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
     if (id && id !== this.sessionId) {
-      // The server refused our id (e.g. malformed) and made one up: follow it.
+      // The server issued a session (a new one, or our token was unknown or expired): keep it.
       this.sessionId = id;
       if (this.options.onSessionChanged) this.options.onSessionChanged(id);
     }

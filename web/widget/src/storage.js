@@ -17,12 +17,8 @@ function pick(kind) {
   }
 }
 
-/** 128 random bits as 32 hex characters, from the browser's CSPRNG. */
-export function newSessionId() {
-  const bytes = new Uint8Array(16);
-  window.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+// The session token the server issued (signed; it reopens our conversation). Opaque here.
+const SESSION_TOKEN = /^[A-Za-z0-9:._-]{1,200}$/;
 
 export class ConversationStore {
   constructor(prefix, kind = "session") {
@@ -51,13 +47,10 @@ export class ConversationStore {
     }
   }
 
+  /** The server-issued session token, or null: the server then starts a new conversation. */
   get sessionId() {
-    let id = this.read("session", null);
-    if (!/^[0-9a-f]{32}$/.test(id || "")) {
-      id = newSessionId();
-      this.write("session", id);
-    }
-    return id;
+    const token = this.read("session", null);
+    return typeof token === "string" && SESSION_TOKEN.test(token) ? token : null;
   }
 
   get messages() {
@@ -101,12 +94,11 @@ export class ConversationStore {
     this.write("privacy-accepted", true, this.persistent);
   }
 
-  /** Forgets the conversation (not the privacy acknowledgement) and returns a new session id. */
+  /** Forgets the conversation (not the privacy acknowledgement); the server issues the next session. */
   reset() {
     this.write("messages", []);
     this.write("draft", "");
-    const id = newSessionId();
-    this.write("session", id);
-    return id;
+    this.write("session", null);
+    return null;
   }
 }

@@ -445,7 +445,7 @@ export class ChatWidget {
 function safeImage(src) {
   try {
     const url = new URL(src, window.location.href);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    return url.protocol === "https:" ? url.href : null; // never http: (mixed content, tracking in clear)
   } catch (_) {
     return null;
   }
