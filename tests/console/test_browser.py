@@ -11,6 +11,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -54,9 +55,10 @@ def test_citizen_asks_for_a_person_and_staff_answer_in_the_widget(browser, assis
         send(citizen, "tôi muốn gặp cán bộ")
         expect(citizen.locator(".ca-handoff")).to_be_visible()
         sender = session_id(citizen)
+        link = f"/conversations/{quote(sender, safe='')}"  # widget ids hold a ':' (socketio:<hex>)
 
         # The live queue shows the request without reloading.
-        row = staff.locator(f'#queue tr:has(a[href="/conversations/{sender}"])')
+        row = staff.locator(f'#queue tr:has(a[href="{link}"])')
         expect(row).to_be_visible(timeout=LIVE_MS)
         screenshot(staff, "console-queue.png")
         row.locator("button").click()
