@@ -30,12 +30,13 @@ class Layout:
 
     @classmethod
     def from_environment(cls) -> "Layout":
-        """Defaults under the repository; MODELS_DIR moves all model folders at once."""
+        """Defaults under the repository; MODELS_DIR moves all model folders at once (tests use this)."""
         models = Path(os.environ.get("MODELS_DIR", ROOT / "models"))
         return cls(
             models=models,
             candidates=models / "candidates",
             released=models / "released",
+            reviewed=Path(os.environ.get("MAINTAINER_REVIEWED_DIR", ROOT / "data" / "nlu" / "reviewed")),
             audit_log=Path(os.environ.get("MAINTAINER_AUDIT_LOG", ROOT / "var" / "maintainer-audit.jsonl")),
         )
 

@@ -74,11 +74,11 @@ def active_model(layout: Layout, server: Optional[RasaServer] = None) -> Optiona
     """The model citizens are talking to: the running server's, else the manifest's, else models/' newest."""
     if server is not None:
         try:
-            loaded = server.status().get("model_file")
-            if loaded and Path(loaded).exists():
-                return Path(loaded)
-            if loaded and (layout.released / Path(loaded).name).exists():
-                return layout.released / Path(loaded).name
+            loaded = server.status().get("model_file")  # the file name Rasa loaded
+            if loaded:
+                for place in (Path(loaded), layout.released / Path(loaded).name, layout.models / Path(loaded).name):
+                    if place.is_absolute() and place.exists():
+                        return place
         except requests.RequestException:
             pass
     manifest = read_manifest(layout)
