@@ -16,7 +16,7 @@ import yaml
 from knowledge.personal_data import MASK, mask_personal_numbers
 from knowledge.text import nfc
 from maintainer.layout import Layout
-from maintainer.training_data import ENTITY_ANNOTATION, examples_in, near_duplicate_key, training_examples
+from maintainer.training_data import ENTITY_ANNOTATION, examples_in, known_examples, near_duplicate_key
 
 PROVENANCE_FIELDS = ("text", "added_at", "added_by", "source")
 IGNORED_FIELDS = ("key", "text", "ignored_at", "ignored_by")
@@ -70,7 +70,7 @@ def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source:
     cleaned = list(dict.fromkeys(clean_example(text) for text in texts))
     file = layout.reviewed / f"{intent}.yml"
     existing = [text for _, text in examples_in(file)] if file.exists() else []
-    known = training_examples(layout.root / "data" / "nlu")
+    known = known_examples(layout.root, layout.reviewed)
     for text in cleaned:
         others = known.get(near_duplicate_key(text), set()) - {intent}
         if others:

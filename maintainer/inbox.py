@@ -10,7 +10,7 @@ from typing import Optional
 from maintainer.annotate import ignored_keys
 from maintainer.layout import Layout
 from maintainer.messages import CitizenMessage, MessageSource
-from maintainer.training_data import near_duplicate_key, training_examples
+from maintainer.training_data import known_examples, near_duplicate_key, training_examples
 
 LOW_CONFIDENCE = 0.7  # above the FallbackClassifier's 0.5: shaky answers that were still given
 NOT_UNDERSTOOD_TAG = "not understood"
@@ -83,7 +83,7 @@ def build_inbox(source: MessageSource, layout: Layout, limit: int = 2000,
                 low_confidence: float = LOW_CONFIDENCE, only_problems: bool = False,
                 nlu_dir: Optional[Path] = None) -> list[InboxGroup]:
     """Groups of recent citizen messages not yet in the training data nor ignored, most useful first."""
-    known = training_examples(nlu_dir or layout.root / "data" / "nlu")
+    known = training_examples(nlu_dir) if nlu_dir else known_examples(layout.root, layout.reviewed)
     ignored = ignored_keys(layout)
     groups: dict[str, InboxGroup] = {}
     for message in source.recent_messages(limit):

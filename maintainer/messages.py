@@ -14,6 +14,7 @@ from typing import Iterable, Optional, Protocol
 import sqlalchemy as sa
 
 from knowledge.personal_data import mask_personal_numbers
+from knowledge.text import detect_language
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_default_ask_affirmation",
@@ -171,7 +172,9 @@ def understood_messages(conversation_id: str, events: list[dict]) -> list[tuple[
             intent=intent.get("name"),
             confidence=intent.get("confidence"),
             procedure=procedure,
-            language=(event.get("metadata") or {}).get("language") or turn["language"],
+            # The widget's toggle, else the slot the assistant set, else what the text itself says.
+            language=(event.get("metadata") or {}).get("language") or turn["language"]
+            or detect_language(event.get("text") or ""),
             fell_back=intent.get("name") == FALLBACK_INTENT or turn["fell_back"],
             before_handoff=_is_content(turn) and (
                 turn["paused"] or (following is not None and _intent(following) == HANDOFF_INTENT)),

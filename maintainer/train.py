@@ -47,8 +47,11 @@ def newest_model(directory: Path) -> Optional[Path]:
 
 def _train_command(layout: Layout, out: Path) -> list[str]:
     root = layout.root
+    data = [str(root / "data")]
+    if not layout.reviewed.resolve().is_relative_to((root / "data").resolve()):
+        data.append(str(layout.reviewed))  # annotations kept outside data/ (tests) train too
     return [RASA, "train", "--domain", str(root / "domain"), "--config", str(root / "config.yml"),
-            "--data", str(root / "data"), "--out", str(out)]
+            "--data", *data, "--out", str(out)]
 
 
 def identical_model(layout: Layout, directory: Path) -> Optional[Path]:

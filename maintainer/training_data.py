@@ -46,3 +46,13 @@ def training_examples(nlu_dir: Path) -> dict[str, set[str]]:
         for intent, text in examples_in(path):
             known.setdefault(near_duplicate_key(text), set()).add(intent)
     return known
+
+
+def known_examples(root: Path, reviewed: Path) -> dict[str, set[str]]:
+    """`training_examples` of data/nlu/ and of the reviewed folder, wherever it is."""
+    nlu = root / "data" / "nlu"
+    known = training_examples(nlu)
+    if not reviewed.resolve().is_relative_to(nlu.resolve()) and reviewed.exists():
+        for key, intents in training_examples(reviewed).items():
+            known.setdefault(key, set()).update(intents)
+    return known
