@@ -48,7 +48,8 @@ def newest_model(directory: Path) -> Optional[Path]:
 def _train_command(layout: Layout, out: Path) -> list[str]:
     root = layout.root
     data = [str(root / "data")]
-    if not layout.reviewed.resolve().is_relative_to((root / "data").resolve()):
+    outside = not layout.reviewed.resolve().is_relative_to((root / "data").resolve())
+    if outside and any(layout.reviewed.glob("*.yml")):
         data.append(str(layout.reviewed))  # annotations kept outside data/ (tests) train too
     return [RASA, "train", "--domain", str(root / "domain"), "--config", str(root / "config.yml"),
             "--data", *data, "--out", str(out)]
