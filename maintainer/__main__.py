@@ -25,12 +25,12 @@ def _source():
     return TrackerStoreMessages(tracker_store_url())
 
 
-def _server(by: str):
+def _server(by: str, rasa_api: bool = False):
     from maintainer.release import RasaServer
     secret = os.environ.get("JWT_SECRET")
     if not secret:
         sys.exit("JWT_SECRET is not set: run `. scripts/env.sh` first")
-    return RasaServer(rasa_url(), secret, username=by)
+    return RasaServer(rasa_url(), secret, username=by, rasa_api=rasa_api)
 
 
 def _candidate(layout: Layout, given: Optional[str]) -> Path:
@@ -132,7 +132,7 @@ def cmd_release(args, layout: Layout) -> int:
     from maintainer.release import ReleaseRefused, release
     by = _who(args.by)
     try:
-        entry = release(_candidate(layout, args.candidate), layout, _server(by), by, override=args.override,
+        entry = release(_candidate(layout, args.candidate), layout, _server(by, args.rasa_api), by, override=args.override,
                         keep=args.keep)
     except ReleaseRefused as refused:
         print(f"release refused: {refused}", file=sys.stderr)
@@ -145,7 +145,7 @@ def cmd_rollback(args, layout: Layout) -> int:
     from maintainer.release import ReleaseRefused, rollback
     by = _who(args.by)
     try:
-        model = rollback(layout, _server(by), by, to=args.to)
+        model = rollback(layout, _server(by, args.rasa_api), by, to=args.to)
     except ReleaseRefused as refused:
         print(f"rollback refused: {refused}", file=sys.stderr)
         return EXIT_REFUSED
@@ -226,10 +226,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--override", help="written reason to release a refused candidate (audited)")
     p.add_argument("--by")
     p.add_argument("--keep", type=int, default=5, help="released models to keep (default 5)")
+    p.add_argument("--rasa-api", action="store_true", help="use Rasa's PUT /model (pauses the server while loading)")
     p.set_defaults(run=cmd_release)
 
     p = commands.add_parser("rollback", help="load the previous release again")
     p.add_argument("--to", help="a kept release's model file name (default: the one before the active)")
+    p.add_argument("--rasa-api", action="store_true", help="use Rasa's PUT /model (pauses the server while loading)")
     p.add_argument("--by")
     p.set_defaults(run=cmd_rollback)
 

@@ -1,14 +1,17 @@
 """Release a compared candidate into the running Rasa server without downtime, and roll back.
 
-Rasa's HTTP API loads a model in place (`PUT /model`, JWT with role admin, a local file path):
-the server builds the new agent while the old one keeps answering, then swaps it and keeps the
-lock store, so no message is refused or lost. The released model is also copied into models/ as
+The model is loaded in place in the running server, with a JWT (role admin) and a local file path:
+by default through `PUT /webhooks/model_release/model` (maintainer/hot_swap.py), which loads the
+new model in a worker thread while the current one keeps answering and then swaps them, so no
+message is refused, lost or held up; Rasa's own `PUT /model` (`--rasa-api`) does the same swap
+but pauses the server for the whole load. The released model is also copied into models/ as
 its newest file, so a restart (`rasa run --model models`) starts on it. The last `keep` releases
 stay in models/released/ with their comparison reports; manifest.json lists them.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -24,7 +27,10 @@ from maintainer.gate import GateDecision, apply_override, audit, evaluate_gate
 from maintainer.layout import Layout
 from maintainer.train import newest_model
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_KEEP = 5
+HOT_SWAP_ROUTE = "/webhooks/model_release/model"
 LOAD_TIMEOUT = 600  # loading a model takes seconds to minutes on a busy machine
 
 
@@ -37,6 +43,7 @@ class RasaServer:
     url: str
     jwt_secret: str
     username: str = "maintainer"
+    rasa_api: bool = False  # True: Rasa's own PUT /model instead of the non-blocking swap
 
     def _headers(self) -> dict:
         token = jwt.encode({"user": {"username": self.username, "role": "admin"},
@@ -49,8 +56,20 @@ class RasaServer:
         return response.json()
 
     def load_model(self, model: Path) -> None:
-        response = requests.put(f"{self.url}/model", json={"model_file": str(model.resolve())},
-                                headers=self._headers(), timeout=LOAD_TIMEOUT)
+        """Loads `model` in place: through the non-blocking swap endpoint (maintainer/hot_swap.py), or
+        Rasa's own `PUT /model` (which pauses the server while loading) when `rasa_api` is set or the
+        server does not have the swap endpoint."""
+        body = {"model_file": str(model.resolve())}
+        response = None
+        if not self.rasa_api:
+            response = requests.put(f"{self.url}{HOT_SWAP_ROUTE}", json=body, headers=self._headers(),
+                                    timeout=LOAD_TIMEOUT)
+            if response.status_code == 404:
+                logger.warning("no %s on %s (credentials.yml): using Rasa's PUT /model, which pauses the "
+                               "server while the model loads", HOT_SWAP_ROUTE, self.url)
+                response = None
+        if response is None:
+            response = requests.put(f"{self.url}/model", json=body, headers=self._headers(), timeout=LOAD_TIMEOUT)
         if response.status_code != 204:
             raise RuntimeError(f"Rasa refused to load {model.name}: HTTP {response.status_code} {response.text[:300]}")
 

@@ -207,3 +207,20 @@ def test_release_under_load_override_and_rollback(assistant: Assistant, candidat
     listing = subprocess.run([sys.executable, "-m", "maintainer", "releases"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
     assert f"* {first.name}" in listing.stdout and "override: recall set" in listing.stdout
+
+
+def test_the_swap_endpoint_needs_an_admin_jwt_and_a_local_model(assistant: Assistant, trained_model: Path):
+    import jwt as pyjwt
+
+    from maintainer.release import HOT_SWAP_ROUTE
+
+    url = f"{assistant.rasa_url}{HOT_SWAP_ROUTE}"
+    body = {"model_file": str(trained_model)}
+    assert requests.put(url, json=body, timeout=30).status_code == 401
+    forged = pyjwt.encode({"user": {"username": "x", "role": "admin"}}, "not-the-secret", algorithm="HS256")
+    assert requests.put(url, json=body, headers={"Authorization": f"Bearer {forged}"}, timeout=30).status_code == 401
+    guest = {"Authorization": f"Bearer {assistant.token(role='guest')}"}
+    assert requests.put(url, json=body, headers=guest, timeout=30).status_code == 401
+    admin = {"Authorization": f"Bearer {assistant.token()}"}
+    for bad in ("models/x.tar.gz", "/etc/passwd", str(trained_model.parent / "missing.tar.gz")):
+        assert requests.put(url, json={"model_file": bad}, headers=admin, timeout=30).status_code == 400
