@@ -23,6 +23,7 @@ from typing import Callable, Optional
 import yaml
 
 from maintainer.gate import evaluate_gate
+from maintainer.inbox import markdown_cell as _cell
 from maintainer.layout import RASA, Layout
 from maintainer.messages import MessageSource
 
@@ -172,10 +173,6 @@ def _delta(before, after) -> str:
     b = before[0] / before[1] if before[1] else 0.0
     a = after[0] / after[1] if after[1] else 0.0
     return f"{(a - b) * 100:+.1f} pt"
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _does(understood: dict) -> str:

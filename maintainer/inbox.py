@@ -110,11 +110,11 @@ def inbox_markdown(groups: list[InboxGroup]) -> str:
     for group in groups:
         row = group.as_dict()
         confidence = "-" if row["confidence"] is None else f"{row['confidence']:.2f}"
-        lines.append(f"| {row['group']} | {row['count']} | {_cell(row['text'])} | {row['intent'] or '-'} | "
+        lines.append(f"| {row['group']} | {row['count']} | {markdown_cell(row['text'])} | {row['intent'] or '-'} | "
                      f"{confidence} | {row['procedure'] or '-'} | {', '.join(row['reasons']) or '-'} |")
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
     """Markdown table cell: pipes escaped, one line."""
-    return " ".join(text.split()).replace("|", "\\|")
+    return " ".join(str(text).split()).replace("|", "\\|")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from evaluation.run import latest_model as newest_model
 from maintainer.layout import RASA, Layout
 
 DEFAULT_NICENESS = 10
@@ -38,11 +39,6 @@ class TrainResult:
     model: Path
     seconds: float
     reused_from: Optional[Path] = None
-
-
-def newest_model(directory: Path) -> Optional[Path]:
-    models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
 
 
 def _train_command(layout: Layout, out: Path) -> list[str]:
