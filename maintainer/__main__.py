@@ -123,6 +123,9 @@ def cmd_gate(args, layout: Layout) -> int:
         return 0
     print("gate: REFUSED\n- " + "\n- ".join(decision.reasons))
     if decision.override:
+        # Kept in the report too, so that `release` accepts the candidate without repeating it.
+        report["gate"] = {**decision.as_dict(), "override_by": _who(args.by)}
+        report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"overridden by {_who(args.by)}: {decision.override} (recorded in {layout.audit_log})")
         return 0
     return EXIT_GATE_REFUSED

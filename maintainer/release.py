@@ -115,6 +115,8 @@ def check_releasable(candidate: Path, layout: Layout, override: Optional[str], b
     if report["candidate"]["sha256"] != sha256(candidate):
         raise ReleaseRefused(f"the report was made for another file than {candidate.name}: compare again")
     decision = evaluate_gate(report)
+    if not decision.passed and not override and (report.get("gate") or {}).get("override"):
+        decision.override = report["gate"]["override"]  # given (and audited) with `gate --override`
     decision = apply_override(decision, override, by, candidate.name, layout)
     if not decision.releasable:
         raise ReleaseRefused("the gate refuses this candidate:\n- " + "\n- ".join(decision.reasons)
@@ -131,8 +133,9 @@ def release(candidate: Path, layout: Layout, server: RasaServer, by: str, overri
         shutil.copy2(candidate, released)
     reports = []
     for report in report_paths(candidate):
-        shutil.copy2(report, layout.released / report.name)
-        reports.append(report.name)
+        if report.exists():
+            shutil.copy2(report, layout.released / report.name)
+            reports.append(report.name)
 
     manifest = read_manifest(layout)
     previous = manifest["active"]
@@ -154,9 +157,12 @@ def rollback(layout: Layout, server: RasaServer, by: str, to: Optional[str] = No
     manifest = read_manifest(layout)
     names = [r["model"] for r in manifest["releases"]]
     if to is None:
-        if manifest["active"] not in names or names.index(manifest["active"]) == 0:
+        # The release the active one replaced (not merely the one listed before it, which may be a
+        # release that was itself rolled back).
+        active = next((r for r in manifest["releases"] if r["model"] == manifest["active"]), None)
+        to = active.get("previous") if active else None
+        if to is None:
             raise ReleaseRefused("no earlier release to roll back to")
-        to = names[names.index(manifest["active"]) - 1]
     if to not in names or not (layout.released / to).exists():
         raise ReleaseRefused(f"{to} is not among the kept releases: {', '.join(names) or 'none'}")
     target = layout.released / to
