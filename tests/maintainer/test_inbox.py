@@ -47,7 +47,7 @@ def test_messages_are_masked_and_annotated_or_ignored_ones_leave_the_inbox(
     groups = build_inbox(tracker_messages, layout)
     phone = _group_of(groups, PLANTED["phone"].replace("0912 345 678", "[***]"))
     assert phone is not None, [g.text for g in groups]
-    assert "0912" not in json.dumps([g.as_dict() for g in groups], ensure_ascii=False)
+    assert not [text for g in groups for text in g.texts if "0912" in text or "345 678" in text]
 
     annotate([PLANTED["duplicates"][1]], "find_procedure", "lan", layout)
     ignore([PLANTED["gibberish"]], "lan", layout)

@@ -16,24 +16,25 @@ from tests.maintainer.conftest import slow, temporary_layout
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow, slow]
 
-# Central-Vietnamese wording (mô = where, răng/rứa = why/so, mần = do, nhiêu = how much).
-DIALECT = {
-    "răng mà lâu rứa, mấy bữa thì xong hồ sơ": "ask_processing_time",
-    "mần giấy khai sinh cho con tốn nhiêu tiền rứa": "ask_fee",
-    "hồ sơ hộ chiếu đem đi mô nộp rứa": "ask_where_to_submit",
+# Everyday wording the model (trained on the data of 2026-11-27) got wrong: a fallback, a wrong intent.
+CITIZEN_WORDING = {
+    "giá làm sổ hồng bi nhiu": "ask_fee",
+    "ở nhà bấm điện thoại làm được hông hay phải lên xã": "ask_online",
+    "đem theo mấy thứ gì khi đi làm hộ chiếu": "ask_documents",
+    "có cần lên tận nơi không hay ngồi nhà làm được": "ask_online",
 }
 
 
 def test_annotated_message_is_understood_by_the_new_candidate(assistant: Assistant, tracker_messages,
                                                               trained_model, tmp_path):
     layout = temporary_layout(tmp_path)
-    for text in DIALECT:
+    for text in CITIZEN_WORDING:
         assistant.send(assistant.new_sender(), text)
     inbox = {g.key: g for g in build_inbox(tracker_messages, layout)}
-    wrong = {text: intent for text, intent in DIALECT.items()
+    wrong = {text: intent for text, intent in CITIZEN_WORDING.items()
              if inbox[near_duplicate_key(text)].understood.intent != intent}
     if not wrong:
-        pytest.skip("the active model already understands every dialect message")
+        pytest.skip("the active model already understands every one of these messages")
     for text, intent in wrong.items():
         annotate([text], intent, "lan", layout)
 
