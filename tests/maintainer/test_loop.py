@@ -19,7 +19,7 @@ from maintainer.messages import TrackerStoreMessages
 from maintainer.release import RasaServer, ReleaseRefused, active_model, read_manifest, release, rollback
 from maintainer.train import train_candidate
 from tests.conftest import ROOT, Assistant
-from tests.maintainer.conftest import PLANTED, temporary_layout
+from tests.maintainer.conftest import temporary_layout
 
 pytestmark = pytest.mark.servers
 
