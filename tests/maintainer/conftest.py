@@ -25,7 +25,7 @@ PLANTED = {
                    "mất căn cước công dân thì làm lại ở đâu vậy"],
     "training": "xin chào",
     "phone": "gọi cho tôi số 0912 345 678 về hộ chiếu được không",
-    "gibberish": "qwrtpz xkcd blorf",
+    "gibberish": "asdf qwer zxcv",  # the current model falls back on it (nlu_fallback)
 }
 
 
