@@ -25,7 +25,8 @@ PAGES = ["/", "/queue", "/queue.json", "/conversations", "/conversations/abc", "
 
 
 @pytest.fixture
-async def console(tmp_path):
+async def console(tmp_path, real_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", real_database)  # the default office hours come from the content
     settings = ConsoleSettings(database_url=f"sqlite:///{tmp_path / 'console.db'}", event_broker_url=None,
                                rasa_url="http://127.0.0.1:9", jwt_secret="test-jwt", secret_key="test-key")
     app = create_app(settings)
