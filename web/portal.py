@@ -74,7 +74,7 @@ def listed_procedures() -> list[ListedProcedure]:
 
 async def home(request: web.Request) -> web.Response:
     by_id = {entry.id: entry for entry in listed_procedures()}
-    return render(request, "home.html", popular=[by_id[pid] for pid in POPULAR])
+    return render(request, "home.html", popular=[by_id[pid] for pid in POPULAR if pid in by_id])
 
 
 async def procedures(request: web.Request) -> web.Response:

@@ -162,10 +162,10 @@ PASSPORT = procedure(
 FIXTURE_PROCEDURES = [BIRTH_REGISTRATION, PERMANENT_RESIDENCE, BIRTH_BUNDLE, ID_NUMBER_CONFIRMATION, PASSPORT]
 
 
-def write_content(directory: Path, procedures: list[dict]) -> Path:
+def write_content(directory: Path, procedures: list[dict], common: dict | None = None) -> Path:
     (directory / "procedures").mkdir(parents=True, exist_ok=True)
     (directory / "units.yml").write_text(yaml.safe_dump(UNITS, allow_unicode=True), encoding="utf-8")
-    (directory / "common.yml").write_text(yaml.safe_dump(COMMON, allow_unicode=True), encoding="utf-8")
+    (directory / "common.yml").write_text(yaml.safe_dump(common or COMMON, allow_unicode=True), encoding="utf-8")
     for data in procedures:
         (directory / "procedures" / f"{data['id']}.yml").write_text(
             yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
