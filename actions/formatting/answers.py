@@ -21,7 +21,7 @@ from actions.formatting.common import (
     online_discount_today,
     paragraphs,
 )
-from actions.formatting.shared import channel_name, support_phone
+from actions.formatting.shared import channel_name, no_step_help
 
 # Intent payloads for the follow-up buttons; the procedure in context stays in the slot.
 TOPIC_PAYLOADS = {
@@ -336,7 +336,7 @@ def walkthrough_intro(procedure, steps: Sequence, language: str) -> str:
 def walkthrough_stuck(steps: Sequence, index: int, language: str) -> Reply:
     words = wording(language)
     step = steps[index]
-    help_text = step.help.in_(language) if step.help else words.no_step_help(support_phone())
+    help_text = step.help.in_(language) if step.help else no_step_help(words)
     text = paragraphs(words.stuck(step.title.in_(language)), help_text, words.OFFER_HUMAN)
     buttons = walkthrough_buttons(index, language)[:1] + [
         button(words.WALKTHROUGH_BUTTONS["repeat"], WALKTHROUGH_PAYLOADS["repeat"]),

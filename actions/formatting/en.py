@@ -1,6 +1,7 @@
 """English wording for answers built from the knowledge store."""
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Any
 
@@ -191,8 +192,8 @@ def stuck(title: str) -> str:
     return f"Tips if you are stuck at “{title}”:"
 
 
-def no_step_help(support: str) -> str:
-    return f"Try logging out and in again or another browser. National Public Service Portal hotline: {support}."
+def no_step_help(support_name: str, phone: str) -> str:
+    return f"Try logging out and in again or another browser. {support_name}: {phone}."
 
 
 OFFER_HUMAN = "If it still does not work, I can put you in touch with a support officer."
@@ -346,4 +347,4 @@ def dossier_locked(at: str, minutes: int, support: str) -> str:
 def __getattr__(name: str) -> Any:
     """CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP: facts of knowledge/content/common.yml, from the
     knowledge store (actions/formatting/shared.py); this module holds only the sentences around them."""
-    return wording_fact(CODE, name, no_step_help)
+    return wording_fact(sys.modules[__name__], name)

@@ -1,14 +1,16 @@
 """The facts of knowledge/content/common.yml that answers show, read through the knowledge store:
-the caution a fact carries, the online channels' names and the support line.
+the caution a fact carries, the online channels' names and the support line (name and number).
 
 The wording modules (vi.py, en.py) hold the sentences around them; they also offer these facts under
 the names CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP (`wording_fact`).
 """
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from knowledge.store import KnowledgeStore, open_store
+from knowledge.types import SupportLine
 
 
 def _store() -> KnowledgeStore:
@@ -30,22 +32,31 @@ def channel_name(channel_id: str, language: str) -> str:
     return channel.name.in_(language) if channel else channel_id
 
 
-def support_phone() -> str:
+def support_line() -> SupportLine:
     support = _store().support_line()
     if support is None:
         raise LookupError("the knowledge store has no support line (knowledge/content/common.yml)")
-    return support.phone
+    return support
 
 
-def wording_fact(language: str, name: str, no_step_help) -> Any:
-    """What a wording module's CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP name, from the store;
-    `no_step_help` is that module's sentence around the support line."""
+def support_phone() -> str:
+    return support_line().phone
+
+
+def no_step_help(words: ModuleType) -> str:
+    """A wording module's advice for a step without help of its own, naming the support line."""
+    support = support_line()
+    return words.no_step_help(support.name.in_(words.CODE), support.phone)
+
+
+def wording_fact(words: ModuleType, name: str) -> Any:
+    """What a wording module's CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP name, from the store."""
     if name == "CAUTION":
-        return caution_label("unverified", language)
+        return caution_label("unverified", words.CODE)
     if name == "CAUTION_SECONDARY":
-        return caution_label("secondary", language)
+        return caution_label("secondary", words.CODE)
     if name == "CHANNELS":
-        return {channel.id: channel.name.in_(language) for channel in _store().list_channels()}
+        return {channel.id: channel.name.in_(words.CODE) for channel in _store().list_channels()}
     if name == "NO_STEP_HELP":
-        return no_step_help(support_phone())
-    raise AttributeError(name)
+        return no_step_help(words)
+    raise AttributeError(f"module {words.__name__!r} has no attribute {name!r}")

@@ -1,6 +1,7 @@
 """Vietnamese wording for answers built from the knowledge store."""
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Any
 
@@ -192,8 +193,8 @@ def stuck(title: str) -> str:
     return f"Gợi ý khi bị kẹt ở bước “{title}”:"
 
 
-def no_step_help(support: str) -> str:
-    return f"Bạn thử đăng xuất, đăng nhập lại hoặc dùng trình duyệt khác. Tổng đài Cổng Dịch vụ công quốc gia: {support}."
+def no_step_help(support_name: str, phone: str) -> str:
+    return f"Bạn thử đăng xuất, đăng nhập lại hoặc dùng trình duyệt khác. {support_name}: {phone}."
 
 
 OFFER_HUMAN = "Nếu vẫn chưa được, mình có thể chuyển bạn đến cán bộ hỗ trợ."
@@ -342,4 +343,4 @@ def dossier_locked(at: str, minutes: int, support: str) -> str:
 def __getattr__(name: str) -> Any:
     """CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP: facts of knowledge/content/common.yml, from the
     knowledge store (actions/formatting/shared.py); this module holds only the sentences around them."""
-    return wording_fact(CODE, name, no_step_help)
+    return wording_fact(sys.modules[__name__], name)

@@ -18,6 +18,7 @@ def test_cautions_channel_names_and_support_line_are_read_from_the_content(tmp_p
     vneid = next(channel for channel in common["channels"] if channel["id"] == "vneid")
     vneid["name"] = text("ứng dụng VNeID (điện thoại)", "the VNeID phone app")
     common["support"]["phone"] = "19001234"
+    common["support"]["name"] = text("Đường dây nóng", "Hotline")
     store = load_store(write_content(tmp_path / "content", FIXTURE_PROCEDURES, common), tmp_path / "k.db", monkeypatch)
     birth = store.get_procedure("birth-registration")
 
@@ -27,14 +28,14 @@ def test_cautions_channel_names_and_support_line_are_read_from_the_content(tmp_p
     assert "the VNeID phone app" in answers.online(birth, "en").text
     without_help = [step for step in birth.steps if step.help is None]
     stuck = answers.walkthrough_stuck(without_help, 0, "vi").text
-    assert "19001234" in stuck and "18001096" not in stuck
+    assert "Đường dây nóng: 19001234." in stuck and "18001096" not in stuck
     assert "19001234" in dossier_messages.not_verified_message("en", 0)
     now = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
     assert "19001234" in dossier_messages.locked_message("vi", now + timedelta(minutes=15), now)
     # The wording modules' names for these facts read the same content.
     assert wording("en").CAUTION == "check the portal again"
     assert wording("vi").CHANNELS["vneid"] == "ứng dụng VNeID (điện thoại)"
-    assert "19001234" in wording("en").NO_STEP_HELP
+    assert wording("en").NO_STEP_HELP.endswith(" Hotline: 19001234.")
 
 
 def test_the_product_content_says_what_the_assistant_said_before(real_store):
