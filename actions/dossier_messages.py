@@ -12,12 +12,9 @@ from datetime import date, datetime
 from typing import Optional
 
 from actions.formatting import wording
+from actions.formatting.shared import support_phone
 from knowledge.timestamps import VIETNAM_TZ
 from knowledge.types import Dossier
-
-# TODO(issue 11): the support line is a fact of knowledge/content/common.yml (store.support_line());
-# the dossier actions are tested without a loaded knowledge store, so it is still given here.
-SUPPORT_LINE = "18001096"
 
 # Statuses whose due date still matters to the citizen.
 OPEN_STATUSES = ("received", "processing", "additional_documents_required")
@@ -37,7 +34,7 @@ def due_line(dossier: Dossier, today: date, lang: str) -> Optional[str]:
     if dossier.due_at is None or dossier.status not in OPEN_STATUSES:
         return None
     days = (local_date(dossier.due_at) - today).days
-    return wording(lang).due_line(format_date(dossier.due_at), days, SUPPORT_LINE)
+    return wording(lang).due_line(format_date(dossier.due_at), days, support_phone())
 
 
 def status_message(dossier: Dossier, lang: str, today: date, procedure_name: Optional[str] = None) -> str:
@@ -66,7 +63,7 @@ def status_message(dossier: Dossier, lang: str, today: date, procedure_name: Opt
         lines.append(words.HOW_TO_COLLECT + (dossier.note or words.HOW_TO_COLLECT_DEFAULT))
     elif dossier.status == "refused":
         lines.append(words.REFUSAL_REASON + (dossier.note or words.REFUSAL_REASON_MISSING))
-        lines.append(words.refused_help(SUPPORT_LINE))
+        lines.append(words.refused_help(support_phone()))
     elif dossier.note:
         lines.append(words.DOSSIER_NOTE + dossier.note)
     if words.QUOTED_FROM_RECORD and (dossier.agency or dossier.note or dossier.missing_documents):
@@ -96,10 +93,10 @@ def retry_buttons(lang: str) -> list[dict]:
 
 def not_verified_message(lang: str, attempts_left: Optional[int]) -> str:
     """The one reply for an unknown code AND a wrong phone: it must not tell them apart."""
-    return wording(lang).dossier_not_verified(attempts_left, SUPPORT_LINE)
+    return wording(lang).dossier_not_verified(attempts_left, support_phone())
 
 
 def locked_message(lang: str, until: datetime, now: datetime) -> str:
     minutes = max(1, round((until - now).total_seconds() / 60))
     at = until.astimezone(VIETNAM_TZ).strftime("%H:%M")
-    return wording(lang).dossier_locked(at, minutes, SUPPORT_LINE)
+    return wording(lang).dossier_locked(at, minutes, support_phone())

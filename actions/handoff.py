@@ -1,7 +1,8 @@
 """Handing a conversation to a person of the support staff console (console/).
 
 `action_request_human` queues the conversation in the console's index, tells the citizen their
-position and the office hours, marks the widget "waiting for a person" and pauses the assistant
+position and the office hours (knowledge/content/common.yml, unless a supervisor changed them
+in the console), marks the widget "waiting for a person" and pauses the assistant
 (Rasa `pause`): from then on only staff answer, until the console hands it back (`resume`).
 `action_default_fallback` (a second fallback in a row) offers the same.
 """
@@ -15,6 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import knowledge_store
 from console.index import queries
 from console.index.db import create_index_engine, migrate
 from knowledge.personal_data import install_log_masking
@@ -52,7 +54,7 @@ class ActionRequestHuman(Action):
         try:
             with index_engine().begin() as connection:
                 position = queries.open_handoff(connection, tracker.sender_id, language)
-                hours = queries.office_hours(connection)
+                hours = queries.office_hours(connection, knowledge_store().office_hours())
         except Exception:  # noqa: BLE001 - no console: the support line is the way to a person
             logger.exception("handoff could not be queued")
             dispatcher.utter_message(response="utter_human_handoff")

@@ -10,6 +10,7 @@ from aiohttp_session import get_session, new_session
 from console import auth
 from console.index import queries
 from console.pages import engine, render
+from knowledge.store import open_store
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -60,7 +61,7 @@ async def accounts_page(request: web.Request) -> web.Response:
     auth.require_supervisor(request)
     with engine(request).connect() as connection:
         rows = queries.list_accounts(connection)
-        hours = queries.office_hours(connection)
+        hours = queries.office_hours(connection, open_store().office_hours())
     return await render(request, "accounts.html", {"rows": rows, "created": None, "error": None,
                                                    "hours": json.dumps(hours, ensure_ascii=False, indent=1)})
 
@@ -87,6 +88,10 @@ async def accounts_change(request: web.Request) -> web.Response:
             with engine(request).begin() as connection:
                 queries.update_account(connection, name, active=active)
                 queries.record_audit(connection, actor, "account_enabled" if active else "account_disabled", name)
+    elif what == "office_hours" and not str(form.get("hours", "")).strip():
+        with engine(request).begin() as connection:  # back to the office hours of the knowledge content
+            queries.clear_setting(connection, "office_hours")
+            queries.record_audit(connection, actor, "office_hours_reset")
     elif what == "office_hours":
         try:
             hours = json.loads(str(form.get("hours", "")))
@@ -99,7 +104,7 @@ async def accounts_change(request: web.Request) -> web.Response:
                 queries.record_audit(connection, actor, "office_hours_changed")
     with engine(request).connect() as connection:
         rows = queries.list_accounts(connection)
-        hours = queries.office_hours(connection)
+        hours = queries.office_hours(connection, open_store().office_hours())
     return await render(request, "accounts.html", {"rows": rows, "created": created, "error": error,
                                                    "hours": json.dumps(hours, ensure_ascii=False, indent=1)})
 

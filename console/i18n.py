@@ -101,6 +101,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "top_procedures": ("Thủ tục được hỏi nhiều nhất", "Most asked procedures"),
     "top_not_understood": ("Câu trợ lý chưa hiểu nhiều nhất", "Most frequent messages not understood"),
     "office_hours": ("Giờ làm việc", "Office hours"),
+    "office_hours_hint": ("Mặc định lấy từ nội dung tri thức (knowledge/content/common.yml); để trống rồi lưu để "
+                          "quay về mặc định.",
+                          "By default from the knowledge content (knowledge/content/common.yml); save it empty "
+                          "to go back to that default."),
     "save": ("Lưu", "Save"),
     "paused": ("Trợ lý đang im lặng (cán bộ phụ trách)", "The assistant is paused (a person is answering)"),
     "live": ("Trực tiếp", "Live"),

@@ -325,9 +325,13 @@ def _check_units(parsed: _Parsed) -> list[str]:
 
 
 def _check_common(parsed: _Parsed) -> list[str]:
+    periods = parsed.data["office_hours"]["periods"]
     return _duplicates(parsed, ("channels",), parsed.data["channels"]) + _duplicates(
         parsed, ("steps",), parsed.data["steps"]
-    )
+    ) + [
+        parsed.error(("office_hours", "periods", index), f"the period ends ({end}) before it starts ({start})")
+        for index, (start, end) in enumerate(periods) if end <= start
+    ]
 
 
 def _with_defaults(procedure: dict) -> dict:
@@ -650,7 +654,7 @@ def _write_units(session: Session, units: dict) -> None:
 def _write_common(session: Session, common: dict) -> None:
     session.execute(delete(m.GenericStepRow))
     session.execute(delete(m.ChannelRow))
-    session.execute(delete(m.CommonFactRow).where(m.CommonFactRow.key.in_(("support", "confidence_labels"))))
+    session.execute(delete(m.CommonFactRow).where(m.CommonFactRow.key.in_(("support", "confidence_labels", "office_hours"))))
     _insert(session, m.GenericStepRow, [
         {"id": step["id"], "position": index, "title": step["title"], "detail": step["detail"],
          "help": step.get("help"), **_provenance(step)}
@@ -664,6 +668,7 @@ def _write_common(session: Session, common: dict) -> None:
     _insert(session, m.CommonFactRow, [
         {"key": "support", "value": common["support"]},
         {"key": "confidence_labels", "value": common["confidence_labels"]},
+        {"key": "office_hours", "value": common["office_hours"]},
     ])
 
 

@@ -38,6 +38,7 @@ from knowledge.types import (
     FormerDistrict,
     FormerUnit,
     LegalBasis,
+    OfficeHours,
     OnlineAvailability,
     OnlineDiscount,
     Procedure,
@@ -112,6 +113,7 @@ class _Catalogue:
     generic_steps: tuple[Step, ...] = ()
     support: Optional[SupportLine] = None
     province: Optional[Province] = None
+    office_hours: Optional[OfficeHours] = None
     confidence_labels: dict[str, Text] = field(default_factory=dict)
 
 
@@ -262,6 +264,13 @@ def _read_catalogue(session: Session) -> _Catalogue:
             unit_counts=dict(province["unit_counts"]), provenance=_provenance_from_dict(province["provenance"]),
             former_provinces=tuple(province.get("former_provinces", [])), note=_text(province.get("note")),
         )
+    if "office_hours" in common:
+        hours = common["office_hours"]
+        catalogue.office_hours = OfficeHours(
+            timezone_offset_hours=hours["timezone_offset_hours"], days=tuple(hours["days"]),
+            periods=tuple((start, end) for start, end in hours["periods"]), text=_text(hours["text"]),
+            provenance=_provenance_from_dict(hours["provenance"]),
+        )
     catalogue.confidence_labels = {key: _text(value) for key, value in common.get("confidence_labels", {}).items()}
     return catalogue
 
@@ -406,7 +415,11 @@ class KnowledgeStore:
         return self._content().province
 
     def confidence_label(self, confidence: str) -> Optional[Text]:
+        """How a fact of this confidence is qualified to citizens (the caution after the fact)."""
         return self._content().confidence_labels.get(confidence)
+
+    def office_hours(self) -> Optional[OfficeHours]:
+        return self._content().office_hours
 
     # -- administrative units --
 

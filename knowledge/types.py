@@ -279,6 +279,17 @@ class SupportLine:
 
 
 @dataclass(frozen=True)
+class OfficeHours:
+    """When support staff answer a citizen who asked for a person (the console's default schedule)."""
+
+    timezone_offset_hours: int
+    days: tuple[int, ...]  # 0 = Monday
+    periods: tuple[tuple[str, str], ...]  # ("07:30", "11:30"), local time
+    text: Text  # how citizens and staff read the schedule
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class Province:
     name: Text
     seat: Text

@@ -82,6 +82,16 @@ class Assistant:
 
 
 @pytest.fixture(scope="session")
+def real_database(tmp_path_factory) -> str:
+    """The product's own content (knowledge/content), loaded once per run into SQLite."""
+    from knowledge.loader import CONTENT_DIR, load
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('real-knowledge') / 'knowledge.db'}"
+    load(CONTENT_DIR, url=url)
+    return url
+
+
+@pytest.fixture(scope="session")
 def trained_model() -> Path:
     """Trains once per run when the data changed; Rasa reuses a model with the same fingerprint."""
     subprocess.run(["bash", str(ROOT / "scripts" / "train.sh")], cwd=ROOT, check=True)

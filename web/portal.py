@@ -5,11 +5,12 @@ Two pages, so the browser tests can check that a conversation survives a navigat
 from __future__ import annotations
 
 import secrets
+from typing import NamedTuple
 
 import jinja2
 from aiohttp import web
 
-from knowledge.catalogue import CATALOGUE
+from knowledge.store import open_store
 from knowledge.text import fold
 from web.settings import WebSettings
 
@@ -61,15 +62,26 @@ def render(request: web.Request, template: str, **context) -> web.Response:
     return response
 
 
+class ListedProcedure(NamedTuple):
+    id: str
+    name_vi: str
+    essential: bool
+
+
+def listed_procedures() -> list[ListedProcedure]:
+    """The procedures of the knowledge store (DATABASE_URL), in catalogue order."""
+    return [ListedProcedure(p.id, p.names.vi, p.essential) for p in open_store().list_procedures()]
+
+
 async def home(request: web.Request) -> web.Response:
-    by_id = {entry.id: entry for entry in CATALOGUE}
-    return render(request, "home.html", popular=[by_id[pid] for pid in POPULAR])
+    by_id = {entry.id: entry for entry in listed_procedures()}
+    return render(request, "home.html", popular=[by_id[pid] for pid in POPULAR if pid in by_id])
 
 
 async def procedures(request: web.Request) -> web.Response:
     query = request.query.get("q", "")[:200]
     wanted = fold(query)
-    entries = [entry for entry in CATALOGUE if not wanted or wanted in fold(entry.name_vi)]
+    entries = [entry for entry in listed_procedures() if not wanted or wanted in fold(entry.name_vi)]
     return render(request, "procedures.html", procedures=entries, query=query)
 
 

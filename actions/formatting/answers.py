@@ -21,6 +21,7 @@ from actions.formatting.common import (
     online_discount_today,
     paragraphs,
 )
+from actions.formatting.shared import channel_name, no_step_help
 
 # Intent payloads for the follow-up buttons; the procedure in context stays in the slot.
 TOPIC_PAYLOADS = {
@@ -265,7 +266,7 @@ def online(procedure, language: str) -> Reply:
     online_block = procedure.online
     if online_block is None:
         return Reply(words.NO_ONLINE_DATA, topic_buttons(["where_to_submit", "documents"], language))
-    channel_names = [words.CHANNELS.get(channel, channel) for channel in online_block.channels or []]
+    channel_names = [channel_name(channel, language) for channel in online_block.channels or []]
     text = paragraphs(
         words.online_title(_name(procedure, language)),
         flagged(words.ONLINE_AVAILABILITY.get(online_block.availability, words.NO_ONLINE_DATA),
@@ -335,7 +336,7 @@ def walkthrough_intro(procedure, steps: Sequence, language: str) -> str:
 def walkthrough_stuck(steps: Sequence, index: int, language: str) -> Reply:
     words = wording(language)
     step = steps[index]
-    help_text = step.help.in_(language) if step.help else words.NO_STEP_HELP
+    help_text = step.help.in_(language) if step.help else no_step_help(words)
     text = paragraphs(words.stuck(step.title.in_(language)), help_text, words.OFFER_HUMAN)
     buttons = walkthrough_buttons(index, language)[:1] + [
         button(words.WALKTHROUGH_BUTTONS["repeat"], WALKTHROUGH_PAYLOADS["repeat"]),

@@ -7,6 +7,8 @@ from datetime import date
 from types import ModuleType
 from typing import Iterable
 
+from actions.formatting.shared import caution_label
+
 # A footer names at most this many sources; the rest are in the knowledge files.
 MAX_SOURCES = 2
 # Reviewers' remarks in brackets ("(bản lưu GitHub)") stay in the knowledge files, not in the chat.
@@ -26,13 +28,11 @@ def button(title: str, payload: str) -> dict:
 
 
 def caution(provenance, words: ModuleType) -> str | None:
-    """The warning a fact carries: none when confirmed, a milder one for a secondary source,
-    the full one for unverified and unknown facts."""
-    if provenance is None or provenance.confidence == "confirmed":
+    """The warning a fact carries (knowledge/content/common.yml `confidence_labels`): none when confirmed,
+    a milder one for a secondary source, the full one for unverified and unknown facts."""
+    if provenance is None:
         return None
-    if provenance.confidence == "secondary":
-        return words.CAUTION_SECONDARY
-    return words.CAUTION
+    return caution_label(provenance.confidence, words.CODE)
 
 
 def flagged(text: str, provenance, words: ModuleType) -> str:

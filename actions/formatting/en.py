@@ -1,12 +1,14 @@
 """English wording for answers built from the knowledge store."""
 from __future__ import annotations
 
+import sys
 from datetime import date
+from typing import Any
+
+from actions.formatting.shared import wording_fact
 
 CODE = "en"
 
-CAUTION = "please double-check on the public service portal"
-CAUTION_SECONDARY = "from a secondary source, worth double-checking"
 SOURCE = "Source"
 UPDATED = "updated"
 
@@ -30,16 +32,6 @@ WALKTHROUGH_BUTTONS = {
     "repeat": "Repeat",
     "stuck": "I'm stuck on this step",
     "resume": "Continue the guide",
-}
-
-CHANNELS = {
-    "national-portal": "the National Public Service Portal (dichvucong.gov.vn)",
-    "vneid": "the VNeID app",
-    "police-portal": "the Ministry of Public Security's service portal",
-    "provincial-portal": "the Khánh Hòa provincial service portal",
-    "evn-portal": "the electricity company's (EVN) customer portal",
-    "exam-portal": "the Ministry of Education's exam and admission system",
-    "business-portal": "the household business registration system",
 }
 
 ONLINE_AVAILABILITY = {
@@ -200,7 +192,10 @@ def stuck(title: str) -> str:
     return f"Tips if you are stuck at “{title}”:"
 
 
-NO_STEP_HELP = "Try logging out and in again or another browser. National Public Service Portal hotline: 18001096."
+def no_step_help(support_name: str, phone: str) -> str:
+    return f"Try logging out and in again or another browser. {support_name}: {phone}."
+
+
 OFFER_HUMAN = "If it still does not work, I can put you in touch with a support officer."
 AT_FIRST_STEP = "This is already the first step."
 NO_WALKTHROUGH = "You have not started a guide yet. Which procedure would you like me to guide you through?"
@@ -347,3 +342,9 @@ def dossier_locked(at: str, minutes: int, support: str) -> str:
         f"paused until {at} (about {minutes} minutes), even with the right number. If it is urgent, "
         f"call {support}."
     )
+
+
+def __getattr__(name: str) -> Any:
+    """CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP: facts of knowledge/content/common.yml, from the
+    knowledge store (actions/formatting/shared.py); this module holds only the sentences around them."""
+    return wording_fact(sys.modules[__name__], name)

@@ -1,12 +1,14 @@
 """Vietnamese wording for answers built from the knowledge store."""
 from __future__ import annotations
 
+import sys
 from datetime import date
+from typing import Any
+
+from actions.formatting.shared import wording_fact
 
 CODE = "vi"
 
-CAUTION = "cần kiểm tra lại tại cổng dịch vụ công"
-CAUTION_SECONDARY = "theo nguồn thứ cấp, nên kiểm tra lại"
 SOURCE = "Nguồn"
 UPDATED = "cập nhật"
 
@@ -30,16 +32,6 @@ WALKTHROUGH_BUTTONS = {
     "repeat": "Nhắc lại",
     "stuck": "Tôi bị kẹt ở bước này",
     "resume": "Tiếp tục hướng dẫn",
-}
-
-CHANNELS = {
-    "national-portal": "Cổng Dịch vụ công quốc gia (dichvucong.gov.vn)",
-    "vneid": "ứng dụng VNeID",
-    "police-portal": "Cổng dịch vụ công Bộ Công an",
-    "provincial-portal": "Cổng dịch vụ công tỉnh Khánh Hòa",
-    "evn-portal": "Cổng chăm sóc khách hàng của ngành điện (EVN)",
-    "exam-portal": "Hệ thống thi và tuyển sinh của Bộ Giáo dục và Đào tạo",
-    "business-portal": "Hệ thống đăng ký hộ kinh doanh",
 }
 
 ONLINE_AVAILABILITY = {
@@ -201,7 +193,10 @@ def stuck(title: str) -> str:
     return f"Gợi ý khi bị kẹt ở bước “{title}”:"
 
 
-NO_STEP_HELP = "Bạn thử đăng xuất, đăng nhập lại hoặc dùng trình duyệt khác. Tổng đài Cổng Dịch vụ công quốc gia: 18001096."
+def no_step_help(support_name: str, phone: str) -> str:
+    return f"Bạn thử đăng xuất, đăng nhập lại hoặc dùng trình duyệt khác. {support_name}: {phone}."
+
+
 OFFER_HUMAN = "Nếu vẫn chưa được, mình có thể chuyển bạn đến cán bộ hỗ trợ."
 AT_FIRST_STEP = "Đây đã là bước đầu tiên."
 NO_WALKTHROUGH = "Bạn chưa bắt đầu hướng dẫn nộp hồ sơ nào. Bạn muốn được hướng dẫn thủ tục nào?"
@@ -343,3 +338,9 @@ def dossier_locked(at: str, minutes: int, support: str) -> str:
         f"Đã nhập sai quá nhiều lần nên để bảo vệ thông tin, việc tra cứu hồ sơ tạm khóa đến {at} "
         f"(khoảng {minutes} phút), kể cả khi nhập đúng số. Nếu cần gấp, bạn gọi tổng đài {support}."
     )
+
+
+def __getattr__(name: str) -> Any:
+    """CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP: facts of knowledge/content/common.yml, from the
+    knowledge store (actions/formatting/shared.py); this module holds only the sentences around them."""
+    return wording_fact(sys.modules[__name__], name)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from console.index.ingest import fold_for_search, low_confidence_threshold
 from console.index.models import accounts, audit, conversations, feed_positions, handoffs, messages, notes, settings, tags
+from knowledge.types import OfficeHours
 
 REVIEW_STATES = ("new", "needs_review", "reviewed")
 TAGS = ("wrong_answer", "missing_content", "not_understood", "success")
@@ -126,10 +127,11 @@ def list_conversations(connection: Connection, f: ConversationFilter, page: int 
 def facet_counts(connection: Connection, f: ConversationFilter) -> dict[str, int]:
     """How many conversations each quick filter would leave, on top of the current ones."""
     counts = {}
-    for name, override in {
+    overrides: dict[str, dict[str, Any]] = {
         "fallback": {"fallback": True}, "low_confidence": {"low_confidence": True}, "handoff": {"handoff": True},
         **{state: {"review_state": state} for state in REVIEW_STATES},
-    }.items():
+    }
+    for name, override in overrides.items():
         narrowed = ConversationFilter(**{**f.__dict__, **override})
         counts[name] = connection.execute(
             select(func.count()).select_from(conversations).where(*_conditions(narrowed))).scalar()
@@ -289,15 +291,6 @@ def mark_timeout_notified(connection: Connection, handoff_id: int) -> bool:
 
 # --------------------------------------------------------------------------- settings
 
-DEFAULT_OFFICE_HOURS = {
-    "timezone_offset_hours": 7,
-    "days": [0, 1, 2, 3, 4],  # Monday..Friday
-    "periods": [["07:30", "11:30"], ["13:30", "17:00"]],
-    "text": {"vi": "thứ Hai – thứ Sáu, 7:30–11:30 và 13:30–17:00",
-             "en": "Monday to Friday, 7:30–11:30 and 13:30–17:00"},
-}
-
-
 def get_setting(connection: Connection, key: str, default: Any) -> Any:
     value = connection.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
     return json.loads(value) if value is not None else default
@@ -309,8 +302,28 @@ def set_setting(connection: Connection, key: str, value: Any) -> None:
         connection.execute(insert(settings).values(key=key, value=encoded))
 
 
-def office_hours(connection: Connection) -> dict:
-    return get_setting(connection, "office_hours", DEFAULT_OFFICE_HOURS)
+def clear_setting(connection: Connection, key: str) -> None:
+    connection.execute(delete(settings).where(settings.c.key == key))
+
+
+def office_hours_setting(hours: OfficeHours) -> dict:
+    """The content's office hours (knowledge/content/common.yml) in the form supervisors edit."""
+    return {
+        "timezone_offset_hours": hours.timezone_offset_hours,
+        "days": list(hours.days),
+        "periods": [list(period) for period in hours.periods],
+        "text": {"vi": hours.text.vi, "en": hours.text.en},
+    }
+
+
+def office_hours(connection: Connection, content_hours: Optional[OfficeHours]) -> dict:
+    """A supervisor's override (the console's `office_hours` setting), else the content's office hours."""
+    override = get_setting(connection, "office_hours", None)
+    if override is not None:
+        return override
+    if content_hours is None:
+        raise LookupError("the knowledge store has no office hours: run `python -m knowledge load`")
+    return office_hours_setting(content_hours)
 
 
 def within_office_hours(hours: dict, moment: Optional[float] = None) -> bool:

@@ -56,6 +56,8 @@ UNITS = {
     ],
 }
 
+PRODUCT_COMMON = yaml.safe_load((CONTENT_DIR / "common.yml").read_text(encoding="utf-8"))
+
 COMMON = {
     "steps": [
         {**step("login", "Đăng nhập VNeID", "Log in with VNeID", "Gọi công an xã", "Call the commune police"),
@@ -63,12 +65,11 @@ COMMON = {
         {**step("submit", "Nộp hồ sơ", "Submit", "Kiểm tra mục bắt buộc", "Check required fields"),
          "provenance": provenance()},
     ],
-    "channels": [
-        {"id": channel, "name": text(channel, channel), "url": None, "provenance": provenance()}
-        for channel in ("national-portal", "vneid", "police-portal", "provincial-portal")
-    ],
-    "support": {"phone": "18001096", "name": text("Tổng đài", "Helpline"), "provenance": provenance()},
-    "confidence_labels": {level: text(level, level) for level in ("confirmed", "secondary", "unverified", "unknown")},
+    # What answers say around a fact (channel names, cautions, the support line, office hours) is the
+    # product's own content, so these tests see what citizens see.
+    "channels": [channel for channel in PRODUCT_COMMON["channels"]
+                 if channel["id"] in ("national-portal", "vneid", "police-portal", "provincial-portal")],
+    **{key: PRODUCT_COMMON[key] for key in ("support", "office_hours", "confidence_labels")},
 }
 
 
@@ -161,10 +162,10 @@ PASSPORT = procedure(
 FIXTURE_PROCEDURES = [BIRTH_REGISTRATION, PERMANENT_RESIDENCE, BIRTH_BUNDLE, ID_NUMBER_CONFIRMATION, PASSPORT]
 
 
-def write_content(directory: Path, procedures: list[dict]) -> Path:
+def write_content(directory: Path, procedures: list[dict], common: dict | None = None) -> Path:
     (directory / "procedures").mkdir(parents=True, exist_ok=True)
     (directory / "units.yml").write_text(yaml.safe_dump(UNITS, allow_unicode=True), encoding="utf-8")
-    (directory / "common.yml").write_text(yaml.safe_dump(COMMON, allow_unicode=True), encoding="utf-8")
+    (directory / "common.yml").write_text(yaml.safe_dump(common or COMMON, allow_unicode=True), encoding="utf-8")
     for data in procedures:
         (directory / "procedures" / f"{data['id']}.yml").write_text(
             yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -188,18 +189,17 @@ def fixture_database(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _answers_read_the_fixture_store(fixture_database, monkeypatch):
+    """Answers read shared facts (cautions, channel names, the support line) from the process-wide store;
+    `store` and `real_store` point it elsewhere."""
+    monkeypatch.setenv("DATABASE_URL", fixture_database)
+
+
 @pytest.fixture
 def store(fixture_database, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", fixture_database)
     return open_store(fixture_database)
-
-
-@pytest.fixture(scope="session")
-def real_database(tmp_path_factory) -> str:
-    """The product's own content (knowledge/content), loaded once per run."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('real-knowledge') / 'knowledge.db'}"
-    load(CONTENT_DIR, url=url)
-    return url
 
 
 @pytest.fixture

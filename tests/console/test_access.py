@@ -5,6 +5,7 @@ own SQLite index; Rasa is not needed for these pages.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -25,7 +26,8 @@ PAGES = ["/", "/queue", "/queue.json", "/conversations", "/conversations/abc", "
 
 
 @pytest.fixture
-async def console(tmp_path):
+async def console(tmp_path, real_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", real_database)  # the default office hours come from the content
     settings = ConsoleSettings(database_url=f"sqlite:///{tmp_path / 'console.db'}", event_broker_url=None,
                                rasa_url="http://127.0.0.1:9", jwt_secret="test-jwt", secret_key="test-key")
     app = create_app(settings)
@@ -154,3 +156,19 @@ def test_the_console_does_not_need_rasa():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk', 'tensorflow')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+async def test_supervisors_see_the_content_s_office_hours_override_them_and_go_back(console):
+    await sign_in(console, "sup")
+    page = await (await console.get("/accounts")).text()
+    assert "thứ Hai – thứ Sáu, 7:30–11:30 và 13:30–17:00" in page  # knowledge/content/common.yml
+    token = await csrf(console, "/accounts")
+    override = {"timezone_offset_hours": 7, "days": [5], "periods": [["08:00", "10:00"]],
+                "text": {"vi": "sáng thứ Bảy", "en": "Saturday mornings"}}
+    page = await (await console.post("/accounts", data={"what": "office_hours", "csrf": token,
+                                                          "hours": json.dumps(override)})).text()
+    assert "sáng thứ Bảy" in page and "thứ Hai – thứ Sáu" not in page
+    page = await (await console.post("/accounts", data={"what": "office_hours", "csrf": token, "hours": " "})).text()
+    assert "thứ Hai – thứ Sáu, 7:30–11:30 và 13:30–17:00" in page and "sáng thứ Bảy" not in page
+    audit = await (await console.get("/audit")).text()
+    assert "<td>office_hours_changed</td>" in audit and "<td>office_hours_reset</td>" in audit

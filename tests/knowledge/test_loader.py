@@ -132,6 +132,9 @@ BAD_FILES = {
                            "catalogue says essential=true"),
     "unit-unknown-district": ("units.yml", "district: ninh-son}", "district: ninh-sun}", "ninh-sun",
                               "unknown former district 'ninh-sun'"),
+    "office-hours-backwards": ("common.yml", '["13:30", "17:00"]', '["17:00", "13:30"]', '["17:00", "13:30"]',
+                               "the period ends (13:30) before it starts (17:00)"),
+    "office-hours-bad-time": ("common.yml", '"11:30"]', '"11:70"]', '"11:70"]', "does not match"),
     "common-missing-label": ("common.yml", "  unknown: {vi: Chưa rõ", "  unknowable: {vi: Chưa rõ", "^confidence_labels:",
                              "'unknown' is required"),
 }

@@ -111,6 +111,15 @@ def test_shared_content(store):
     assert store.province().name.vi == "Khánh Hòa" and store.province().unit_counts["total"] == 65
 
 
+def test_office_hours_are_shared_content(store):
+    hours = store.office_hours()
+    assert hours.timezone_offset_hours == 7 and hours.days == (0, 1, 2, 3, 4)
+    assert hours.periods == (("07:30", "11:30"), ("13:30", "17:00"))
+    assert hours.text.in_("vi") == "thứ Hai – thứ Sáu, 7:30–11:30 và 13:30–17:00"
+    assert hours.text.in_("en") == "Monday to Friday, 7:30–11:30 and 13:30–17:00"
+    assert hours.provenance.confidence == "unverified"
+
+
 # --- administrative units ---------------------------------------------------------------------
 
 
