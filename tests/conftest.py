@@ -91,6 +91,15 @@ def real_database(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def portal_store(real_database):
+    """DATABASE_URL pointing at the product's content, for web apps built in-process (the portal
+    pages list the procedures of the knowledge store)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", real_database)
+        yield real_database
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """Trains once per run when the data changed; Rasa reuses a model with the same fingerprint."""

@@ -59,15 +59,7 @@ async def _cancel_remaining_tasks() -> None:
 
 
 @pytest.fixture(scope="module")
-def _portal_store(real_database):
-    """The portal pages list the procedures of the knowledge store: the product's content."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", real_database)
-        yield
-
-
-@pytest.fixture(scope="module")
-def scripted_site(_portal_store):
+def scripted_site(portal_store):
     """The web server, proxying to a socket.io server that answers from SCRIPT (else echoes)."""
     loop = asyncio.new_event_loop()
     bot, sio = fake_rasa_app(

@@ -21,7 +21,7 @@ EVIL = "https://evil.example"
 
 
 @pytest.fixture
-async def client():
+async def client(portal_store):
     app = create_app(WebSettings(rasa_url=UNUSED_PORT_URL, portal_origins=("https://portal.example",)))
 
     async def boom(request):
