@@ -34,9 +34,15 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot import patches
 from knowledge.personal_data import MASK, mask_personal_numbers
 
 logger = logging.getLogger(__name__)
+
+# Rasa imports this module in the server process (endpoints.yml `tracker_store.type`): the
+# place to apply our checked Rasa patches. Raises RasaPatchError (server does not start) when
+# Rasa's code is no longer the code they were written for.
+patches.apply()
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
