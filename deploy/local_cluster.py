@@ -115,16 +115,15 @@ class LocalCluster:
             self.servers[f"rasa{i}"] = rasa_server(
                 f"rasa{i}", self.ports.rasa(i), model, DEPLOY / "endpoints-scaled.yml", ROOT / "credentials.yml",
                 self.env, self.logs, jwt_secret=self.jwt_secret)
-        for name, server in self.servers.items():
-            if name != "haproxy":
-                server.process = None
-                self.logs.mkdir(parents=True, exist_ok=True)
-                server.process = subprocess.Popen(
-                    server.command, cwd=server.cwd, env=server.env, stdout=server.log.open("a"),
-                    stderr=subprocess.STDOUT, start_new_session=True)
-        for name, server in self.servers.items():
-            if name != "haproxy":
-                server.wait_until_up(timeout=400)
+        started = [s for name, s in self.servers.items() if name.startswith(("rasa", "actions"))]
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for server in started:  # all at once: the Rasa processes load their models in parallel
+            server.process = subprocess.Popen(
+                server.command, cwd=server.cwd, env=server.env, stdout=server.log.open("a"),
+                stderr=subprocess.STDOUT, start_new_session=True)
+        for server in started:
+            server.wait_until_up(timeout=400)
+        self.wait_for_load_balancer()
         return self
 
     def stop(self) -> None:
@@ -168,6 +167,21 @@ class LocalCluster:
     def wait_for_action_servers(self, timeout: float = 300) -> None:
         for i in range(1, self.action_count + 1):
             self.servers[f"actions{i}"].wait_until_up(timeout)
+        self.wait_for_load_balancer()
+
+    def wait_for_load_balancer(self, timeout: float = 60) -> None:
+        """Until HAProxy's health checks see every server up (`rise 2`, `inter 1s`)."""
+        deadline = time.monotonic() + timeout
+        urls = [f"{self.url}/", f"http://127.0.0.1:{self.ports.actions_front}/health"]
+        while time.monotonic() < deadline:
+            try:
+                if all(requests.get(url, timeout=2).status_code == 200 for url in urls):
+                    time.sleep(2.5)  # a server that just came back needs two passed checks
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"HAProxy does not reach the servers after {timeout}s")
 
     # ---- talking to it
     def send(self, sender: str, text: str, base_url: str | None = None, timeout: float = 120) -> list[dict]:
