@@ -146,8 +146,8 @@ class LocalCluster:
                                           start_new_session=True)
         deadline = time.monotonic() + 20
         while subprocess.run(["redis-cli", "-p", str(self.ports.redis), "ping"], capture_output=True,
-                             text=True).stdout.strip() != "PONG":
-            if time.monotonic() > deadline:
+                             text=True).stdout.strip() != "PONG" or server.process.poll() is not None:
+            if time.monotonic() > deadline or server.process.poll() is not None:
                 raise RuntimeError(f"redis-server did not start:\n{server.tail()}")
             time.sleep(0.2)
         self.servers["redis"] = server
