@@ -149,3 +149,21 @@ def test_the_switch_leaves_rasa_unpatched(monkeypatch, tmp_path):
     monkeypatch.setenv("RASA_PATCHES", "on")
     with pytest.raises(RasaPatchError):
         patches.apply()
+
+
+def test_rasa_does_not_start_with_a_patch_that_no_longer_applies(monkeypatch, tmp_path):
+    """What Rasa does with endpoints.yml: import the tracker store module and build it. A patch
+    that no longer applies must stop it, not be swallowed into an in-memory tracker store."""
+    import sys
+
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    def upgraded(self, result):  # a Rasa release whose validation code differs
+        return True
+
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", upgraded)
+    monkeypatch.delitem(sys.modules, "bot.tracker_store", raising=False)
+    endpoint = EndpointConfig(type="bot.tracker_store.MaskingSQLTrackerStore", url=f"sqlite:///{tmp_path}/t.db")
+    with pytest.raises(RasaPatchError, match="cannot patch Rasa"):
+        TrackerStore.create(endpoint)
