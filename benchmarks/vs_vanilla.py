@@ -173,9 +173,9 @@ def ratios(results: list[Result]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--solo-conversations", type=int, default=6, help="conversations of the single citizen")
-    parser.add_argument("--crowd-conversations", type=int, default=3, help="conversations per citizen of 20")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--solo-conversations", type=int, default=10, help="conversations of the single citizen")
+    parser.add_argument("--crowd-conversations", type=int, default=6, help="conversations per citizen of 20")
     parser.add_argument("--port-base", type=int, default=int(os.environ.get("BENCHMARK_PORT_BASE", "19100")))
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     args = parser.parse_args()

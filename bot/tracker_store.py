@@ -105,19 +105,24 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         """SQLite: write-ahead log; PostgreSQL: detect dropped connections, bounded connect.
 
         SQLite's default rollback journal syncs the disk several times per commit; with one
-        commit per message that was about 15 % of the Rasa server's time under load (profile
-        in benchmarks/REPORT.md). WAL with synchronous=NORMAL survives a crash of the process
+        commit per message that was about 15 % of the Rasa server's time under load, and
+        closing the connection after each session another 12 % (profiles in benchmarks/REPORT.md). WAL with synchronous=NORMAL survives a crash of the process
         (a power cut may lose the last commits; run PostgreSQL in production).
         """
         url = self.engine.url
         if url.get_backend_name() == "sqlite":
+            # SQLAlchemy 1.4 opens and closes a file database's connection per session; closing
+            # the last connection checkpoints the log to disk: keep one open per thread instead.
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
             @sa.event.listens_for(self.engine, "connect")
             def _sqlite_wal(dbapi_connection, _record):  # noqa: ANN001 - SQLAlchemy hook
                 cursor = dbapi_connection.cursor()
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.close()
-            self.engine.dispose()  # connections opened before the hook
         elif url.get_backend_name() == "postgresql":
             kwargs = create_engine_kwargs(url)
             kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
