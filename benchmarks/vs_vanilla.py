@@ -58,6 +58,7 @@ class Result:
     messages: int
     seconds: float
     errors: int
+    no_reply: int
     p50: float
     p95: float
     load_before: float
@@ -68,15 +69,17 @@ class Result:
         return self.messages / self.seconds
 
 
-async def _citizen(session, url, conversation, latencies, errors):
+async def _citizen(session, url, conversation, latencies, errors, silent):
     sender = uuid.uuid4().hex
     for message in conversation:
         started = time.perf_counter()
         try:
             async with session.post(url, json={"sender": sender, "message": message}) as response:
                 body = await response.json()
-                if response.status != 200 or not body:
-                    errors.append(f"HTTP {response.status}, {len(body or [])} replies")
+                if response.status != 200:
+                    errors.append(f"HTTP {response.status}")
+                elif not body:  # the bot chose to say nothing (the mood bot does, e.g. after "bye")
+                    silent.append(message)
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             errors.append(type(exc).__name__)
         latencies.append(time.perf_counter() - started)
@@ -86,28 +89,30 @@ async def load(rasa_url: str, conversations: list[list[str]], users: int, per_us
     """`users` concurrent citizens, each holding `per_user` conversations back to back."""
     latencies: list[float] = []
     errors: list[str] = []
+    silent: list[str] = []
 
     async def one_user(index: int):
         for turn in range(per_user):
             conversation = conversations[(index + turn) % len(conversations)]
-            await _citizen(session, f"{rasa_url}/webhooks/rest/webhook", conversation, latencies, errors)
+            await _citizen(session, f"{rasa_url}/webhooks/rest/webhook", conversation, latencies, errors, silent)
 
     connector = aiohttp.TCPConnector(limit=users + 5)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
         started = time.perf_counter()
         await asyncio.gather(*(one_user(i) for i in range(users)))
         elapsed = time.perf_counter() - started
-    return latencies, errors, elapsed
+    return latencies, errors, silent, elapsed
 
 
 def measure(bot: str, url: str, conversations, users: int, per_user: int, round_: int) -> Result:
     before = os.getloadavg()[0]
-    latencies, errors, elapsed = asyncio.run(load(url, conversations, users, per_user))
+    latencies, errors, silent, elapsed = asyncio.run(load(url, conversations, users, per_user))
     after = os.getloadavg()[0]
-    result = Result(bot, users, round_, len(latencies), elapsed, len(errors), percentile(latencies, 50),
-                    percentile(latencies, 95), before, after)
+    result = Result(bot, users, round_, len(latencies), elapsed, len(errors), len(silent),
+                    percentile(latencies, 50), percentile(latencies, 95), before, after)
     print(f"  {bot:9} {users:2} citizens round {round_}: {result.throughput:5.1f} msg/s  "
           f"p50 {result.p50 * 1000:5.0f} ms  p95 {result.p95 * 1000:5.0f} ms  errors {result.errors}  "
+          f"no reply {result.no_reply}  "
           f"load {before:.1f}->{after:.1f}", flush=True)
     return result
 
@@ -150,11 +155,12 @@ def start_bots(work: Path, ports: dict) -> dict[str, list[Server]]:
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| round | bot | citizens | messages | messages/s | p50 ms | p95 ms | errors | load avg before → after |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| round | bot | citizens | messages | messages/s | p50 ms | p95 ms | errors | no reply | "
+             "load avg before → after |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         lines.append(f"| {r.round} | {r.bot} | {r.users} | {r.messages} | {r.throughput:.1f} | {r.p50 * 1000:.0f} | "
-                     f"{r.p95 * 1000:.0f} | {r.errors} | {r.load_before:.2f} → {r.load_after:.2f} |")
+                     f"{r.p95 * 1000:.0f} | {r.errors} | {r.no_reply} | {r.load_before:.2f} → {r.load_after:.2f} |")
     return "\n".join(lines)
 
 
@@ -232,7 +238,7 @@ def main() -> None:
     ])
     write_section("vs_vanilla", markdown)
     print(markdown)
-    if any(r.errors for r in results):
+    if any(r.errors for r in results) or any(r.no_reply for r in results if r.bot == "assistant"):
         raise SystemExit("errors during the benchmark: see the table")
 
 
