@@ -106,8 +106,9 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
         SQLite's default rollback journal syncs the disk several times per commit; with one
         commit per message that was about 15 % of the Rasa server's time under load, and
-        closing the connection after each session another 12 % (profiles in benchmarks/REPORT.md). WAL with synchronous=NORMAL survives a crash of the process
-        (a power cut may lose the last commits; run PostgreSQL in production).
+        closing the connection after each session another 12 % (profiles in
+        benchmarks/REPORT.md). WAL with synchronous=NORMAL survives a crash of the process (a
+        power cut may lose the last commits; run PostgreSQL in production).
         """
         url = self.engine.url
         if url.get_backend_name() == "sqlite":
@@ -153,7 +154,9 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Same as `SQLTrackerStore.save`, with each new event masked first; retried while the
-        database is unreachable (the events are streamed to the broker once)."""
+        database is unreachable (the events are streamed to the broker once). A retry after a
+        commit whose answer was lost stores nothing twice: it writes only the events beyond
+        those already stored."""
         await self.stream_events(tracker)
         await self._with_retries("a save", lambda: self._save_masked(tracker))
 
