@@ -170,13 +170,13 @@ class LocalCluster:
         self.wait_for_load_balancer()
 
     def wait_for_load_balancer(self, timeout: float = 60) -> None:
-        """Until HAProxy's health checks see every server up (`rise 2`, `inter 1s`)."""
+        """Until HAProxy's health checks see every server up (`rise 2`, `inter` 1-2 s)."""
         deadline = time.monotonic() + timeout
         urls = [f"{self.url}/", f"http://127.0.0.1:{self.ports.actions_front}/health"]
         while time.monotonic() < deadline:
             try:
                 if all(requests.get(url, timeout=2).status_code == 200 for url in urls):
-                    time.sleep(2.5)  # a server that just came back needs two passed checks
+                    time.sleep(4.5)  # a server that just came back needs two passed checks
                     return
             except requests.RequestException:
                 pass
