@@ -25,23 +25,41 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Iterable, Optional, Text
+from typing import Any, Awaitable, Callable, Iterable, Optional, Text, TypeVar
 
+import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import exc as sa_exc
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from bot import patches
 from knowledge.personal_data import MASK, install_log_masking, mask_data
 
 logger = logging.getLogger(__name__)
 # Loaded by the Rasa server at start-up: from then on its logs are masked too.
 install_log_masking()
 
+# Rasa imports this module in the server process (endpoints.yml `tracker_store.type`): the
+# place to apply our checked Rasa patches. Raises RasaPatchError (server does not start) when
+# Rasa's code is no longer the code they were written for.
+patches.apply()
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+
+# How long a save or a read waits for the database to come back (e.g. a PostgreSQL restart or
+# fail-over) before the turn fails with a logged error. Meanwhile the conversation's lock is
+# held, so its next message waits too: nothing is lost or reordered.
+RETRY_SECONDS = float(os.environ.get("TRACKER_STORE_RETRY_SECONDS", "30"))
+# Errors of a database that is unreachable or restarting (not of a bad statement).
+TRANSIENT_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)
+
+T = TypeVar("T")
 
 PHONE_SLOT = "dossier_phone"
 PHONE_INTENT = "inform_phone"
@@ -82,10 +100,68 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             kwargs.pop("dialect", None)
             kwargs.pop("db", None)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        self._tune_engine()
+
+    def _tune_engine(self) -> None:
+        """SQLite: write-ahead log; PostgreSQL: detect dropped connections, bounded connect.
+
+        SQLite's default rollback journal syncs the disk several times per commit; with one
+        commit per message that was about 15 % of the Rasa server's time under load, and
+        closing the connection after each session another 12 % (profiles in
+        benchmarks/REPORT.md). WAL with synchronous=NORMAL survives a crash of the process (a
+        power cut may lose the last commits; run PostgreSQL in production).
+        """
+        url = self.engine.url  # type: ignore[has-type]  # set by SQLTrackerStore.__init__
+        if url.get_backend_name() == "sqlite":
+            # SQLAlchemy 1.4 opens and closes a file database's connection per session; closing
+            # the last connection checkpoints the log to disk: keep one open per thread instead.
+            self.engine.dispose()  # type: ignore[has-type]
+            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
+            @sa.event.listens_for(self.engine, "connect")
+            def _sqlite_wal(dbapi_connection, _record):  # noqa: ANN001 - SQLAlchemy hook
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+        elif url.get_backend_name() == "postgresql":
+            kwargs = create_engine_kwargs(url)
+            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
+    async def _with_retries(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
+        """Runs `operation` again while the database is unreachable, up to RETRY_SECONDS."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(TRANSIENT_ERRORS),
+            stop=stop_after_delay(RETRY_SECONDS),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
+            before_sleep=lambda state: logger.warning(
+                "Tracker store unreachable during %s (attempt %d): %s; retrying",
+                what, state.attempt_number, type(state.outcome.exception()).__name__ if state.outcome else "?"),
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await operation()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        return await self._with_retries(
+            "a read", lambda: super(MaskingSQLTrackerStore, self)._retrieve(sender_id, fetch_events_from_all_sessions))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Same as `SQLTrackerStore.save`, with each new event masked first."""
+        """Same as `SQLTrackerStore.save`, with each new event masked first; retried while the
+        database is unreachable (the events are streamed to the broker once). A retry after a
+        commit whose answer was lost stores nothing twice: it writes only the events beyond
+        those already stored."""
         await self.stream_events(tracker)
+        await self._with_retries("a save", lambda: self._save_masked(tracker))
+
+    async def _save_masked(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
             for data in masked_event_dicts(tracker.events, new_events):

@@ -1,0 +1,154 @@
+"""Small, checked patches of Rasa 3.6 applied in the Rasa server process.
+
+One patch today: action-server responses validated with a validator built once.
+
+Rasa 3.6 checks every custom-action response with `jsonschema.validate(result, schema)`
+(`RemoteAction._validate_action_result` in `rasa/core/actions/action.py`). That helper
+re-checks the schema itself against the JSON Schema meta-schema and builds a new validator
+on every call; under 20 concurrent conversations this was about 40 % of the Rasa server's CPU
+(py-spy profile in benchmarks/REPORT.md). The patched method validates with the same schema
+(`RemoteAction.action_response_format_spec()`), the same validator class (`validator_for`),
+the same checks and the same error (`best_match`, with Rasa's message appended); only the
+schema check and the validator construction happen once, when the patch is applied.
+
+The patch is applied only to the exact code it was written for: `apply()` compares the
+source of the method it replaces, and of the call site in `RemoteAction.run`, with the
+Rasa 3.6.21 code. When a Rasa upgrade changes either, `apply()` raises `RasaPatchError` and
+the Rasa server does not start (it is applied when Rasa imports `bot.tracker_store`), with a
+message that says what to do (port the patch, or drop it, or run unpatched with RASA_PATCHES=off). tests/bot/test_patches.py checks both.
+The upstream proposal
+is in docs/upstream/rasa-validator-once.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+import os
+import textwrap
+from typing import Any, Callable
+
+logger = logging.getLogger(__name__)
+
+# sha256 of the source of the method the patch replaces, as released in Rasa 3.6.21
+# (dedented, trailing whitespace stripped).
+EXPECTED_VALIDATE_SOURCE_SHA256 = "ce61fe852bba0d78041dccaa58b2b43722f31b27478829fe4d499b2004f202bd"
+# The call the patched method must still be reached by, in `RemoteAction.run`.
+EXPECTED_CALL_SITE = "self._validate_action_result(response)"
+
+_PATCHED_MARK = "_citizen_assistant_patched"
+
+
+class RasaPatchError(RuntimeError):
+    """Rasa's code is not the code a patch was written for: the patch was not applied.
+
+    Deliberately not an ImportError: Rasa falls back to an in-memory tracker store when a
+    custom tracker store module raises ImportError, which would hide this failure.
+    """
+
+
+def source_fingerprint(function: Callable[..., Any]) -> str:
+    source = textwrap.dedent(inspect.getsource(function))
+    normalised = "\n".join(line.rstrip() for line in source.strip().splitlines())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def build_action_response_validator(remote_action_class: Any) -> Callable[[Any, dict], bool]:
+    """`_validate_action_result` with the schema checked and the validator built once.
+
+    The replaced method stays reachable as `.original` (tests compare the two).
+    """
+    original = remote_action_class.__dict__["_validate_action_result"]
+    from jsonschema import ValidationError
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    schema = remote_action_class.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)  # what jsonschema.validate does on every call
+    validator = validator_class(schema)
+
+    def _validate_action_result(self: Any, result: dict) -> bool:
+        error = best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        if not isinstance(error, ValidationError):  # pragma: no cover - best_match yields these
+            raise error
+        error.message += (
+            f". Failed to validate Action server response from API, "
+            f"make sure your response from the Action endpoint is valid. "
+            f"For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+    setattr(_validate_action_result, _PATCHED_MARK, True)
+    _validate_action_result.original = original  # type: ignore[attr-defined]
+    _validate_action_result.__doc__ = "Rasa's check with a validator built once (bot.patches)."
+    return _validate_action_result
+
+
+def check_validator_patch_applies(remote_action_class: Any) -> None:
+    """Raises `RasaPatchError` unless the class holds the exact code the patch replaces."""
+    current = remote_action_class.__dict__.get("_validate_action_result")
+    if current is None:
+        raise RasaPatchError(_upgrade_message("RemoteAction._validate_action_result no longer exists"))
+    if getattr(current, _PATCHED_MARK, False):
+        return
+    try:
+        fingerprint = source_fingerprint(current)
+    except (OSError, TypeError) as error:  # no source shipped: cannot tell it is the same code
+        raise RasaPatchError(_upgrade_message(f"the source of _validate_action_result is unavailable ({error})")) from error
+    if fingerprint != EXPECTED_VALIDATE_SOURCE_SHA256:
+        raise RasaPatchError(_upgrade_message(
+            f"RemoteAction._validate_action_result changed (source sha256 {fingerprint[:12]}…, "
+            f"expected {EXPECTED_VALIDATE_SOURCE_SHA256[:12]}…)"))
+    try:
+        run_source = inspect.getsource(remote_action_class.run)
+    except (OSError, TypeError) as error:
+        raise RasaPatchError(_upgrade_message(f"the source of RemoteAction.run is unavailable ({error})")) from error
+    if EXPECTED_CALL_SITE not in run_source:
+        raise RasaPatchError(_upgrade_message(
+            f"RemoteAction.run no longer calls `{EXPECTED_CALL_SITE}`"))
+
+
+def apply_action_response_validator_patch(remote_action_class: Any = None) -> bool:
+    """Replaces `RemoteAction._validate_action_result`; True when it was applied now.
+
+    Idempotent. Raises `RasaPatchError` when Rasa's code is not the code it was written for.
+    """
+    if remote_action_class is None:
+        from rasa.core.actions.action import RemoteAction
+
+        remote_action_class = RemoteAction
+    check_validator_patch_applies(remote_action_class)
+    if getattr(remote_action_class.__dict__["_validate_action_result"], _PATCHED_MARK, False):
+        return False
+    remote_action_class._validate_action_result = build_action_response_validator(remote_action_class)
+    logger.info("bot.patches: action-server responses are validated with a validator built once")
+    return True
+
+
+# Escape hatch for measuring Rasa unpatched (benchmarks) or for running an upgraded Rasa before
+# the patch is ported: RASA_PATCHES=off.
+SWITCH = "RASA_PATCHES"
+
+
+def apply() -> None:
+    """Every patch of this module (called when Rasa imports bot.tracker_store)."""
+    if os.environ.get(SWITCH, "on").lower() in ("off", "0", "false", "no"):
+        logger.warning("bot.patches: %s=off, Rasa runs unpatched (slower action calls)", SWITCH)
+        return
+    apply_action_response_validator_patch()
+
+
+def _upgrade_message(what: str) -> str:
+    import rasa
+
+    return (
+        f"bot/patches.py cannot patch Rasa {rasa.__version__}: {what}. The patch was written for "
+        "Rasa 3.6.21. If this Rasa release validates action responses with a validator built once "
+        "(see docs/upstream/rasa-validator-once.md), delete the patch and its call in "
+        "bot/tracker_store.py; otherwise port it to the new code and update its fingerprint."
+    )
