@@ -116,7 +116,9 @@ async def missed_replies(request: web.Request) -> web.Response:
         return web.json_response({"error": "`after` must be a timestamp"}, status=400)
 
     settings = request.app[SETTINGS]
-    url = f"{settings.rasa_url.rstrip('/')}/conversations/{quote(conversation_id, safe='')}/tracker"
+    # `socketio:<hex>` as it is: Rasa does not unquote path parameters, and its check of the token's
+    # username compares with the raw one.
+    url = f"{settings.rasa_url.rstrip('/')}/conversations/{quote(conversation_id, safe=':')}/tracker"
     headers = {"Authorization": f"Bearer {conversation_reader_token(settings.rasa_jwt_secret, conversation_id)}"}
     try:
         async with request.app[HTTP_SESSION].get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=10),
