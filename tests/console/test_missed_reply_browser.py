@@ -2,7 +2,7 @@
 servers and console. The citizen asks for a person and closes the page; a staff member takes the
 conversation and replies through the console while no widget is connected; the citizen opens
 the page again in the same browser and sees the reply once, marked as a staff member's, still
-waiting for a person."""
+waiting for a person; the next reply, sent while the page is open, arrives live marked the same way."""
 from __future__ import annotations
 
 import pytest
@@ -43,5 +43,10 @@ def test_a_staff_reply_sent_while_the_page_was_closed_shows_when_it_opens_again(
         wait_until_quiet(again)
         expect(bot_messages(again).filter(has_text=answer)).to_have_count(1)
         expect(again.locator(".ca-handoff")).to_be_visible()
+
+        # Now the widget is connected: the next staff reply arrives live, marked the same way.
+        live = "Bạn cần bổ sung thêm giấy tờ gì không?"
+        assert console.post("lan", f"/conversations/{sender}/reply", text=live).status_code == 303
+        expect(bot_messages(again).filter(has_text=live)).to_have_class("ca-message ca-bot ca-staff")
     finally:
         context.close()
