@@ -31,6 +31,8 @@ def widget_config(settings: WebSettings) -> dict:
         config["serverUrl"] = settings.widget_socket_url
     if settings.socketio_jwt_secret:
         config["tokenUrl"] = "/widget/token"
+    if settings.socketio_session_secret and settings.rasa_jwt_secret:
+        config["missedRepliesUrl"] = "/widget/missed"  # web/missed_replies.py
     return config
 
 

@@ -13,6 +13,7 @@ import aiohttp
 import jwt
 from aiohttp import web
 
+from web.missed_replies import setup_missed_replies
 from web.portal import setup_portal
 from web.settings import WebSettings
 from web.socketio_proxy import HTTP_SESSION, setup_socketio_proxy
@@ -85,6 +86,7 @@ def create_app(settings: WebSettings | None = None) -> web.Application:
     setup_socketio_proxy(app, settings.rasa_url, settings.portal_origins)
     setup_portal(app, settings)
     app.router.add_get("/healthz", healthz)
+    setup_missed_replies(app, settings)
     if settings.socketio_jwt_secret:
         app.router.add_get("/widget/token", widget_token)
     app.router.add_static("/static", settings.static_dir, name="static")

@@ -20,6 +20,11 @@ class WebSettings:
     # /widget/token hands short-lived ones to the widget. Never printed or logged.
     socketio_jwt_secret: str | None = None
     socketio_token_ttl_seconds: int = 3600
+    # SOCKETIO_SESSION_SECRET (as Rasa's) and JWT_SECRET (Rasa's HTTP API): /widget/missed checks a
+    # widget's session token and reads that one conversation's missed replies from Rasa. Never logged.
+    socketio_session_secret: str | None = None
+    socketio_session_max_age_seconds: int = 24 * 3600  # SOCKETIO_SESSION_MAX_AGE, as Rasa's
+    rasa_jwt_secret: str | None = None
     # WIDGET_SOCKET_URL: where browsers open the socket.io connection. Default: this server,
     # which proxies /socket.io/ to Rasa, so Rasa itself need not be reachable from outside.
     widget_socket_url: str | None = None
@@ -38,6 +43,9 @@ class WebSettings:
             port=int(env.get("WEB_PORT") or cls.port),
             rasa_url=env.get("RASA_URL") or cls.rasa_url,
             socketio_jwt_secret=env.get("SOCKETIO_JWT_SECRET") or None,
+            socketio_session_secret=env.get("SOCKETIO_SESSION_SECRET") or None,
+            socketio_session_max_age_seconds=int(env.get("SOCKETIO_SESSION_MAX_AGE") or 24 * 3600),
+            rasa_jwt_secret=env.get("JWT_SECRET") or None,
             widget_socket_url=env.get("WIDGET_SOCKET_URL") or None,
             portal_origins=tuple(portal_origins(env.get("PORTAL_ORIGINS", ""))),
             max_message_length=max_message_length(),

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional, Text
 
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 
+from bot.channels.conversation_ids import SOCKETIO_CONVERSATION_ID, SOCKETIO_CONVERSATION_PREFIX  # noqa: F401
 from bot.channels.limits import DEFAULT_MAX_MESSAGE_LENGTH, max_message_length  # noqa: F401 - re-exported
 from knowledge.text import nfc
 
@@ -25,8 +26,6 @@ MAX_REST_BODY_BYTES = 16 * 1024
 
 LANGUAGES = ("vi", "en")
 REST_SENDER_ID = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
-SOCKETIO_CONVERSATION_PREFIX = "socketio:"
-SOCKETIO_CONVERSATION_ID = re.compile(r"^socketio:[0-9a-f]{32}$")
 # "/intent@0.9{...json...}" (button payloads), split exactly as Rasa's message handler splits it.
 INTENT_PAYLOAD = YAMLStoryReader._regex_message_pattern()
 

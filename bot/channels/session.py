@@ -5,7 +5,8 @@ A new widget session gets a random conversation id `socketio:<32 hex>` and a tok
 (itsdangerous, HMAC-SHA256 with a salt of its own). The widget keeps the token and presents it on
 every reconnect; whoever only knows the conversation id cannot make one. Several Rasa instances
 must share the secret. Tokens older than SOCKETIO_SESSION_MAX_AGE seconds (default one day) start
-a new conversation.
+a new conversation. The web server verifies the same tokens (web/missed_replies.py), so this
+module imports nothing of Rasa.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any, Optional, Tuple
 
 from itsdangerous import BadSignature, TimestampSigner
 
-from bot.channels.inbound import SOCKETIO_CONVERSATION_ID, SOCKETIO_CONVERSATION_PREFIX
+from bot.channels.conversation_ids import SOCKETIO_CONVERSATION_ID, SOCKETIO_CONVERSATION_PREFIX
 
 logger = logging.getLogger(__name__)
 

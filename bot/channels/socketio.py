@@ -48,9 +48,21 @@ async def _maybe_await(result: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+def _provenance(kwargs: Dict[Text, Any]) -> Dict[Text, Any]:
+    """What the widget needs besides the text: the bot event's timestamp (so a reopened widget asks
+    only for the replies after the last one it showed) and whether a staff member wrote it (the
+    console appends staff replies with `metadata.staff_reply`; Rasa passes metadata as kwargs)."""
+    extra: Dict[Text, Any] = {}
+    if isinstance(kwargs.get("timestamp"), (int, float)):
+        extra["timestamp"] = kwargs["timestamp"]
+    if kwargs.get("staff_reply"):
+        extra["staff"] = True  # that a person wrote it, not who
+    return extra
+
+
 class CitizenSocketIOOutput(SocketIOOutput):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._send_message(recipient_id, {"text": text.strip()})
+        await self._send_message(recipient_id, {"text": text.strip(), **_provenance(kwargs)})
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -59,7 +71,9 @@ class CitizenSocketIOOutput(SocketIOOutput):
             {"content_type": "text", "title": button["title"], "payload": button["payload"]}
             for button in buttons
         ]
-        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": quick_replies})
+        await self._send_message(
+            recipient_id, {"text": text.strip(), "quick_replies": quick_replies, **_provenance(kwargs)}
+        )
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})

@@ -96,8 +96,8 @@ def send(page: Page, text: str) -> list[str]:
 
 
 def session_id(page: Page) -> str:
-    """The conversation id inside the session token the server issued to this tab."""
-    token = page.evaluate("JSON.parse(sessionStorage.getItem('citizen-assistant:session'))")
+    """The conversation id inside the session token the server issued to this browser context."""
+    token = page.evaluate("JSON.parse(localStorage.getItem('citizen-assistant:session'))")
     return token.rsplit(".", 2)[0]
 
 

@@ -10,6 +10,7 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.channels.session import SessionSigner
 from tests.web.fake_rasa import fake_rasa_app
 from web.server import create_app
 from web.settings import WebSettings
@@ -108,6 +109,26 @@ async def test_widget_token_only_exists_with_a_secret(client):
         assert '"tokenUrl": "/widget/token"' in await (await with_secret.get("/")).text()
     finally:
         await with_secret.close()
+
+
+async def test_missed_replies_only_with_both_secrets_and_only_for_our_tokens(client):
+    assert (await client.post("/widget/missed", json={})).status in (404, 405)
+    assert "missedRepliesUrl" not in await (await client.get("/")).text()
+
+    session_secret = "session-secret-of-enough-length-123"
+    settings = WebSettings(rasa_url=UNUSED_PORT_URL, socketio_session_secret=session_secret,
+                           rasa_jwt_secret="rasa-secret-of-enough-length-123456")
+    with_secrets = await _client(settings)
+    try:
+        assert '"missedRepliesUrl": "/widget/missed"' in await (await with_secrets.get("/")).text()
+        _, forged = SessionSigner("another secret").new_session()
+        assert (await with_secrets.post("/widget/missed", json={"session": forged})).status == 401
+        assert (await with_secrets.post("/widget/missed", data="not json")).status == 400
+        _, token = SessionSigner(session_secret).new_session()
+        # A token of ours gets as far as asking Rasa, which does not answer here.
+        assert (await with_secrets.post("/widget/missed", json={"session": token, "after": 1.5})).status == 502
+    finally:
+        await with_secrets.close()
 
 
 def test_upstream_url_keeps_the_socketio_query():

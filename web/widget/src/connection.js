@@ -6,7 +6,8 @@ export class Connection {
   /**
    * @param {object} options serverUrl, socketPath, token, tokenUrl, sessionId and the callbacks
    *   onMessage(botMessage), onStatus("connecting" | "online" | "offline"), onSessionChanged(id),
- *   onRejected() when the server refused a message.
+ *   onRejected() when the server refused a message, onResumed() when the server confirmed the
+   *   session we already had (a reconnect or a reopened page: replies may have been missed).
    */
   constructor(options) {
     this.options = options;
@@ -61,6 +62,7 @@ export class Connection {
 
   confirm(confirmed) {
     const id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
+    const resumed = Boolean(id && id === this.sessionId);
     if (id && id !== this.sessionId) {
       // The server issued a session (a new one, or our token was unknown or expired): keep it.
       this.sessionId = id;
@@ -70,6 +72,7 @@ export class Connection {
     this.options.onStatus("online");
     const queued = this.pending.splice(0);
     for (const message of queued) this.emit(message);
+    if (resumed && this.options.onResumed) this.options.onResumed(id);
   }
 
   lost() {

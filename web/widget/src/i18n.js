@@ -29,6 +29,7 @@ const TEXT = {
     rejected: "Máy chủ không nhận tin nhắn này vì quá dài. Vui lòng rút gọn rồi gửi lại.",
     you: "Bạn",
     bot: "Trợ lý",
+    staff: "Cán bộ",
     privacyTitle: "Trước khi bắt đầu",
     privacyBody: [
       "Nội dung trò chuyện được lưu trên máy chủ để trả lời và cải thiện dịch vụ; cán bộ có thể xem lại (số định danh, số điện thoại được che).",
@@ -65,6 +66,7 @@ const TEXT = {
     rejected: "The server did not accept this message because it is too long. Please shorten it and send it again.",
     you: "You",
     bot: "Assistant",
+    staff: "Staff member",
     privacyTitle: "Before you start",
     privacyBody: [
       "The conversation is stored on our server to answer you and improve the service; staff may review it (ID and phone numbers are masked).",

@@ -20,7 +20,10 @@ const DEFAULTS = {
   colors: {},
   token: null, // a JWT for the socket.io channel, if the host page already has one
   tokenUrl: null, // or a URL that returns {"token": ...} on each (re)connect
-  storage: "session", // "session": per tab; "local": survives closing the tab
+  // "local" (default): the conversation survives closing the tab, so a staff reply to a question left
+  // in the queue reaches the citizen when they come back; "session": per tab (shared computers).
+  storage: "local",
+  missedRepliesUrl: null, // POST endpoint returning the replies missed while closed (web/missed_replies.py)
   storageKey: "citizen-assistant",
   maxLength: 1000,
   greetingPayload: "/greet",

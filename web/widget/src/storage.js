@@ -1,7 +1,10 @@
-// What the widget keeps in the browser so a conversation survives a reload and a navigation
-// to another page of the same site: the session id, the rendered messages, the draft, the
-// language and whether the window was open. Per tab (sessionStorage) unless configured
-// otherwise, so a shared computer forgets the conversation when the tab is closed.
+// What the widget keeps in the browser so a conversation survives a reload, a navigation to
+// another page of the same site and closing the browser: the session token, the rendered
+// messages, the timestamp of the last reply shown, the handoff state, the draft, the language and
+// whether the window was open. In localStorage by default: a citizen who left a question for a
+// staff member gets the reply the next time they open the widget in that browser (the server
+// token expires after a day; "new conversation" forgets everything). A host page for shared
+// computers can set `storage: "session"` (per tab, forgotten when the tab closes).
 
 const MAX_STORED_MESSAGES = 200;
 
@@ -62,6 +65,16 @@ export class ConversationStore {
     this.write("messages", messages.slice(-MAX_STORED_MESSAGES));
   }
 
+  /** The timestamp (Rasa's, seconds) of the newest assistant or staff message shown; 0: none. */
+  get lastReplyAt() {
+    const at = Number(this.read("last-reply-at", 0));
+    return Number.isFinite(at) && at > 0 ? at : 0;
+  }
+
+  set lastReplyAt(at) {
+    this.write("last-reply-at", at);
+  }
+
   get draft() {
     return String(this.read("draft", ""));
   }
@@ -99,6 +112,7 @@ export class ConversationStore {
     this.write("messages", []);
     this.write("draft", "");
     this.write("session", null);
+    this.write("last-reply-at", 0);
     return null;
   }
 }

@@ -83,6 +83,8 @@ button { font: inherit; cursor: pointer; }
 .ca-message { display: flex; flex-direction: column; max-width: 85%; }
 .ca-message.ca-user { align-self: flex-end; align-items: flex-end; }
 .ca-message.ca-bot { align-self: flex-start; }
+.ca-from-staff { font-size: 0.75em; font-weight: 600; color: var(--ca-primary); margin: 0 0 2px 4px; }
+.ca-staff .ca-bubble { border-left: 3px solid var(--ca-primary); }
 .ca-message.ca-system { align-self: center; max-width: 95%; }
 .ca-bubble {
   padding: 8px 12px; border-radius: 14px; overflow-wrap: anywhere; white-space: normal;

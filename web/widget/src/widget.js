@@ -63,6 +63,7 @@ export class ChatWidget {
       onMessage: (message) => this.receive(message),
       onStatus: (status) => this.setStatus(status),
       onSessionChanged: (id) => this.store.write("session", id),
+      onResumed: (token) => this.fetchMissedReplies(token),
       onRejected: () => {
         this.hideTyping();
         this.showError(this.text.rejected);
@@ -320,9 +321,17 @@ export class ChatWidget {
   // --- receiving ---------------------------------------------------------------------------
 
   receive(message) {
+    const timestamp = typeof message.timestamp === "number" && Number.isFinite(message.timestamp) ? message.timestamp : null;
+    // A reply shown live and fetched again after a reconnect is shown once.
+    if (timestamp !== null && this.messages.some((m) => m.timestamp === timestamp)) return;
     const handoff = message.custom && message.custom.handoff;
     if (handoff === "waiting" || handoff === "ended") this.showHandoff(handoff);
     const entry = { role: "bot", text: "" };
+    if (timestamp !== null) {
+      entry.timestamp = timestamp;
+      if (timestamp > this.store.lastReplyAt) this.store.lastReplyAt = timestamp;
+    }
+    if (message.staff === true) entry.staff = true;
     if (typeof message.text === "string") entry.text = message.text;
     const buttons = message.quick_replies || message.buttons;
     if (Array.isArray(buttons) && buttons.length) {
@@ -338,6 +347,44 @@ export class ChatWidget {
     if (!entry.text && !entry.buttons && !entry.image) return; // custom payloads we do not display
     this.hideTyping();
     this.addMessage(entry);
+  }
+
+  /**
+   * The replies sent while this conversation had no open widget (a staff member answering a
+   * question left in the queue), and whether it still waits for a person.
+   */
+  fetchMissedReplies(token) {
+    const url = this.config.missedRepliesUrl;
+    const after = this.store.lastReplyAt;
+    if (!url || !after || this.fetchingMissed) return;
+    this.fetchingMissed = true;
+    fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session: token, after }),
+      credentials: "omit",
+      cache: "no-store",
+    })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((body) => {
+        if (!body || token !== this.connection.sessionId) return; // a new conversation started meanwhile
+        const missed = Array.isArray(body.messages) ? body.messages : [];
+        for (const message of missed) {
+          if (!message || typeof message !== "object") continue;
+          this.receive({
+            text: message.text,
+            quick_replies: message.buttons,
+            staff: message.staff,
+            timestamp: message.timestamp,
+            custom: message.handoff ? { handoff: message.handoff } : undefined,
+          });
+        }
+        if (typeof body.paused === "boolean") this.showHandoff(body.paused ? "waiting" : null);
+      })
+      .catch(() => {}) // offline again: the next reconnect asks again
+      .finally(() => {
+        this.fetchingMissed = false;
+      });
   }
 
   /** "waiting": a staff member is asked for (or answering), the assistant is paused. */
@@ -381,8 +428,10 @@ export class ChatWidget {
   renderEntry(entry) {
     const t = this.text;
     const role = ["user", "bot", "system"].includes(entry.role) ? entry.role : "system";
-    const wrapper = element("div", { className: `ca-message ca-${role}` });
-    if (role !== "system") wrapper.append(element("span", { className: "ca-sr-only", text: `${role === "user" ? t.you : t.bot}: ` }));
+    const staff = role === "bot" && entry.staff === true; // a staff member's reply, not the assistant's
+    const wrapper = element("div", { className: `ca-message ca-${role}${staff ? " ca-staff" : ""}` });
+    if (staff) wrapper.append(element("span", { className: "ca-from-staff", text: t.staff }));
+    else if (role !== "system") wrapper.append(element("span", { className: "ca-sr-only", text: `${role === "user" ? t.you : t.bot}: ` }));
     const bubble = element("div", { className: "ca-bubble" });
     if (role === "bot") bubble.append(renderMessage(entry.text || ""));
     else if (role === "user") bubble.append(document.createTextNode(entry.text || ""));
