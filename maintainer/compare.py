@@ -62,11 +62,11 @@ def _metrics_json(result: dict) -> dict:
     return json.loads(json.dumps(result))  # tuples become lists: the same shape the JSON report has
 
 
-async def _evaluate(model: Path, heldout_rows, replay_rows, store) -> tuple[dict, list[dict]]:
+async def _evaluate(model: Path, heldout_rows, replay_rows) -> tuple[dict, list[dict]]:
     from evaluation.run import metrics, parse_all
 
     # One agent load per model: held-out rows and replayed messages in one pass.
-    outcomes = await parse_all(model, list(heldout_rows) + list(replay_rows), store)
+    outcomes = await parse_all(model, list(heldout_rows) + list(replay_rows))
     heldout, replay = outcomes[:len(heldout_rows)], outcomes[len(heldout_rows):]
     return _metrics_json(metrics(heldout)), [_understanding(o) for o in replay]
 
@@ -114,7 +114,7 @@ def run_conversation_tests(model: Path, stories: Path, layout: Layout, out: Path
 def compare(candidate: Path, active: Path, layout: Layout, source: Optional[MessageSource] = None,
             replay_limit: int = DEFAULT_REPLAY, run_stories: bool = True,
             stories: Optional[Path] = None, on_progress: Callable[[str], None] = print) -> ComparisonFiles:
-    from evaluation.run import Row, knowledge_store, read_heldout
+    from evaluation.run import Row, read_heldout
 
     started = time.monotonic()
     heldout_rows = read_heldout()
@@ -127,12 +127,11 @@ def compare(candidate: Path, active: Path, layout: Layout, source: Optional[Mess
     replay_rows = [Row(text, "replay", "", ()) for text in texts]
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = knowledge_store(Path(tmp))
         on_progress(f"parsing {len(heldout_rows)} held-out and {len(texts)} distinct replayed messages "
                     f"with the active model {active.name}")
-        active_metrics, active_replay = asyncio.run(_evaluate(active, heldout_rows, replay_rows, store))
+        active_metrics, active_replay = asyncio.run(_evaluate(active, heldout_rows, replay_rows))
         on_progress(f"... and with the candidate {candidate.name}")
-        candidate_metrics, candidate_replay = asyncio.run(_evaluate(candidate, heldout_rows, replay_rows, store))
+        candidate_metrics, candidate_replay = asyncio.run(_evaluate(candidate, heldout_rows, replay_rows))
         story_results = None
         if run_stories:
             on_progress("running the conversation tests on the candidate (rasa test core)")
