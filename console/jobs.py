@@ -32,7 +32,8 @@ class MaintainerPlaces:
     @classmethod
     def from_environment(cls) -> "MaintainerPlaces":
         venv_python = ROOT / ".venv" / "bin" / "python"
-        return cls(layout=Layout.from_environment(), stories_dir=ROOT / "tests" / "stories",
+        stories = Path(os.environ.get("MAINTAINER_STORIES_DIR") or ROOT / "tests" / "stories")
+        return cls(layout=Layout.from_environment(), stories_dir=stories,
                    python=str(venv_python) if venv_python.exists() else "python")
 
     def with_layout(self, layout: Layout, stories_dir: Optional[Path] = None) -> "MaintainerPlaces":
