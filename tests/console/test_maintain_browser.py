@@ -31,6 +31,15 @@ COMPARE_SECONDS = 600  # two model loads, the held-out set, the replay and `rasa
 RELEASE_SECONDS = 300  # the new model loads in a worker thread of the running server
 
 
+# More citizens' messages, so that the inbox shows its order and its grouping: a fallback, near-duplicates.
+OTHER_MESSAGES = ["asdf qwer zxcv", "Mất  CCCD thì làm lại ở đâu vậy", "mat cccd thi lam lai o dau vay"]
+
+
+def send_other_messages(assistant) -> None:
+    for text in OTHER_MESSAGES:
+        assistant.send(assistant.new_sender(), text)
+
+
 def finish_job(page: Page, kind: str, timeout: float) -> dict:
     """Waits for the background job to end (as the page's own polling does) and checks it succeeded."""
     deadline = time.monotonic() + timeout
@@ -107,6 +116,7 @@ def test_annotate_compare_and_release_a_reused_candidate_from_the_console(browse
     open_widget(citizen)
     send(citizen, wording)
     citizen.context.close()
+    send_other_messages(assistant)
 
     page = staff_page(browser, console, "mai")
     try:
@@ -131,6 +141,7 @@ def test_annotate_train_compare_release_from_the_console(browser, assistant, con
     """The whole loop with a real training: the annotated message is among the changed messages."""
     wording, intent = "ở nhà bấm điện thoại làm được hông hay phải lên xã", "ask_online"
     assistant.send(assistant.new_sender(), wording)
+    send_other_messages(assistant)
     page = staff_page(browser, console, "mai")
     try:
         correct_intent(page, wording, intent, console.layout.reviewed)
