@@ -127,10 +127,11 @@ def list_conversations(connection: Connection, f: ConversationFilter, page: int 
 def facet_counts(connection: Connection, f: ConversationFilter) -> dict[str, int]:
     """How many conversations each quick filter would leave, on top of the current ones."""
     counts = {}
-    for name, override in {
+    overrides: dict[str, dict[str, Any]] = {
         "fallback": {"fallback": True}, "low_confidence": {"low_confidence": True}, "handoff": {"handoff": True},
         **{state: {"review_state": state} for state in REVIEW_STATES},
-    }.items():
+    }
+    for name, override in overrides.items():
         narrowed = ConversationFilter(**{**f.__dict__, **override})
         counts[name] = connection.execute(
             select(func.count()).select_from(conversations).where(*_conditions(narrowed))).scalar()
