@@ -125,7 +125,7 @@ def test_annotate_compare_and_release_a_reused_candidate_from_the_console(browse
         page.click("#train")
         expect(page.locator("#job-status")).to_have_text("đang chạy…")
         job = finish_job(page, "train", TRAIN_REUSED_SECONDS)
-        assert any("fingerprint-identical" in line for line in job["lines"]), job["lines"]
+        assert "(fingerprint-identical) in" in job["lines"][-1], job["lines"]  # "candidate: ... (reused ...)"
         expect(page.locator("#candidate-name")).to_contain_text("candidate-")
 
         correct_intent(page, wording, intent, console.layout.reviewed)
@@ -149,7 +149,8 @@ def test_annotate_train_compare_release_from_the_console(browser, assistant, con
         page.click("#train")
         expect(page.locator("#job-lines")).to_contain_text("train", timeout=60_000)  # progress shown while it runs
         job = finish_job(page, "train", TRAIN_SECONDS)
-        assert not any("fingerprint-identical" in line for line in job["lines"])
+        assert " (trained in " in job["lines"][-1], job["lines"]
+        assert any("[train" in line and "epochs" in line for line in job["lines"])
         compare_and_release(page, assistant, changed=(wording, intent))
     finally:
         page.context.close()
