@@ -173,6 +173,7 @@ async def start_job(request: web.Request) -> web.Response:
     places = _places(request)
     who = request["account"]["username"]
     arguments: list[str]
+    target: Optional[str] = None  # what the audit log names
     if kind == "train":
         arguments = ["train", "--nice", "0"]  # the whole job already runs at JOB_NICENESS
     elif kind == "compare":
@@ -180,16 +181,19 @@ async def start_job(request: web.Request) -> web.Response:
         if candidate is None:
             await flash(request, "no_candidate", error=True)
             raise web.HTTPSeeOther("/maintain/models")
-        arguments = ["compare", str(candidate)]
+        arguments, target = ["compare", str(candidate)], candidate.name
     elif kind == "release":
         candidate = _model_in([places.layout.candidates], str(form.get("model", "")))
         if candidate is None:
             raise web.HTTPBadRequest(text="no such candidate")
-        arguments = ["release", str(candidate), "--by", who]
+        arguments, target = ["release", str(candidate), "--by", who], candidate.name
         report = load_report(candidate)
-        refused = report is None or not evaluate_gate(report).passed
+        if report is None:
+            await flash(request, "not_compared", error=True)
+            raise web.HTTPSeeOther("/maintain/models")
+        refused = not evaluate_gate(report).passed
         reason = " ".join(str(form.get("override", "")).split())
-        if refused and not (report or {}).get("gate", {}).get("override"):
+        if refused and not (report.get("gate") or {}).get("override"):
             if request["account"]["role"] != "supervisor":
                 raise web.HTTPForbidden(text="the gate refused this candidate: only a supervisor may release it")
             if not reason:
@@ -204,6 +208,7 @@ async def start_job(request: web.Request) -> web.Response:
             if _model_in([places.layout.released], to) is None:
                 raise web.HTTPBadRequest(text="no such release")
             arguments += ["--to", to]
+        target = to or None
     else:
         raise web.HTTPNotFound()
     runner: JobRunner = request.app[MAINTAINER_JOBS]
@@ -212,7 +217,7 @@ async def start_job(request: web.Request) -> web.Response:
     except RuntimeError:
         await flash(request, "job_busy", error=True)
         raise web.HTTPSeeOther("/maintain/models") from None
-    _audit(request, f"maintainer_{kind}", " ".join(arguments[1:2]) or None)
+    _audit(request, f"maintainer_{kind}", target)
     raise web.HTTPSeeOther("/maintain/models")
 
 

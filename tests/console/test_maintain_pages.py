@@ -321,6 +321,16 @@ async def test_a_supervisor_override_needs_a_written_reason_and_is_audit_logged(
     assert any(e["action"] == "gate-override" and e["by"] == "sup" for e in maintainer_audit)
 
 
+async def test_a_candidate_that_was_not_compared_is_not_released(console):
+    console.layout.candidates.mkdir(parents=True)
+    (console.layout.candidates / "candidate-20261127-190000.tar.gz").write_bytes(b"not compared")
+    await signed_in(console, "sup")
+    response = await console.post("/maintain/release", data={
+        "csrf": await csrf(console, "/maintain/models"), "model": "candidate-20261127-190000.tar.gz", "override": "in a hurry"})
+    assert 'class="error" id="notice"' in await response.text()
+    assert (await (await console.get("/maintain/job.json")).json())["job"] is None
+
+
 async def wait_for_job(console, timeout: float = 120) -> dict:
     for _ in range(int(timeout * 4)):
         job = (await (await console.get("/maintain/job.json")).json())["job"]
