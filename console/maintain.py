@@ -175,7 +175,10 @@ async def start_job(request: web.Request) -> web.Response:
     arguments: list[str]
     target: Optional[str] = None  # what the audit log names
     if kind == "train":
-        arguments = ["train", "--nice", "0"]  # the whole job already runs at JOB_NICENESS
+        # The whole job already runs at JOB_NICENESS. --no-reuse: `rasa train --dry-run` answers from Rasa's
+        # component cache, so after this data was trained once it calls an older model "identical" (the active
+        # one, newest in models/); a real `rasa train` uses the same cache and is quick when nothing changed.
+        arguments = ["train", "--nice", "0", "--no-reuse"]
     elif kind == "compare":
         candidate = newest_model(places.layout.candidates)
         if candidate is None:
