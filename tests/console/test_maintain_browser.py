@@ -150,7 +150,7 @@ def test_annotate_train_compare_release_from_the_console(browser, assistant, con
         expect(page.locator("#job-lines")).to_contain_text("train", timeout=60_000)  # progress shown while it runs
         job = finish_job(page, "train", TRAIN_SECONDS)
         assert " (trained in " in job["lines"][-1], job["lines"]
-        assert any("[train" in line and "epochs" in line for line in job["lines"])
+        assert any(line.startswith("[train") for line in job["lines"])  # its progress, as the page showed it
         compare_and_release(page, assistant, changed=(wording, intent))
     finally:
         page.context.close()
