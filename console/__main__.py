@@ -1,4 +1,4 @@
-"""`python -m console` serves the console; `python -m console users add NAME --role staff|supervisor`
+"""`python -m console` serves the console; `python -m console users add NAME --role staff|maintainer|supervisor`
 creates an account and prints its one-time password."""
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from console.auth import ROLES
 from knowledge.personal_data import install_log_masking
 
 
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     user_commands = users.add_subparsers(dest="user_command", required=True)
     add = user_commands.add_parser("add", help="create an account and print its one-time password")
     add.add_argument("name")
-    add.add_argument("--role", choices=("staff", "supervisor"), required=True)
+    add.add_argument("--role", choices=ROLES, required=True)
     commands.add_parser("migrate", help="create or upgrade the console's tables")
     args = parser.parse_args(argv)
 

@@ -14,11 +14,12 @@ from aiohttp import web
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from console import admin, handoff, overview, review
+from console import admin, handoff, maintain, overview, review
 from console.auth import make_auth_middleware
 from console.feed import make_feed
 from console.index.db import create_index_engine, migrate
-from console.keys import ENGINE, FEED, HTTP, HUB, RASA, SETTINGS, TASKS
+from console.jobs import JobRunner, MaintainerPlaces
+from console.keys import ENGINE, FEED, HTTP, HUB, MAINTAINER, MAINTAINER_JOBS, RASA, SETTINGS, TASKS
 from console.live import Hub
 from console.pages import set_language
 from console.rasa_api import RasaApi
@@ -78,7 +79,7 @@ async def _stop_background(app: web.Application) -> None:
     app[ENGINE].dispose()
 
 
-def create_app(settings: ConsoleSettings | None = None) -> web.Application:
+def create_app(settings: ConsoleSettings | None = None, maintainer_places: MaintainerPlaces | None = None) -> web.Application:
     settings = settings or ConsoleSettings.from_env()
     engine = create_index_engine(settings.database_url)
     migrate(engine)
@@ -86,6 +87,8 @@ def create_app(settings: ConsoleSettings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app[ENGINE] = engine
     app[HUB] = Hub()
+    app[MAINTAINER] = maintainer_places or MaintainerPlaces.from_environment()
+    app[MAINTAINER_JOBS] = JobRunner()
     setup_sessions(app, EncryptedCookieStorage(
         settings.cookie_key(), cookie_name="console_session", httponly=True, samesite="Strict",
         secure=settings.secure_cookies, max_age=SESSION_MAX_AGE))
@@ -93,6 +96,7 @@ def create_app(settings: ConsoleSettings | None = None) -> web.Application:
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(CONSOLE_DIR / "templates"), autoescape=True)
     app.on_startup.append(_start_background)
     app.on_shutdown.append(_end_streams)
+    app.on_shutdown.append(maintain.stop_jobs)
     app.on_cleanup.append(_stop_background)
 
     r = app.router
@@ -121,5 +125,12 @@ def create_app(settings: ConsoleSettings | None = None) -> web.Application:
     r.add_get("/accounts", admin.accounts_page)
     r.add_post("/accounts", admin.accounts_change)
     r.add_get("/audit", admin.audit_page)
+    r.add_post("/conversations/{conversation_id}/export-story", maintain.export_conversation_story)
+    r.add_get("/maintain/inbox", maintain.inbox_page)
+    r.add_post("/maintain/inbox/annotate", maintain.inbox_annotate)
+    r.add_get("/maintain/models", maintain.models_page)
+    r.add_get("/maintain/job.json", maintain.job_json)
+    r.add_post("/maintain/{kind:(train|compare|release|rollback)}", maintain.start_job)
+    r.add_get("/maintain/reports/{model}", maintain.report_page)
     r.add_static("/static", CONSOLE_DIR / "static", name="static")
     return app

@@ -17,8 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
 from console.index import queries
+from console.index.queries import ROLES
 
-ROLES = ("staff", "supervisor")
 HASHER = PasswordHasher()
 # After this many failures in a row, each attempt on the account waits 2, 4, 8 … up to 30 s.
 FREE_ATTEMPTS = 3
@@ -130,3 +130,9 @@ def make_auth_middleware(engine_key):
 def require_supervisor(request: web.Request) -> None:
     if request["account"]["role"] != "supervisor":
         raise web.HTTPForbidden(text="supervisors only")
+
+
+def require_maintainer(request: web.Request) -> None:
+    """The maintainers' pages: maintainers, and supervisors (who may do everything a maintainer does)."""
+    if request["account"]["role"] not in ("maintainer", "supervisor"):
+        raise web.HTTPForbidden(text="maintainers and supervisors only")

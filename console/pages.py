@@ -22,10 +22,17 @@ def local_time(timestamp: float | None) -> str:
     return datetime.fromtimestamp(timestamp, tz=LOCAL_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
+async def flash(request: web.Request, key: str, error: bool = False, **values: str) -> None:
+    """A message for the next page rendered in this session (after a redirect): a translation key and its values."""
+    session = await get_session(request)
+    session["notice"] = {"key": key, "values": values, "error": error}
+
+
 async def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     session = await get_session(request)
     language = session.get("lang", "vi")
     context = {
+        "notice": session.pop("notice", None),
         **context,
         "account": request.get("account"),
         "csrf": await csrf_token(request),

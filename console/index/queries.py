@@ -21,6 +21,7 @@ from console.index.models import accounts, audit, conversations, feed_positions,
 from knowledge.types import OfficeHours
 
 REVIEW_STATES = ("new", "needs_review", "reviewed")
+ROLES = ("staff", "maintainer", "supervisor")  # maintainers: the model pages; supervisors: everything
 TAGS = ("wrong_answer", "missing_content", "not_understood", "success")
 OPEN_HANDOFF = ("waiting", "taken")
 
@@ -351,7 +352,7 @@ def count_accounts(connection: Connection) -> int:
 
 def create_account(connection: Connection, username: str, password_hash: str, role: str,
                    must_change_password: bool = False) -> None:
-    if role not in ("staff", "supervisor"):
+    if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     connection.execute(insert(accounts).values(
         username=username, password_hash=password_hash, role=role, active=True,
@@ -424,3 +425,42 @@ def overview(connection: Connection, f: ConversationFilter) -> dict[str, Any]:
         "top_procedures": procedures.most_common(10),
         "not_understood": [(examples[k], k, n) for k, n in not_understood.most_common(10)],
     }
+
+
+# --------------------------------------------------------------------------- the maintainers' inbox
+
+def recent_citizen_messages(connection: Connection, limit: int) -> list[dict]:
+    """The `limit` most recent user messages, newest first, each with what the index knows around it:
+    `next_rows` (the conversation's rows after it, up to the next user message), the conversation's
+    `rating`, `tags` and whether it is the conversation's `last_content` message before its rating."""
+    recent = connection.execute(
+        select(messages).where(messages.c.kind == "user")
+        .order_by(messages.c.timestamp.desc(), messages.c.id.desc()).limit(limit)
+    ).mappings().all()
+    conversation_ids = sorted({row["conversation_id"] for row in recent})
+    rows_by_conversation: dict[str, list[dict]] = {}
+    ratings: dict[str, Optional[int]] = {}
+    tags_by_conversation: dict[str, list[str]] = {}
+    for start in range(0, len(conversation_ids), 500):
+        chunk = conversation_ids[start:start + 500]
+        for row in connection.execute(select(messages).where(messages.c.conversation_id.in_(chunk))
+                                      .order_by(messages.c.id)).mappings():
+            rows_by_conversation.setdefault(row["conversation_id"], []).append(dict(row))
+        for row in connection.execute(select(conversations.c.id, conversations.c.rating)
+                                      .where(conversations.c.id.in_(chunk))):
+            ratings[row.id] = row.rating
+        for row in connection.execute(select(tags.c.conversation_id, tags.c.tag).where(tags.c.conversation_id.in_(chunk))):
+            tags_by_conversation.setdefault(row.conversation_id, []).append(row.tag)
+    result = []
+    for message in recent:
+        rows = rows_by_conversation.get(message["conversation_id"], [])
+        position = next((i for i, row in enumerate(rows) if row["id"] == message["id"]), len(rows))
+        following = []
+        for row in rows[position + 1:]:
+            following.append(row)
+            if row["kind"] == "user":
+                break
+        result.append({**dict(message), "next_rows": following, "rating": ratings.get(message["conversation_id"]),
+                       "tags": tags_by_conversation.get(message["conversation_id"], []),
+                       "conversation_user_rows": [row for row in rows if row["kind"] == "user"]})
+    return result

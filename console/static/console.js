@@ -90,7 +90,30 @@ function setUpTranscript(section) {
   listen(section.dataset.live, refresh);
 }
 
+// The models page: while a maintainer job runs, poll its output; reload when it ends.
+function setUpJob(card) {
+  if (card.dataset.running !== "1") return;
+  const lines = document.getElementById("job-lines");
+  const status = document.getElementById("job-status");
+  async function poll() {
+    const response = await fetch("/maintain/job.json", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const body = await response.json();
+    if (!body.job) return;
+    if (lines) lines.textContent = body.job.lines.slice(-30).join("\n");
+    if (!body.job.running) {
+      if (status) status.textContent = card.dataset.tDone;
+      window.location.reload();
+      return;
+    }
+    window.setTimeout(poll, 2000);
+  }
+  window.setTimeout(poll, 1000);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const job = document.getElementById("job");
+  if (job) setUpJob(job);
   const queue = document.getElementById("queue");
   if (queue) setUpQueue(queue);
   const transcript = document.getElementById("transcript");

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import time
 import uuid
@@ -19,7 +20,8 @@ import requests
 
 from console.auth import add_account
 from console.index.db import create_index_engine, migrate
-from tests.conftest import ARTIFACTS, TEST_PORTS, VENV_BIN, _wait_until_up
+from maintainer.layout import Layout
+from tests.conftest import ARTIFACTS, ROOT, TEST_PORTS, VENV_BIN, _wait_until_up
 from tests.knowledge.conftest import _PostgresSchemas
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -91,6 +93,7 @@ class Console:
     workdir: Path
     log: Path
     process: subprocess.Popen
+    layout: Layout  # the maintainers' files (models, reviewed examples, audit): a temporary folder
     sessions: dict = field(default_factory=dict)
 
     def signed_in(self, username: str) -> requests.Session:
@@ -120,16 +123,25 @@ def csrf_in(html: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def console(assistant) -> Console:
-    """The console as a real process beside the assistant's servers, on the same event stream."""
+def console(assistant, trained_model) -> Console:
+    """The console as a real process beside the assistant's servers, on the same event stream.
+    The maintainers' pages work on a temporary layout whose models/ holds a copy of the session's model."""
     env = dict(assistant.env)
     port = TEST_PORTS["console"]
-    env.update(CONSOLE_HOST="127.0.0.1", CONSOLE_PORT=str(port), CONSOLE_SECRET_KEY=os.urandom(16).hex(),
-               CONSOLE_HANDOFF_TIMEOUT=str(HANDOFF_TIMEOUT_SECONDS))
     workdir = Path(env["TRACKER_STORE_URL"][len("sqlite:///"):]).parent
+    maintainer_dir = workdir / "maintainer"
+    models = maintainer_dir / "models"
+    layout = Layout(root=ROOT, models=models, candidates=models / "candidates", released=models / "released",
+                    reviewed=maintainer_dir / "reviewed", audit_log=maintainer_dir / "audit.jsonl")
+    models.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(trained_model, models / trained_model.name)
+    env.update(CONSOLE_HOST="127.0.0.1", CONSOLE_PORT=str(port), CONSOLE_SECRET_KEY=os.urandom(16).hex(),
+               CONSOLE_HANDOFF_TIMEOUT=str(HANDOFF_TIMEOUT_SECONDS), MODELS_DIR=str(models),
+               MAINTAINER_REVIEWED_DIR=str(layout.reviewed), MAINTAINER_AUDIT_LOG=str(layout.audit_log),
+               MAINTAINER_STORIES_DIR=str(maintainer_dir / "stories"))
     engine = create_index_engine(env["CONSOLE_DATABASE_URL"])
     migrate(engine)
-    for name, role in (("lan", "staff"), ("minh", "staff"), ("sup", "supervisor")):
+    for name, role in (("lan", "staff"), ("minh", "staff"), ("sup", "supervisor"), ("mai", "maintainer")):
         add_account(engine, name, role, STAFF_PASSWORD, must_change_password=False)
     engine.dispose()
     log = ARTIFACTS / "logs" / "console.log"
@@ -137,7 +149,7 @@ def console(assistant) -> Console:
                                cwd=Path(__file__).resolve().parents[2], stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log, timeout=60)
-        yield Console(f"http://127.0.0.1:{port}", env["CONSOLE_DATABASE_URL"], workdir, log, process)
+        yield Console(f"http://127.0.0.1:{port}", env["CONSOLE_DATABASE_URL"], workdir, log, process, layout)
     finally:
         process.terminate()
         try:
