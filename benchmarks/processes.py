@@ -142,7 +142,7 @@ def base_env(**overrides: str) -> dict:
     env = dict(os.environ)
     env.update(RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
     # The hardened launchers refuse to start without their secrets (scripts/env.sh makes them for a run).
-    for key in ("ACTION_SERVER_SECRET", "SOCKETIO_SESSION_SECRET", "CLIENT_ADDRESS_SECRET", "DOSSIER_HASH_KEY", "JWT_SECRET"):
+    for key in ("ACTION_SERVER_SECRET", "SOCKETIO_SESSION_SECRET", "DOSSIER_HASH_KEY", "JWT_SECRET"):
         env.setdefault(key, secrets.token_hex(32))
     env.update(overrides)
     return env

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional, Protocol
@@ -36,7 +37,9 @@ MAX_FAILED_CHECKS = 5  # per code and per conversation
 CLIENT_MAX_FAILED_CHECKS = 20  # per client address: several citizens may share one (an office, a NAT)
 LOCKOUT_WINDOW = timedelta(minutes=15)
 LOCKOUT_DURATION = timedelta(minutes=15)
-OVERALL_FAILURE_BUDGET = 100  # failed checks across all codes and clients within OVERALL_BUDGET_WINDOW
+# Failed checks across all codes and clients within OVERALL_BUDGET_WINDOW (DOSSIER_FAILURE_BUDGET); checks
+# still in flight count as failures until they succeed, so size it above the busiest hour's in-flight checks.
+OVERALL_FAILURE_BUDGET = 100
 OVERALL_BUDGET_WINDOW = timedelta(minutes=15)
 
 
@@ -373,5 +376,6 @@ def lookup_service() -> DossierLookupService:
             RemoteDossierSource(OneStopClient(settings)) if settings
             else LocalDossierSource(DossierStore(engine), read_history=False)
         )
-        _services[key] = DossierLookupService(source, LookupAttempts(engine))
+        budget = int(os.environ.get("DOSSIER_FAILURE_BUDGET") or OVERALL_FAILURE_BUDGET)
+        _services[key] = DossierLookupService(source, LookupAttempts(engine, overall_budget=budget))
     return _services[key]
