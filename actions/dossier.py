@@ -107,7 +107,7 @@ class ActionCheckDossier(Action):
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return _clear_form()
         if proof is None:
-            # The form ended without a phone: only the lockout does that.
+            # The form ended without a phone: explain a lockout if there is one, else ask for the phone.
             locked_until = service.locked_until(code, tracker.sender_id, client_of(tracker))
             if locked_until:
                 dispatcher.utter_message(

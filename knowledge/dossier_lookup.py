@@ -38,7 +38,7 @@ CLIENT_MAX_FAILED_CHECKS = 20  # per client address: several citizens may share 
 LOCKOUT_WINDOW = timedelta(minutes=15)
 LOCKOUT_DURATION = timedelta(minutes=15)
 # Failed checks across all codes and clients within OVERALL_BUDGET_WINDOW (DOSSIER_FAILURE_BUDGET); checks
-# still in flight count as failures until they succeed, so size it above the busiest hour's in-flight checks.
+# still in flight count as failures until they succeed, so keep it well above the most checks ever in flight at once.
 OVERALL_FAILURE_BUDGET = 100
 OVERALL_BUDGET_WINDOW = timedelta(minutes=15)
 
@@ -46,11 +46,8 @@ OVERALL_BUDGET_WINDOW = timedelta(minutes=15)
 # --------------------------------------------------------------------------- lookup attempts (lockout)
 
 def _anonymous_key(value: str) -> str:
+    """A conversation id or client key as the attempt table stores it: hashed, never in clear."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-# Kept for callers and tests that hash a conversation id the way the attempt table stores it.
-_conversation_key = _anonymous_key
 
 
 @dataclass(frozen=True)
