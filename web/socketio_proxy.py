@@ -56,8 +56,8 @@ def origin_allowed(request: web.Request, portal_origins: tuple[str, ...]) -> boo
 def client_headers(request: web.Request) -> dict[str, str]:
     """The browser's address for Rasa's per-client limit of dossier checks, signed with
     CLIENT_ADDRESS_SECRET (bot/channels/client_address.py). `request.remote` is the peer of this
-    server's socket; a TLS terminator in front must be this server's only client for it to be the
-    browser's."""
+    server's socket: behind a TLS terminator it is the terminator's address (README, Dossier status
+    lookup)."""
     secret = client_address_secret()
     if not secret or not request.remote:
         return {}

@@ -14,6 +14,9 @@ Rasa 3.6's built-in channel it:
 - applies the checks every public channel shares (`bot/channels/inbound.py`): one message
   length limit, NFC text, plain payload entities, metadata reduced to `language`;
 - accepts browser connections only from the configured portal origins (PORTAL_ORIGINS);
+- adds `client` to the metadata: an opaque key of the browser's address, only when the web
+  server's proxy signed that address (`bot/channels/client_address.py`), for the per-client
+  limit of dossier checks;
 - sends a text with its lists in one message instead of one message per paragraph, and sends
   custom payloads as `{"custom": ...}` (the built-in one passes them to `emit` as arguments).
 - reads the optional JWT key from an environment variable named in credentials.yml
