@@ -34,6 +34,14 @@ def _as_text(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
+def client_of(tracker: Tracker) -> Optional[str]:
+    """The opaque client key the socket.io channel put in the message's metadata after checking
+    the web server's signature (bot/channels/client_address.py); None when unknown."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client") if isinstance(metadata, dict) else None
+    return client if isinstance(client, str) and 0 < len(client) <= 128 else None
+
+
 def _clear_form() -> list[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
@@ -54,9 +62,12 @@ class ValidateDossierLookupForm(FormValidationAction):
         if code is None:
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return {"dossier_code": None}
-        if self.service_factory().locked_until(code, tracker.sender_id):
-            # Asking for a phone number would be pointless: end the form, the check explains the lockout.
-            return {"dossier_code": code, "requested_slot": None}
+        locked_until = self.service_factory().locked_until(code, tracker.sender_id, client_of(tracker))
+        if locked_until:
+            # Last-4 proofs are refused for now; the full registered number is still checked.
+            dispatcher.utter_message(
+                text=messages.full_number_only_message(language_of(tracker), locked_until, datetime.now(timezone.utc))
+            )
         return {"dossier_code": code}
 
     def validate_dossier_phone(
@@ -96,8 +107,8 @@ class ActionCheckDossier(Action):
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return _clear_form()
         if proof is None:
-            # The form ended without a phone: only the lockout does that.
-            locked_until = service.locked_until(code, tracker.sender_id)
+            # The form ended without a phone: explain a lockout if there is one, else ask for the phone.
+            locked_until = service.locked_until(code, tracker.sender_id, client_of(tracker))
             if locked_until:
                 dispatcher.utter_message(
                     text=messages.locked_message(lang, locked_until, self.clock()),
@@ -107,7 +118,7 @@ class ActionCheckDossier(Action):
                 dispatcher.utter_message(response="utter_invalid_dossier_phone")
             return _clear_form()
 
-        result = await service.check(code, proof, tracker.sender_id)
+        result = await service.check(code, proof, tracker.sender_id, client_of(tracker))
         logger.info("dossier check: %s", result.outcome.value)  # outcome only: no code, no phone
         events = _clear_form()
         if result.outcome is LookupOutcome.FOUND and result.dossier is not None:

@@ -100,3 +100,10 @@ def locked_message(lang: str, until: datetime, now: datetime) -> str:
     minutes = max(1, round((until - now).total_seconds() / 60))
     at = until.astimezone(VIETNAM_TZ).strftime("%H:%M")
     return wording(lang).dossier_locked(at, minutes, support_phone())
+
+
+def full_number_only_message(lang: str, until: datetime, now: datetime) -> str:
+    """Asked for a code whose last-4 checks are paused: the full registered number still works."""
+    minutes = max(1, round((until - now).total_seconds() / 60))
+    at = until.astimezone(VIETNAM_TZ).strftime("%H:%M")
+    return wording(lang).dossier_full_number_only(at, minutes)

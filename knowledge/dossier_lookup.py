@@ -2,8 +2,9 @@
 
 A dossier status is personal data: it is shown only to someone who proves ownership with the
 phone number registered on the dossier (the full number or its last 4 digits). An unknown code
-and a wrong phone give the same `LookupOutcome.NOT_VERIFIED`, and repeated failures lock the
-code and the conversation out for a while. The service owns its lockout: callers ask
+and a wrong phone give the same `LookupOutcome.NOT_VERIFIED`. Repeated failures on a code, in a
+conversation or from one client address, or too many failures overall, refuse last-4 proofs for a
+while; the full registered number is always checked, so the owner is never locked out. The service owns its lockout: callers ask
 `locked_until`, never the attempt table (kept in the database so several action-server
 processes agree).
 """
@@ -12,11 +13,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional, Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -31,77 +33,174 @@ from knowledge.types import DOSSIER_STATUSES, Dossier, StatusChange
 
 logger = logging.getLogger(__name__)
 
-MAX_FAILED_CHECKS = 5
+MAX_FAILED_CHECKS = 5  # per code and per conversation
+CLIENT_MAX_FAILED_CHECKS = 20  # per client address: several citizens may share one (an office, a NAT)
 LOCKOUT_WINDOW = timedelta(minutes=15)
 LOCKOUT_DURATION = timedelta(minutes=15)
+# Failed checks across all codes and clients within OVERALL_BUDGET_WINDOW (DOSSIER_FAILURE_BUDGET); checks
+# still in flight count as failures until they succeed, so keep it well above the most checks ever in flight at once.
+OVERALL_FAILURE_BUDGET = 100
+OVERALL_BUDGET_WINDOW = timedelta(minutes=15)
 
 
 # --------------------------------------------------------------------------- lookup attempts (lockout)
 
-def _conversation_key(conversation_id: str) -> str:
-    return hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()
+def _anonymous_key(value: str) -> str:
+    """A conversation id or client key as the attempt table stores it: hashed, never in clear."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An attempt already counted in the database (as a failure until `record` says otherwise),
+    with what the other attempts say about it.
+
+    `locked_until`: the end of a lockout on the code, the conversation or the client: last-4 proofs
+    are refused, the full registered number is still checked (it cannot be guessed), so the owner
+    is never locked out. `budget_until`: the overall failure budget is spent, last-4 proofs are
+    refused until then.
+    """
+
+    attempt_id: int
+    locked_until: Optional[datetime] = None
+    budget_until: Optional[datetime] = None
+
+    def refuses(self, proof: PhoneProof) -> Optional[datetime]:
+        """When the refusal of this proof ends, or None when it may be checked."""
+        if not proof.is_last4:
+            return None
+        ends = [end for end in (self.locked_until, self.budget_until) if end is not None]
+        return max(ends) if ends else None
 
 
 class LookupAttempts:
-    """Failed checks per code and per conversation, shared by every process through the database."""
+    """Failed checks per code, conversation and client, and overall, shared by every process
+    through the database.
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    The check is atomic: `admit` writes the attempt (as a failure) and commits BEFORE it counts
+    the others, so of two concurrent checks (in one process or on two action servers) the later
+    commit always sees the earlier one; an attempt that is refused or cannot be checked is
+    deleted again by `discard`, so refusals never extend a lockout.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utcnow,
+        overall_budget: int = OVERALL_FAILURE_BUDGET,
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.overall_budget = overall_budget
 
-    def locked_until(self, code: str, conversation_id: str) -> Optional[datetime]:
-        """When the lockout on this code or conversation ends, or None when checks are allowed."""
+    def _conditions(self, code: str, conversation_id: str, client: Optional[str]) -> list[tuple[Any, int]]:
+        conditions: list[tuple[Any, int]] = [
+            (LookupAttemptRow.code == code[:64], MAX_FAILED_CHECKS),
+            (LookupAttemptRow.conversation == _anonymous_key(conversation_id), MAX_FAILED_CHECKS),
+        ]
+        if client:
+            conditions.append((LookupAttemptRow.client == _anonymous_key(client), CLIENT_MAX_FAILED_CHECKS))
+        return conditions
+
+    def locked_until(self, code: str, conversation_id: str, client: Optional[str] = None) -> Optional[datetime]:
+        """When the lockout on this code, conversation or client ends, or None when there is none."""
         now = self.clock()
         with Session(self.engine) as session:
             ends = [
-                self._lock_end(session, LookupAttemptRow.code == code, now),
-                self._lock_end(session, LookupAttemptRow.conversation == _conversation_key(conversation_id), now),
+                self._lock_end(session, condition, limit, now)
+                for condition, limit in self._conditions(code, conversation_id, client)
             ]
         future = [end for end in ends if end is not None and end > now]
         return max(future) if future else None
 
-    def failures_left(self, code: str, conversation_id: str) -> int:
-        """How many more failed checks are allowed before the lockout starts."""
-        since = self.clock() - LOCKOUT_WINDOW
-        with Session(self.engine) as session:
-            counts = [
-                session.scalar(
-                    select(func.count()).select_from(LookupAttemptRow).where(
-                        condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since
-                    )
-                ) or 0
-                for condition in (
-                    LookupAttemptRow.code == code,
-                    LookupAttemptRow.conversation == _conversation_key(conversation_id),
-                )
-            ]
-        return max(0, MAX_FAILED_CHECKS - max(counts))
-
-    def record(self, code: str, conversation_id: str, succeeded: bool) -> None:
+    def admit(self, code: str, conversation_id: str, client: Optional[str] = None) -> Admission:
+        """Count this attempt first (committed), then see whether the others lock it out."""
         now = self.clock()
         with Session(self.engine) as session, session.begin():
-            session.add(
-                LookupAttemptRow(
-                    code=code[:64], conversation=_conversation_key(conversation_id), at=now, succeeded=succeeded
-                )
+            row = LookupAttemptRow(
+                code=code[:64], conversation=_anonymous_key(conversation_id),
+                client=_anonymous_key(client) if client else None, at=now, succeeded=False,
             )
+            session.add(row)
+            session.flush()
+            attempt_id = int(row.id)
+        with Session(self.engine) as session:
+            ends = [
+                self._lock_end(session, condition, limit, now, exclude=attempt_id)
+                for condition, limit in self._conditions(code, conversation_id, client)
+            ]
+            budget_until = self._budget_end(session, now, exclude=attempt_id)
+        future = [end for end in ends if end is not None and end > now]
+        return Admission(attempt_id, max(future) if future else None, budget_until)
+
+    def discard(self, admission: Admission) -> None:
+        """Forget an attempt that was refused or could not be checked: it is not a failed check."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(LookupAttemptRow).where(LookupAttemptRow.id == admission.attempt_id))
+
+    def record(self, admission: Admission, succeeded: bool) -> None:
+        """The verdict of an admitted attempt (it already counts as a failure)."""
+        now = self.clock()
+        with Session(self.engine) as session, session.begin():
+            if succeeded:
+                session.execute(
+                    update(LookupAttemptRow).where(LookupAttemptRow.id == admission.attempt_id).values(succeeded=True)
+                )
             # Attempts only matter for half an hour; keep the table small.
             session.execute(delete(LookupAttemptRow).where(LookupAttemptRow.at < now - timedelta(days=1)))
 
+    def failures_left(self, code: str, conversation_id: str, client: Optional[str] = None) -> int:
+        """How many more failed checks are allowed before the lockout starts."""
+        since = self.clock() - LOCKOUT_WINDOW
+        with Session(self.engine) as session:
+            left = [
+                limit - (
+                    session.scalar(
+                        select(func.count()).select_from(LookupAttemptRow).where(
+                            condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since
+                        )
+                    ) or 0
+                )
+                for condition, limit in self._conditions(code, conversation_id, client)
+            ]
+        return max(0, min(left))
+
     @staticmethod
-    def _lock_end(session: Session, condition: Any, now: datetime) -> Optional[datetime]:
-        """End of the latest lockout: 5 failures within 15 minutes lock for 15 minutes after the 5th."""
+    def _lock_end(
+        session: Session, condition: Any, limit: int, now: datetime, exclude: Optional[int] = None
+    ) -> Optional[datetime]:
+        """End of the latest lockout: `limit` failures within 15 minutes lock for 15 minutes after the last."""
         since = now - LOCKOUT_WINDOW - LOCKOUT_DURATION
-        failures = session.scalars(
-            select(LookupAttemptRow.at)
-            .where(condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since)
-            .order_by(LookupAttemptRow.at)
-        ).all()
+        query = select(LookupAttemptRow.at).where(
+            condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since
+        )
+        if exclude is not None:
+            query = query.where(LookupAttemptRow.id != exclude)
+        failures = session.scalars(query.order_by(LookupAttemptRow.at)).all()
         end = None
-        for index in range(MAX_FAILED_CHECKS - 1, len(failures)):
-            if failures[index] - failures[index - MAX_FAILED_CHECKS + 1] <= LOCKOUT_WINDOW:
+        for index in range(limit - 1, len(failures)):
+            if failures[index] - failures[index - limit + 1] <= LOCKOUT_WINDOW:
                 end = failures[index] + LOCKOUT_DURATION
         return end
+
+    def _budget_end(self, session: Session, now: datetime, exclude: int) -> Optional[datetime]:
+        """While the failures of the last window reach the overall budget: when they fall below it.
+
+        A sliding window is its own backoff: the refusal lasts until enough old failures age out.
+        """
+        failures = session.scalars(
+            select(LookupAttemptRow.at)
+            .where(
+                LookupAttemptRow.succeeded.is_(False),
+                LookupAttemptRow.at > now - OVERALL_BUDGET_WINDOW,
+                LookupAttemptRow.id != exclude,
+            )
+            .order_by(LookupAttemptRow.at)
+        ).all()
+        if len(failures) < self.overall_budget:
+            return None
+        # Below the budget again once all but budget - 1 of these failures have left the window.
+        return failures[len(failures) - self.overall_budget] + OVERALL_BUDGET_WINDOW
 
 
 # --------------------------------------------------------------------------- sources
@@ -222,23 +321,38 @@ class DossierLookupService:
         self.source = source
         self._attempts = attempts
 
-    def locked_until(self, code: str, conversation_id: str) -> Optional[datetime]:
-        """When checks for this code or conversation are allowed again; None when they are now."""
-        return self._attempts.locked_until(code, conversation_id)
+    def locked_until(self, code: str, conversation_id: str, client: Optional[str] = None) -> Optional[datetime]:
+        """When last-4 checks for this code, conversation or client are allowed again; None when they
+        are now. The full registered number is checked even then."""
+        return self._attempts.locked_until(code, conversation_id, client)
 
-    async def check(self, code: str, proof: PhoneProof, conversation_id: str) -> LookupResult:
-        locked_until = self._attempts.locked_until(code, conversation_id)
-        if locked_until is not None:
-            return LookupResult(LookupOutcome.LOCKED, locked_until=locked_until)
+    async def check(
+        self, code: str, proof: PhoneProof, conversation_id: str, client: Optional[str] = None
+    ) -> LookupResult:
+        """`client`: the citizen's address as the web server saw it (see bot/channels/client_address.py)."""
+        admission = self._attempts.admit(code, conversation_id, client)
+        refused_until = admission.refuses(proof)
+        if refused_until is not None:
+            self._attempts.discard(admission)
+            if admission.budget_until is not None:
+                # For the operator's alert: no code, no phone, no conversation.
+                logger.warning(
+                    "dossier lookup: overall failure budget spent (at least %d failed checks in %d minutes); "
+                    "last-4 checks refused until %s",
+                    self._attempts.overall_budget, OVERALL_BUDGET_WINDOW.total_seconds() // 60,
+                    admission.budget_until.isoformat(timespec="seconds"),
+                )
+            return LookupResult(LookupOutcome.LOCKED, locked_until=refused_until)
         try:
             found = await self.source.fetch(code, proof)
         except LookupUnavailable as error:
+            self._attempts.discard(admission)
             logger.warning("dossier lookup unavailable: %s", error)
             return LookupResult(LookupOutcome.UNAVAILABLE)
-        self._attempts.record(code, conversation_id, succeeded=found is not None)
+        self._attempts.record(admission, succeeded=found is not None)
         if found is None:
             return LookupResult(
-                LookupOutcome.NOT_VERIFIED, attempts_left=self._attempts.failures_left(code, conversation_id)
+                LookupOutcome.NOT_VERIFIED, attempts_left=self._attempts.failures_left(code, conversation_id, client)
             )
         dossier, history = found
         return LookupResult(LookupOutcome.FOUND, dossier=dossier, history=history)
@@ -259,5 +373,6 @@ def lookup_service() -> DossierLookupService:
             RemoteDossierSource(OneStopClient(settings)) if settings
             else LocalDossierSource(DossierStore(engine), read_history=False)
         )
-        _services[key] = DossierLookupService(source, LookupAttempts(engine))
+        budget = int(os.environ.get("DOSSIER_FAILURE_BUDGET") or OVERALL_FAILURE_BUDGET)
+        _services[key] = DossierLookupService(source, LookupAttempts(engine, overall_budget=budget))
     return _services[key]

@@ -359,10 +359,13 @@ class LookupAttemptRow(Base):
     __table_args__ = (
         Index("ix_dossier_lookup_attempts_code", "code", "at"),
         Index("ix_dossier_lookup_attempts_conversation", "conversation", "at"),
+        Index("ix_dossier_lookup_attempts_client", "client", "at"),
+        Index("ix_dossier_lookup_attempts_at", "at"),
     )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     code = Column(String(64), nullable=False)  # canonical code as typed; need not exist, so no foreign key
     conversation = Column(String(64), nullable=False)  # sha256 of the conversation id, never the id
+    client = Column(String(64))  # sha256 of the client address from the web server; NULL when unknown
     at = Column(UTCDateTime, nullable=False)
     succeeded = Column(Boolean, nullable=False)

@@ -31,7 +31,7 @@ export CONSOLE_PORT=${CONSOLE_PORT:-8090}
 # environment, never on their command line (the process list is readable by every local user).
 umask_before=$(umask); umask 077
 touch "$ROOT/var/secrets.env"
-for key in JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET CONSOLE_SECRET_KEY; do
+for key in JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET CLIENT_ADDRESS_SECRET CONSOLE_SECRET_KEY; do
   grep -q "^$key=" "$ROOT/var/secrets.env" ||
     echo "$key=$(head -c 32 /dev/urandom | base64 | tr -d '\n=')" >> "$ROOT/var/secrets.env"
 done
@@ -39,7 +39,7 @@ umask "$umask_before"
 while IFS='=' read -r key value; do
   [ -z "${!key:-}" ] && export "$key=$value"
 done < "$ROOT/var/secrets.env"
-export JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET CONSOLE_SECRET_KEY
+export JWT_SECRET DOSSIER_HASH_KEY ACTION_SERVER_SECRET SOCKETIO_SESSION_SECRET CLIENT_ADDRESS_SECRET CONSOLE_SECRET_KEY
 
 # Browser origins of the pages that embed the widget (comma-separated): the only ones Rasa's
 # CORS, its socket.io channel and the web server's socket.io proxy accept.

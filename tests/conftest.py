@@ -133,6 +133,7 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
         DOSSIER_HASH_KEY=secrets.token_hex(32),
         ACTION_SERVER_SECRET=secrets.token_hex(32),
         SOCKETIO_SESSION_SECRET=secrets.token_hex(32),
+        CLIENT_ADDRESS_SECRET=secrets.token_hex(32),
         PORTAL_ORIGINS=f"http://127.0.0.1:{TEST_PORTS['web']}",
     )
     py = str(VENV_BIN / "python")

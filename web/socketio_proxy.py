@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import WSMsgType, web
 
+from bot.channels.client_address import CLIENT_HEADER, client_address_secret, signed_client_header
+
 logger = logging.getLogger(__name__)
 
 SOCKETIO_PATH = "/socket.io/"
@@ -51,6 +53,17 @@ def origin_allowed(request: web.Request, portal_origins: tuple[str, ...]) -> boo
     return urlsplit(origin).netloc.lower() == request.host.lower()
 
 
+def client_headers(request: web.Request) -> dict[str, str]:
+    """The browser's address for Rasa's per-client limit of dossier checks, signed with
+    CLIENT_ADDRESS_SECRET (bot/channels/client_address.py). `request.remote` is the peer of this
+    server's socket: behind a TLS terminator it is the terminator's address (README, Dossier status
+    lookup)."""
+    secret = client_address_secret()
+    if not secret or not request.remote:
+        return {}
+    return {CLIENT_HEADER: signed_client_header(request.remote, secret)}
+
+
 def make_handler(rasa_url: str, portal_origins: tuple[str, ...] = ()):
     async def socketio_proxy(request: web.Request) -> web.StreamResponse:
         if not origin_allowed(request, portal_origins):
@@ -60,7 +73,8 @@ def make_handler(rasa_url: str, portal_origins: tuple[str, ...] = ()):
             return web.json_response({"error": "only the websocket transport is supported"}, status=400)
         try:
             upstream = await request.app[HTTP_SESSION].ws_connect(
-                upstream_websocket_url(rasa_url, request.query_string), autoping=True
+                upstream_websocket_url(rasa_url, request.query_string), autoping=True,
+                headers=client_headers(request),
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             logger.warning("socket.io proxy: Rasa is not reachable (%s)", type(error).__name__)

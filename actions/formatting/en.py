@@ -330,7 +330,10 @@ def dossier_not_verified(attempts_left: int | None, support: str) -> str:
         "receipt and use the phone number you registered on the dossier."
     )
     if attempts_left == 0:
-        text += f" For your security, dossier checks are now paused for 15 minutes. If it is urgent, call {support}."
+        text += (
+            " For your security, checks with the last 4 digits are now paused for 15 minutes; the full registered "
+            f"phone number still works. If it is urgent, call {support}."
+        )
     elif attempts_left is not None and attempts_left <= 2:
         text += f" For your security, checks pause after {attempts_left} more failed attempt(s)."
     return text
@@ -338,9 +341,17 @@ def dossier_not_verified(attempts_left: int | None, support: str) -> str:
 
 def dossier_locked(at: str, minutes: int, support: str) -> str:
     return (
-        f"There have been too many failed checks, so to protect this information dossier checks are "
-        f"paused until {at} (about {minutes} minutes), even with the right number. If it is urgent, "
-        f"call {support}."
+        f"There have been too many failed checks, so to protect this information checks with the last 4 "
+        f"digits are paused until {at} (about {minutes} minutes). You can still check with the full phone "
+        f"number registered on the dossier. If it is urgent, call {support}."
+    )
+
+
+
+def dossier_full_number_only(at: str, minutes: int) -> str:
+    return (
+        f"Checks with the last 4 digits are paused until {at} (about {minutes} minutes) after too many failed "
+        "attempts. Please enter the full phone number registered on the dossier."
     )
 
 

@@ -327,7 +327,10 @@ def dossier_not_verified(attempts_left: int | None, support: str) -> str:
         "và số điện thoại đã đăng ký trên hồ sơ nhé."
     )
     if attempts_left == 0:
-        text += f" Để bảo mật, việc tra cứu hồ sơ tạm khóa 15 phút. Nếu cần gấp, bạn gọi tổng đài {support}."
+        text += (
+            " Để bảo mật, việc tra cứu bằng 4 số cuối tạm khóa 15 phút; bạn vẫn tra cứu được bằng đầy đủ số "
+            f"điện thoại đã đăng ký. Nếu cần gấp, bạn gọi tổng đài {support}."
+        )
     elif attempts_left is not None and attempts_left <= 2:
         text += f" Để bảo mật, nếu sai thêm {attempts_left} lần nữa việc tra cứu sẽ tạm khóa."
     return text
@@ -335,8 +338,17 @@ def dossier_not_verified(attempts_left: int | None, support: str) -> str:
 
 def dossier_locked(at: str, minutes: int, support: str) -> str:
     return (
-        f"Đã nhập sai quá nhiều lần nên để bảo vệ thông tin, việc tra cứu hồ sơ tạm khóa đến {at} "
-        f"(khoảng {minutes} phút), kể cả khi nhập đúng số. Nếu cần gấp, bạn gọi tổng đài {support}."
+        f"Đã nhập sai quá nhiều lần nên để bảo vệ thông tin, việc tra cứu bằng 4 số cuối tạm khóa đến {at} "
+        f"(khoảng {minutes} phút). Bạn vẫn tra cứu được bằng đầy đủ số điện thoại đã đăng ký trên hồ sơ. "
+        f"Nếu cần gấp, bạn gọi tổng đài {support}."
+    )
+
+
+
+def dossier_full_number_only(at: str, minutes: int) -> str:
+    return (
+        f"Do có nhiều lần nhập sai, việc tra cứu bằng 4 số cuối tạm khóa đến {at} (khoảng {minutes} phút). "
+        "Bạn vui lòng nhập đầy đủ số điện thoại đã đăng ký trên hồ sơ."
     )
 
 

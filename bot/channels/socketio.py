@@ -14,6 +14,9 @@ Rasa 3.6's built-in channel it:
 - applies the checks every public channel shares (`bot/channels/inbound.py`): one message
   length limit, NFC text, plain payload entities, metadata reduced to `language`;
 - accepts browser connections only from the configured portal origins (PORTAL_ORIGINS);
+- adds `client` to the metadata: an opaque key of the browser's address, only when the web
+  server's proxy signed that address (`bot/channels/client_address.py`), for the per-client
+  limit of dossier checks;
 - sends a text with its lists in one message instead of one message per paragraph, and sends
   custom payloads as `{"custom": ...}` (the built-in one passes them to `emit` as arguments).
 - reads the optional JWT key from an environment variable named in credentials.yml
@@ -32,6 +35,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from bot.channels.client_address import client_address_secret, client_key_from_environ
 from bot.channels.inbound import SOCKETIO_CONVERSATION_PREFIX, clean_metadata, clean_text, max_message_length
 from bot.channels.origins import portal_origins
 from bot.channels.session import SessionSigner
@@ -42,6 +46,11 @@ logger = logging.getLogger(__name__)
 MAX_PACKET_BYTES = 16 * 1024
 
 __all__ = ["CitizenSocketIOInput", "CitizenSocketIOOutput", "clean_metadata"]
+
+
+def with_client(metadata: Dict[Text, Any], client: Optional[Text]) -> Dict[Text, Any]:
+    """The cleaned client metadata plus the server-side client key (never taken from the client)."""
+    return {**metadata, "client": client} if client else metadata
 
 
 async def _maybe_await(result: Any) -> Any:
@@ -129,7 +138,14 @@ class CitizenSocketIOInput(SocketIOInput):
         sio.eio.max_http_buffer_size = MAX_PACKET_BYTES
 
         async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
-            return self._token_accepted(auth) if self.jwt_key else True
+            if self.jwt_key and not self._token_accepted(auth):
+                return False
+            # The browser's address, only when the web server's proxy signed it (client_address.py).
+            client = client_key_from_environ(environ, client_address_secret())
+            if client:
+                async with sio.session(sid, namespace=namespace) as socket_session:
+                    socket_session["client"] = client
+            return True
 
         # Handlers take any number of arguments: a client may emit an event with none or several,
         # and python-socketio would otherwise log a TypeError traceback.
@@ -178,7 +194,7 @@ class CitizenSocketIOInput(SocketIOInput):
                 CitizenSocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
-                metadata=clean_metadata(data.get(self.metadata_key)),
+                metadata=with_client(clean_metadata(data.get(self.metadata_key)), socket_session.get("client")),
             )
             await on_new_message(message)
 

@@ -17,7 +17,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import ActionCancelDossierLookup, ActionCheckDossier, ValidateDossierLookupForm
 from knowledge.db import create_db_engine, migrate
 from knowledge.dossier_import import import_lines
-from knowledge.dossier_lookup import DossierLookupService, LocalDossierSource, LookupAttempts, LookupUnavailable
+from knowledge.dossier_lookup import (
+    CLIENT_MAX_FAILED_CHECKS,
+    Admission,
+    DossierLookupService,
+    LocalDossierSource,
+    LookupAttempts,
+    LookupUnavailable,
+)
 from knowledge.dossier_store import DossierStore
 
 # 20/07/2025 10:00 in Vietnam.
@@ -201,28 +208,57 @@ async def test_wrong_phone_and_unknown_code_get_exactly_the_same_reply(check):
     assert "Đang xử lý" not in text_of(wrong) and "Công an" not in text_of(wrong)
 
 
-async def test_lockout_refuses_even_the_right_number_and_expires(check, clock):
+async def test_lockout_refuses_even_the_right_last_four_digits_and_expires(check, clock):
     code = DOSSIERS["processing"]["code"]
     for attempt in range(5):
         messages, _ = await run_check(check, code, f"09000000{attempt:02d}", sender="guesser")
     assert "1 lần" not in text_of(messages)
-    locked, events = await run_check(check, code, PHONE, sender="owner")
+    locked, events = await run_check(check, code, PHONE[-4:], sender="owner")
     assert "tạm khóa" in text_of(locked) and "10:15" in text_of(locked)  # 03:00 UTC + 15 min, Vietnam time
     assert "Đang xử lý" not in text_of(locked)
+    assert "đầy đủ số điện thoại" in text_of(locked)  # tells the owner what still works
     assert SlotSet("dossier_phone", None) in events
     clock.now += timedelta(minutes=15)
-    open_again, _ = await run_check(check, code, PHONE, sender="owner")
+    open_again, _ = await run_check(check, code, PHONE[-4:], sender="owner")
     assert "Đang xử lý" in text_of(open_again)
 
 
-async def test_locked_conversation_is_not_asked_for_a_phone(validate, check, service):
+async def test_the_owner_gets_the_status_with_the_full_number_while_the_code_is_locked(check):
+    code = DOSSIERS["processing"]["code"]
+    for attempt in range(5):
+        await run_check(check, code, f"09000000{attempt:02d}", sender="guesser")
+    messages, _ = await run_check(check, code, PHONE, sender="owner")
+    assert "Đang xử lý" in text_of(messages)
+
+
+async def test_locked_conversation_is_asked_for_the_full_number(validate, check, service):
     for attempt in range(5):
         await run_check(check, f"000.00.12.H57-250714-99{attempt:02d}", PHONE, sender="guesser")
     dispatcher = CollectingDispatcher()
-    result = validate.validate_dossier_code(DOSSIERS["processing"]["code"], dispatcher, tracker("guesser"), {})
-    assert result == {"dossier_code": DOSSIERS["processing"]["code"], "requested_slot": None}
+    result = validate.validate_dossier_code(
+        DOSSIERS["processing"]["code"], dispatcher, tracker("guesser", language="en"), {}
+    )
+    assert result == {"dossier_code": DOSSIERS["processing"]["code"]}  # the form goes on to ask for the phone
+    assert "full phone number" in text_of(dispatcher.messages)
     messages, _ = await run_check(check, DOSSIERS["processing"]["code"], None, sender="guesser", language="en")
     assert "paused until" in text_of(messages)
+    found, _ = await run_check(check, DOSSIERS["processing"]["code"], PHONE, sender="guesser")
+    assert "Đang xử lý" in text_of(found)
+
+
+async def test_the_client_from_the_channel_metadata_is_limited_across_conversations(check):
+    async def from_client(code, phone, sender, client):
+        dispatcher = CollectingDispatcher()
+        state = tracker(sender, dossier_code=code, dossier_phone=phone)
+        state.latest_message["metadata"] = {"client": client}
+        await check.run(dispatcher, state, {})
+        return text_of(dispatcher.messages)
+
+    for attempt in range(CLIENT_MAX_FAILED_CHECKS):
+        await from_client(f"000.00.12.H57-250714-98{attempt:02d}", "1111", f"fresh-{attempt}", "client-a")
+    code = DOSSIERS["processing"]["code"]
+    assert "tạm khóa" in await from_client(code, PHONE[-4:], "fresh-new", "client-a")
+    assert "Đang xử lý" in await from_client(code, PHONE[-4:], "fresh-new", "client-b")
 
 
 async def test_warning_before_the_lockout(check):
@@ -238,8 +274,13 @@ async def test_service_down_gives_the_helpline_and_does_not_crash(clock):
             raise LookupUnavailable("connection refused")
 
     class NoAttempts:
-        def locked_until(self, code, conversation):
-            return None
+        discarded = 0
+
+        def admit(self, code, conversation, client=None):
+            return Admission(attempt_id=1)
+
+        def discard(self, admission):
+            NoAttempts.discarded += 1
 
         def record(self, *args, **kwargs):
             raise AssertionError("an outage is not a failed check")
@@ -249,6 +290,7 @@ async def test_service_down_gives_the_helpline_and_does_not_crash(clock):
     events = await action.run(dispatcher, tracker(dossier_code=DOSSIERS["processing"]["code"], dossier_phone=PHONE), {})
     assert dispatcher.messages[0]["response"] == "utter_dossier_service_unavailable"
     assert SlotSet("dossier_phone", None) in events
+    assert NoAttempts.discarded == 1  # the attempt counted before the check is taken back
 
 
 # --------------------------------------------------------------------------- form validation

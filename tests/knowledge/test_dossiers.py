@@ -6,9 +6,13 @@ PostgreSQL when TEST_POSTGRES_URL is set.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,7 +22,15 @@ from sqlalchemy.orm import Session
 from knowledge import dossier_import, dossiers, phone_hash
 from knowledge.db import create_db_engine, migrate
 from knowledge.dossier_import import ImportRejected, import_lines
-from knowledge.dossier_lookup import DossierLookupService, LocalDossierSource, LookupAttempts, LookupOutcome
+from knowledge.dossier_lookup import (
+    CLIENT_MAX_FAILED_CHECKS,
+    MAX_FAILED_CHECKS,
+    DossierLookupService,
+    LocalDossierSource,
+    LookupAttempts,
+    LookupOutcome,
+    LookupUnavailable,
+)
 from knowledge.dossier_store import DossierStore
 from knowledge.dossiers import DEMO_FILE
 from knowledge.personal_data import (
@@ -295,7 +307,7 @@ async def test_unknown_code_and_wrong_phone_look_the_same(service):
 
 
 async def test_five_failures_on_a_code_lock_it_for_fifteen_minutes(service, clock):
-    right = parse_phone_proof(PHONE)
+    right = parse_phone_proof(PHONE[-4:])  # while locked, last-4 proofs are refused, even the right one
     for attempt in range(5):
         result = await service.check(CODE, parse_phone_proof("0900000000"), f"attacker-{attempt}")
         assert result.outcome is LookupOutcome.NOT_VERIFIED
@@ -314,8 +326,8 @@ async def test_five_failures_on_a_code_lock_it_for_fifteen_minutes(service, cloc
 async def test_five_failures_in_a_conversation_lock_it(service, clock):
     for attempt in range(5):
         await service.check(f"000.00.12.H57-250714-09{attempt:02d}", parse_phone_proof("1111"), "guesser")
-    assert (await service.check(CODE, parse_phone_proof(PHONE), "guesser")).outcome is LookupOutcome.LOCKED
-    assert (await service.check(CODE, parse_phone_proof(PHONE), "someone-else")).outcome is LookupOutcome.FOUND
+    assert (await service.check(CODE, parse_phone_proof(PHONE[-4:]), "guesser")).outcome is LookupOutcome.LOCKED
+    assert (await service.check(CODE, parse_phone_proof(PHONE[-4:]), "someone-else")).outcome is LookupOutcome.FOUND
 
 
 async def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(service, clock):
@@ -333,18 +345,129 @@ async def test_lockout_is_shared_by_every_process(service, database_url, clock):
         for index in range(5):
             checker = service if index % 2 else other
             await checker.check(CODE, parse_phone_proof("0900000000"), f"c{index}")
-        assert (await other.check(CODE, parse_phone_proof(PHONE), "x")).outcome is LookupOutcome.LOCKED
-        assert (await service.check(CODE, parse_phone_proof(PHONE), "y")).outcome is LookupOutcome.LOCKED
+        assert (await other.check(CODE, parse_phone_proof(PHONE[-4:]), "x")).outcome is LookupOutcome.LOCKED
+        assert (await service.check(CODE, parse_phone_proof(PHONE[-4:]), "y")).outcome is LookupOutcome.LOCKED
     finally:
         other_engine.dispose()
 
 
-async def test_attempts_store_neither_phone_nor_conversation_id(service, engine):
-    await service.check(CODE, parse_phone_proof("0900000000"), "sender-abc")
+async def test_attempts_store_neither_phone_nor_conversation_id_nor_client_address(service, engine):
+    await service.check(CODE, parse_phone_proof("0900000000"), "sender-abc", client="203.0.113.7")
     with Session(engine) as session:
         rows = session.execute(sa.text("SELECT * FROM dossier_lookup_attempts")).mappings().all()
     dump = json.dumps([dict(row) for row in rows], default=str)
-    assert "0900000000" not in dump and "sender-abc" not in dump
+    assert "0900000000" not in dump and "sender-abc" not in dump and "203.0.113.7" not in dump
+    assert rows and rows[0]["client"]
+
+
+async def test_the_owner_is_never_locked_out_with_the_full_number(service, clock):
+    for attempt in range(5):  # someone else locks the code
+        await service.check(CODE, parse_phone_proof("0000"), f"attacker-{attempt}")
+    for attempt in range(5):  # and the owner locks their own conversation with typos
+        await service.check(f"000.00.12.H57-250714-09{attempt:02d}", parse_phone_proof("5678"), "owner")
+    assert (await service.check(CODE, parse_phone_proof(PHONE[-4:]), "owner")).outcome is LookupOutcome.LOCKED
+    full = await service.check(CODE, parse_phone_proof(PHONE), "owner")
+    assert full.outcome is LookupOutcome.FOUND and full.dossier.code == CODE
+    # A wrong full number while locked is checked, refused like any wrong number, and counted.
+    wrong = await service.check(CODE, parse_phone_proof("0900000000"), "owner")
+    assert wrong.outcome is LookupOutcome.NOT_VERIFIED and wrong.dossier is None
+
+
+async def test_refused_checks_do_not_extend_the_lockout(service, engine, clock):
+    for attempt in range(5):
+        await service.check(CODE, parse_phone_proof("0000"), f"attacker-{attempt}")
+    before = count(engine, "dossier_lookup_attempts")
+    for _ in range(10):
+        assert (await service.check(CODE, parse_phone_proof("1234"), "attacker-9")).outcome is LookupOutcome.LOCKED
+    assert count(engine, "dossier_lookup_attempts") == before
+    clock.advance(minutes=15)
+    assert (await service.check(CODE, parse_phone_proof(PHONE[-4:]), "owner")).outcome is LookupOutcome.FOUND
+
+
+async def test_failures_from_one_client_lock_its_last_four_checks_across_conversations(service, clock):
+    """A new conversation id resets the per-conversation limit, not the client's."""
+    for attempt in range(CLIENT_MAX_FAILED_CHECKS):
+        code = f"000.00.12.H57-250714-{attempt:04d}"
+        result = await service.check(code, parse_phone_proof("1111"), f"fresh-{attempt}", client="203.0.113.7")
+        assert result.outcome is LookupOutcome.NOT_VERIFIED
+    blocked = await service.check(CODE, parse_phone_proof(PHONE[-4:]), "fresh-new", client="203.0.113.7")
+    assert blocked.outcome is LookupOutcome.LOCKED
+    other_client = await service.check(CODE, parse_phone_proof(PHONE[-4:]), "fresh-x", client="198.51.100.2")
+    assert other_client.outcome is LookupOutcome.FOUND
+    full = await service.check(CODE, parse_phone_proof(PHONE), "fresh-new", client="203.0.113.7")
+    assert full.outcome is LookupOutcome.FOUND
+
+
+async def test_overall_failure_budget_refuses_last_four_checks_and_logs_an_alert(database_url, engine, clock, caplog):
+    import_lines([line()], database_url)
+    service = DossierLookupService(LocalDossierSource(DossierStore(engine)), LookupAttempts(engine, clock, overall_budget=3))
+    for attempt in range(3):  # every failure on another code, conversation and client
+        code = f"000.00.12.H57-250714-09{attempt:02d}"
+        await service.check(code, parse_phone_proof("1111"), f"conv-{attempt}", client=f"10.0.0.{attempt}")
+        clock.advance(minutes=1)
+    with caplog.at_level(logging.WARNING, logger="knowledge.dossier_lookup"):
+        refused = await service.check(CODE, parse_phone_proof(PHONE[-4:]), "citizen", client="10.0.1.1")
+    assert refused.outcome is LookupOutcome.LOCKED
+    assert refused.locked_until == datetime(2025, 7, 20, 3, 15, tzinfo=timezone.utc)  # the first failure ages out
+    alerts = [record.getMessage() for record in caplog.records if "overall failure budget" in record.getMessage()]
+    assert len(alerts) == 1
+    assert CODE not in alerts[0] and PHONE[-4:] not in alerts[0] and "citizen" not in alerts[0]
+    full = await service.check(CODE, parse_phone_proof(PHONE), "citizen", client="10.0.1.1")
+    assert full.outcome is LookupOutcome.FOUND
+    clock.now = datetime(2025, 7, 20, 3, 15, tzinfo=timezone.utc)
+    assert (await service.check(CODE, parse_phone_proof(PHONE[-4:]), "citizen")).outcome is LookupOutcome.FOUND
+
+
+async def test_an_outage_is_not_counted_as_a_failed_check(engine, clock):
+    class DownSource:
+        async def fetch(self, code, proof):
+            raise LookupUnavailable("connection refused")
+
+    service = DossierLookupService(DownSource(), LookupAttempts(engine, clock))
+    for _ in range(6):
+        assert (await service.check(CODE, parse_phone_proof("1111"), "c")).outcome is LookupOutcome.UNAVAILABLE
+    assert count(engine, "dossier_lookup_attempts") == 0
+
+
+class SlowWrongSource:
+    """Every check fails, slowly: concurrent checks are all in flight at once."""
+
+    async def fetch(self, code, proof):
+        await asyncio.sleep(0.3)
+        return None
+
+
+def test_concurrent_checks_cannot_race_past_the_lockout(database_url):
+    """Twelve checks on one code at once, each from its own thread, engine (action-server process)
+    and conversation: at most five are ever checked against the source."""
+    start = threading.Barrier(12)
+
+    def one_check(index: int) -> LookupOutcome:
+        engine = create_db_engine(database_url)
+        try:
+            service = DossierLookupService(SlowWrongSource(), LookupAttempts(engine))
+            start.wait()
+            return asyncio.run(service.check(CODE, parse_phone_proof("1111"), f"racer-{index}")).outcome
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(one_check, range(12)))
+    checked = outcomes.count(LookupOutcome.NOT_VERIFIED)
+    # Attempts that all start together may all see each other and all be refused: never too many checked.
+    assert checked <= MAX_FAILED_CHECKS
+    assert outcomes.count(LookupOutcome.LOCKED) == 12 - checked
+
+
+async def test_concurrent_tasks_cannot_race_past_the_lockout(engine):
+    service = DossierLookupService(SlowWrongSource(), LookupAttempts(engine))
+    outcomes = [
+        result.outcome
+        for result in await asyncio.gather(
+            *(service.check(CODE, parse_phone_proof("1111"), f"task-{index}") for index in range(10))
+        )
+    ]
+    assert 1 <= outcomes.count(LookupOutcome.NOT_VERIFIED) <= MAX_FAILED_CHECKS
 
 
 # --------------------------------------------------------------------------- command line

@@ -16,6 +16,12 @@ def fake_rasa_app(replies: Callable[[dict], list[dict]]) -> tuple[web.Applicatio
     app = web.Application()
     sio.attach(app)
 
+    sio.connect_environs = []  # type: ignore[attr-defined]  # what each connection's request carried
+
+    @sio.on("connect")
+    async def connect(sid, environ, auth=None):
+        sio.connect_environs.append(environ)
+
     @sio.on("session_request")
     async def session_request(sid, data):
         # Like the real channel, the server issues the session token (not signed here).

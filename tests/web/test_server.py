@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import NamedTuple
 
 import jwt
 import pytest
 import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.channels.client_address import CLIENT_ENVIRON_KEY, verified_client_key
 from bot.channels.session import SessionSigner
 from tests.web.fake_rasa import fake_rasa_app
 from web.server import create_app
@@ -32,6 +34,11 @@ async def client():
     await client.close()
 
 
+class FakeRasa(NamedTuple):
+    url: str
+    sio: socketio.AsyncServer
+
+
 @pytest.fixture
 async def fake_rasa():
     """A socket.io server that speaks the channel's events: session_request -> session_confirm,
@@ -41,7 +48,8 @@ async def fake_rasa():
 
     server = TestServer(app)
     await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
+    fake_rasa_url = str(server.make_url("")).rstrip("/")
+    yield FakeRasa(fake_rasa_url, sio)
     await sio.eio.shutdown()  # stops engine.io's background service task
     await server.close()
     for task in asyncio.all_tasks():  # and its per-socket ping timers (25 s sleeps)
@@ -139,7 +147,7 @@ def test_upstream_url_keeps_the_socketio_query():
 
 
 async def test_socketio_proxy_carries_a_conversation_both_ways(fake_rasa):
-    web_client = await _client(WebSettings(rasa_url=fake_rasa))
+    web_client = await _client(WebSettings(rasa_url=fake_rasa.url))
     sio = socketio.AsyncClient(reconnection=False)
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
     replies: asyncio.Queue = asyncio.Queue()
@@ -164,3 +172,21 @@ async def test_socketio_proxy_refuses_polling_and_reports_a_missing_rasa(client)
     sio = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await sio.connect(str(client.make_url("")), transports=["websocket"], socketio_path="/socket.io/")
+
+
+async def test_socketio_proxy_passes_the_browser_address_to_rasa_signed(fake_rasa, monkeypatch):
+    monkeypatch.setenv("CLIENT_ADDRESS_SECRET", "proxy-test-secret")
+    web_client = await _client(WebSettings(rasa_url=fake_rasa.url))
+    sio = socketio.AsyncClient(reconnection=False)
+    try:
+        # A browser cannot make the proxy forward a header of its own choosing.
+        await sio.connect(str(web_client.make_url("")), transports=["websocket"], socketio_path="/socket.io/",
+                          headers={"X-Citizen-Client": "198.51.100.1 forged"})
+        (environ,) = fake_rasa.sio.connect_environs
+        header = environ[CLIENT_ENVIRON_KEY]
+        assert header.startswith("127.0.0.1 ")  # the test client's address, as the web server saw it
+        assert verified_client_key(header, "proxy-test-secret") is not None
+        assert verified_client_key(header, "another-secret") is None
+    finally:
+        await sio.disconnect()
+        await web_client.close()

@@ -123,3 +123,23 @@ async def test_a_rating_payload_becomes_a_countable_slot_event(assistant):
     events = assistant.tracker(conversation_of(token))["events"]
     ratings = [event["value"] for event in events if event["event"] == "slot" and event["name"] == "satisfaction_rating"]
     assert ratings == [4.0]
+
+
+async def test_through_the_web_server_a_message_carries_an_opaque_client_key_and_directly_none(assistant):
+    """The per-client limit of dossier checks reads `client` from the message metadata: only the
+    web server's signed address gives one (bot/channels/client_address.py), never the address itself."""
+    keys = []
+    for url in (assistant.web_url, assistant.rasa_url):
+        client = WidgetClient(url, assistant.web_url)
+        try:
+            token = await client.start(None)
+            await client.say(token, "xin chào")
+        finally:
+            await client.close()
+        (user_event,) = [event for event in assistant.tracker(conversation_of(token))["events"]
+                         if event["event"] == "user"]
+        keys.append(user_event["metadata"].get("client"))
+        assert "127.0.0.1" not in str(user_event["metadata"])
+    through_proxy, direct = keys
+    assert isinstance(through_proxy, str) and re.fullmatch(r"[0-9a-f]{32}", through_proxy)
+    assert direct is None

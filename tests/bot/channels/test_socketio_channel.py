@@ -8,6 +8,7 @@ import unicodedata
 
 import pytest
 
+from bot.channels.client_address import CLIENT_ENVIRON_KEY, signed_client_header, verified_client_key
 from bot.channels.session import SessionSigner
 from bot.channels.socketio import (
     CitizenSocketIOInput,
@@ -221,3 +222,40 @@ async def test_with_a_jwt_key_only_sockets_with_a_valid_widget_token_connect(mon
     assert await connect("sid2", {}, None) is False
     assert await connect("sid3", {}, {"token": mint_widget_token("another-secret-0123456789abcdefgh", 60)}) is False
     assert await connect("sid4", {}, {"token": mint_widget_token("a-long-enough-test-secret-0123456789", -10)}) is False
+
+
+# --------------------------------------------------------------------------- client address (dossier limits)
+
+async def _message_metadata_after_connect(channel, environ) -> dict:
+    await handler(channel, "connect")("sid1", environ, None)
+    token, _ = await start_session(channel)
+    await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": token,
+                                                    "metadata": {"language": "vi", "client": "made-up"}})
+    return channel.received[-1].metadata
+
+
+async def test_the_client_key_comes_only_from_the_address_the_web_server_signed(channel, monkeypatch):
+    monkeypatch.setenv("CLIENT_ADDRESS_SECRET", "client-test-secret")
+    signed = {CLIENT_ENVIRON_KEY: signed_client_header("203.0.113.7", "client-test-secret")}
+    metadata = await _message_metadata_after_connect(channel, signed)
+    assert metadata["language"] == "vi"
+    assert metadata["client"] == verified_client_key(signed[CLIENT_ENVIRON_KEY], "client-test-secret")
+    assert "203.0.113.7" not in str(metadata)  # an opaque key, not the address
+
+
+@pytest.mark.parametrize("header", [
+    None,
+    "203.0.113.7",
+    "203.0.113.7 " + "0" * 64,
+    signed_client_header("203.0.113.7", "another-secret"),
+])
+async def test_unsigned_forged_or_foreign_client_headers_and_client_metadata_give_no_client(channel, monkeypatch, header):
+    monkeypatch.setenv("CLIENT_ADDRESS_SECRET", "client-test-secret")
+    environ = {CLIENT_ENVIRON_KEY: header} if header else {}
+    assert await _message_metadata_after_connect(channel, environ) == {"language": "vi"}
+
+
+async def test_without_a_client_address_secret_no_client_is_trusted(channel, monkeypatch):
+    monkeypatch.delenv("CLIENT_ADDRESS_SECRET", raising=False)
+    environ = {CLIENT_ENVIRON_KEY: signed_client_header("203.0.113.7", "")}
+    assert await _message_metadata_after_connect(channel, environ) == {"language": "vi"}
