@@ -17,6 +17,8 @@ from pathlib import Path
 import jwt
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -41,6 +43,47 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) 
             pass
         time.sleep(1)
     raise RuntimeError(f"{url} not up after {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+class PostgresSchemas:
+    """Creates throw-away schemas on TEST_POSTGRES_URL, or skips with the reason why it cannot."""
+
+    def __init__(self):
+        self.base_url = os.environ.get("TEST_POSTGRES_URL")
+        self.admin = None
+        self.created: list[str] = []
+
+    def new_url(self) -> str:
+        if not self.base_url:
+            pytest.skip("PostgreSQL store tests skipped: TEST_POSTGRES_URL is not set")
+        schema = f"knowledge_test_{uuid.uuid4().hex[:12]}"
+        try:
+            self.admin = self.admin or create_engine(self.base_url, future=True)
+            with self.admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except Exception as error:  # any failure to connect means: no usable PostgreSQL here
+            pytest.skip(f"PostgreSQL store tests skipped: TEST_POSTGRES_URL unreachable ({type(error).__name__})")
+        self.created.append(schema)
+        url = make_url(self.base_url)
+        url = url.set(query={**url.query, "options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def drop(self, schemas: list[str]) -> None:
+        for schema in schemas:
+            with self.admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            self.created.remove(schema)
+
+
+@pytest.fixture(scope="session")
+def _postgres():
+    """Throw-away PostgreSQL schemas for the store, console and index tests; dropped at the end."""
+    schemas = PostgresSchemas()
+    yield schemas
+    if schemas.admin is not None:
+        schemas.drop(list(schemas.created))
+        schemas.admin.dispose()
+
 
 
 @dataclass

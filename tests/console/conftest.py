@@ -22,23 +22,13 @@ from console.auth import add_account
 from console.index.db import create_index_engine, migrate
 from maintainer.layout import Layout
 from tests.conftest import ARTIFACTS, ROOT, TEST_PORTS, VENV_BIN, _wait_until_up
-from tests.knowledge.conftest import _PostgresSchemas
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(scope="session")
-def _console_postgres():
-    schemas = _PostgresSchemas()
-    yield schemas
-    if schemas.admin is not None:
-        schemas.drop(list(schemas.created))
-        schemas.admin.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
-def index_engine(request, tmp_path, _console_postgres):
-    url = f"sqlite:///{tmp_path / 'console.db'}" if request.param == "sqlite" else _console_postgres.new_url()
+def index_engine(request, tmp_path, _postgres):
+    url = f"sqlite:///{tmp_path / 'console.db'}" if request.param == "sqlite" else _postgres.new_url()
     engine = create_index_engine(url)
     migrate(engine)
     yield engine

@@ -10,14 +10,11 @@ is unreachable the PostgreSQL run is skipped with the reason shown by `pytest -r
 """
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete
 
 from knowledge import models as m
 from knowledge.db import create_db_engine, migrate
@@ -34,45 +31,6 @@ def _migrated_sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("knowledge-template") / "template.db"
     migrate(f"sqlite:///{path}")
     return path
-
-
-class _PostgresSchemas:
-    """Creates throw-away schemas on TEST_POSTGRES_URL, or skips with the reason why it cannot."""
-
-    def __init__(self):
-        self.base_url = os.environ.get("TEST_POSTGRES_URL")
-        self.admin = None
-        self.created: list[str] = []
-
-    def new_url(self) -> str:
-        if not self.base_url:
-            pytest.skip("PostgreSQL store tests skipped: TEST_POSTGRES_URL is not set")
-        schema = f"knowledge_test_{uuid.uuid4().hex[:12]}"
-        try:
-            self.admin = self.admin or create_engine(self.base_url, future=True)
-            with self.admin.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except Exception as error:  # any failure to connect means: no usable PostgreSQL here
-            pytest.skip(f"PostgreSQL store tests skipped: TEST_POSTGRES_URL unreachable ({type(error).__name__})")
-        self.created.append(schema)
-        url = make_url(self.base_url)
-        url = url.set(query={**url.query, "options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
-
-    def drop(self, schemas: list[str]) -> None:
-        for schema in schemas:
-            with self.admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            self.created.remove(schema)
-
-
-@pytest.fixture(scope="session")
-def _postgres():
-    schemas = _PostgresSchemas()
-    yield schemas
-    if schemas.admin is not None:
-        schemas.drop(list(schemas.created))
-        schemas.admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
