@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from benchmarks.load_rest import CONVERSATIONS
 from benchmarks.report import percentile, write_section
+from benchmarks.rest_client import post_message
 from console.index.db import create_index_engine
 from console.index.models import messages
 
@@ -55,14 +56,9 @@ class IndexWatcher(threading.Thread):
 
 async def citizen(session, url, conversation, sender, answered, errors):
     for k, message in enumerate(conversation, start=1):
-        try:
-            async with session.post(url, json={"sender": sender, "message": message}) as response:
-                await response.read()
-                if response.status != 200:
-                    errors.append(f"HTTP {response.status}")
-                    continue
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            errors.append(type(exc).__name__)
+        _, error = await post_message(session, url, sender, message)
+        if error:
+            errors.append(error)
             continue
         answered[(sender, k)] = time.monotonic()
         await asyncio.sleep(random.uniform(0.05, 0.3))

@@ -20,6 +20,7 @@ import aiohttp
 import jwt
 
 from benchmarks.report import percentile, write_section
+from benchmarks.rest_client import post_message
 
 CONVERSATIONS = [
     ["xin chào", "con tôi mới sinh", "cần giấy tờ gì", "lệ phí bao nhiêu", "cảm ơn"],
@@ -38,17 +39,11 @@ async def citizen(session, url, conversation, latencies, errors, sent):
     sent[sender] = []
     for message in conversation:
         started = time.perf_counter()
-        try:
-            async with session.post(url, json={"sender": sender, "message": message}) as response:
-                await response.read()
-                if response.status != 200:
-                    errors.append(f"HTTP {response.status}")
-                    continue
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            errors.append(type(exc).__name__)
+        _, error = await post_message(session, url, sender, message)
+        latencies.append(time.perf_counter() - started)
+        if error:
+            errors.append(error)
             continue
-        finally:
-            latencies.append(time.perf_counter() - started)
         sent[sender].append(message)
         await asyncio.sleep(random.uniform(0.05, 0.3))  # a citizen's pause between messages
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks.report import percentile, write_section
+from benchmarks.rest_client import post_message
 from benchmarks.vs_vanilla import ASSISTANT_CONVERSATIONS
 from deploy.local_cluster import LocalCluster
 
@@ -45,16 +46,11 @@ async def soak(cluster: LocalCluster, citizens: int, seconds: float) -> dict:
             sent[sender] = []
             for message in ASSISTANT_CONVERSATIONS[(index + turn) % len(ASSISTANT_CONVERSATIONS)]:
                 started = time.perf_counter()
-                try:
-                    async with session.post(f"{cluster.url}/webhooks/rest/webhook",
-                                            json={"sender": sender, "message": message}) as response:
-                        body = await response.json()
-                        if response.status != 200 or not body:
-                            errors.append(f"HTTP {response.status}, {len(body or [])} replies")
-                        else:
-                            sent[sender].append(message)
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                    errors.append(type(exc).__name__)
+                replies, error = await post_message(session, f"{cluster.url}/webhooks/rest/webhook", sender, message)
+                if error or not replies:
+                    errors.append(error or "HTTP 200, 0 replies")
+                else:
+                    sent[sender].append(message)
                 latencies.append(time.perf_counter() - started)
                 await asyncio.sleep(random.uniform(0.5, 2.0))
             turn += 1

@@ -31,6 +31,7 @@ import aiohttp
 
 from benchmarks.processes import RASA, ROOT, Server, action_server, base_env, load_knowledge, newest_model, rasa_server
 from benchmarks.report import percentile, write_section
+from benchmarks.rest_client import post_message
 
 # 8-message conversations: the vanilla mood bot's own intents, and this assistant's citizens.
 VANILLA_CONVERSATIONS = [
@@ -72,15 +73,11 @@ async def _citizen(session, url, conversation, latencies, errors, silent):
     sender = uuid.uuid4().hex
     for message in conversation:
         started = time.perf_counter()
-        try:
-            async with session.post(url, json={"sender": sender, "message": message}) as response:
-                body = await response.json()
-                if response.status != 200:
-                    errors.append(f"HTTP {response.status}")
-                elif not body:  # the bot chose to say nothing (the mood bot does, e.g. after "bye")
-                    silent.append(message)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            errors.append(type(exc).__name__)
+        replies, error = await post_message(session, url, sender, message)
+        if error:
+            errors.append(error)
+        elif not replies:  # the bot chose to say nothing (the mood bot does, e.g. after "bye")
+            silent.append(message)
         latencies.append(time.perf_counter() - started)
 
 
