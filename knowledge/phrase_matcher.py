@@ -110,8 +110,8 @@ class SpacyPhraseMatcher:
         words, found = [], []
         for match in _TOKEN.finditer(text):
             written = match.group()
-            folded = fold_word(written).split() if re.match(r"\w", written) else []
-            for word in folded or [written]:
+            parts = fold_word(written).split() if re.match(r"\w", written) else []
+            for word in parts or [written]:
                 words.append(word)
                 found.append(match)
         if not found:

@@ -100,3 +100,24 @@ def test_the_fingerprint_does_not_depend_on_where_the_content_is(tmp_path):
     config = ProcedureResolver.get_default_config()
     assert ProcedureResolver.fingerprint_addon({**config, "content_dir": str(first)}) == \
         ProcedureResolver.fingerprint_addon({**config, "content_dir": str(second)})
+
+
+SPACY_MATCHER = "knowledge.phrase_matcher.SpacyPhraseMatcher"
+
+
+def test_the_spacy_matcher_option_explains_sentences_and_spans_in_the_parse_data(tmp_path):
+    pytest.importorskip("spacy")
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("procedure_resolver")
+    config = {**ProcedureResolver.get_default_config(), "matcher": SPACY_MATCHER}
+    context = ExecutionContext(GraphSchema({}), "test")
+    ProcedureResolver.create(config, storage, resource, context).train(TrainingData())
+    resolver = ProcedureResolver.load(config, storage, resource, context)
+
+    text = "Hộ chiếu của tôi vẫn còn hạn. Tôi mới thuê nhà ở đây, đăng ký tạm trú thế nào?"
+    data = parse(resolver, text)
+    explained = data[PARSE_KEY]["phrases"]
+    assert explained["question"] == 1 and len(explained["sentences"]) == 2
+    where = {span["procedure_id"]: span["sentence"] for span in explained["spans"]}
+    assert where == {"passport": 0, "temporary-residence": 1}
+    assert Resolution.from_dict(data[PARSE_KEY]).decide().procedure_id == "temporary-residence"
