@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import requests
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -121,3 +122,17 @@ def test_the_spacy_matcher_option_explains_sentences_and_spans_in_the_parse_data
     where = {span["procedure_id"]: span["sentence"] for span in explained["spans"]}
     assert where == {"passport": 0, "temporary-residence": 1}
     assert Resolution.from_dict(data[PARSE_KEY]).decide().procedure_id == "temporary-residence"
+
+
+@pytest.mark.servers
+def test_in_the_trained_pipeline_the_question_sentence_decides(assistant):
+    """The real Rasa server with config.yml's pipeline: entity extraction, then the resolver with
+    the configured (spaCy) matcher, explained in the parse data the actions read."""
+    text = "Tôi bị mất ví có bằng lái xe và căn cước. Đã đổi bằng lái xe rồi. Giờ làm lại căn cước cần những gì?"
+    response = requests.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, timeout=60,
+                             headers={"Authorization": f"Bearer {assistant.token()}"})
+    response.raise_for_status()
+    resolution = Resolution.from_dict(response.json()[PARSE_KEY])
+    assert resolution.phrases["question"] == 2
+    assert ("driving-licence-renewal", 0) in {(s["procedure_id"], s["sentence"]) for s in resolution.phrases["spans"]}
+    assert resolution.decide().procedure_id == "id-card"
