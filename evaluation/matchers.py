@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from evaluation.run import HELDOUT, ROOT, VARIANTS, Outcome, Row, fmt, landed, latest_model, metrics, read_heldout
+from evaluation.run import HELDOUT, ROOT, VARIANTS, Outcome, Row, fmt, latest_model, metrics, outcome_of, read_heldout
 
 REAL = ROOT / "evaluation" / "real_questions" / "questions.csv"
 STORIES = ROOT / "evaluation" / "stories.csv"
@@ -58,15 +58,7 @@ def judge(rows: list[Row], parses: list[dict], resolve_one: Callable[[dict], dic
     """Outcomes with the resolution `resolve_one` gives, judged as `evaluation.run` does."""
     from knowledge.resolution import PARSE_KEY
 
-    outcomes = []
-    for row, parse in zip(rows, parses):
-        parse = {**parse, PARSE_KEY: resolve_one(parse)}
-        ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
-        guess = ranking[0] if ranking else parse["intent"]
-        procedure, candidates, declined = landed(parse)
-        outcomes.append(Outcome(row, parse["intent"]["name"], guess["name"], float(guess.get("confidence") or 0),
-                                procedure, candidates, declined and parse["intent"]["name"] != "out_of_scope"))
-    return outcomes
+    return [outcome_of(row, {**parse, PARSE_KEY: resolve_one(parse)}) for row, parse in zip(rows, parses)]
 
 
 def timed(resolvers: dict[str, Callable[[dict], dict]], parses: list[dict]) -> dict[str, list[float]]:
