@@ -98,9 +98,10 @@ class SpacyPhraseMatcher:
 
     def analyse(self, text: str) -> Analysis:
         """The message's sentences and every procedure span in it (longest of overlapping ones)."""
-        if self._last is None or self._last[0] != text:  # find() and explain() of one message
-            self._last = (text, self._analyse(nfc(text)))
-        return self._last[1]
+        last = self._last  # find() and explain() of one message share one analysis
+        if last is None or last[0] != text:
+            last = self._last = (text, self._analyse(nfc(text)))
+        return last[1]
 
     def _analyse(self, text: str) -> Analysis:
         from spacy.util import filter_spans
