@@ -136,15 +136,16 @@ async def parse_all(model: Path, rows: list[Row]) -> list[Outcome]:
 
     configure_structlog(logging.WARNING)  # no debug line per parsed message
     agent = Agent.load(str(model))
-    outcomes = []
-    for row in rows:
-        parse = await agent.parse_message(nfc(row.text))
-        ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
-        guess = ranking[0] if ranking else parse["intent"]
-        procedure, candidates, declined = landed(parse)
-        outcomes.append(Outcome(row, parse["intent"]["name"], guess["name"], float(guess.get("confidence") or 0),
-                                procedure, candidates, declined and parse["intent"]["name"] != "out_of_scope"))
-    return outcomes
+    return [outcome_of(row, await agent.parse_message(nfc(row.text))) for row in rows]
+
+
+def outcome_of(row: Row, parse: dict) -> Outcome:
+    """How the assistant handles one parsed held-out message."""
+    ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
+    guess = ranking[0] if ranking else parse["intent"]
+    procedure, candidates, declined = landed(parse)
+    return Outcome(row, parse["intent"]["name"], guess["name"], float(guess.get("confidence") or 0),
+                   procedure, candidates, declined and parse["intent"]["name"] != "out_of_scope")
 
 
 # ------------------------------------------------------------------ metrics

@@ -57,13 +57,14 @@ def contains_words(haystack: str, needle: str) -> bool:
     return f" {needle} " in f" {haystack} "
 
 
-def _alias_score(query: str, query_words: set, entry: AliasEntry) -> float:
+def _alias_score(query: str, query_words: set, entry: AliasEntry, contained: bool = True) -> float:
     """1.0 for an exact match; longer aliases found in the question score higher than short ones;
-    a question that is only part of an alias, or shares most of its words, scores lower."""
-    if entry.folded == query:
-        return 1.0
+    a question that is only part of an alias, or shares most of its words, scores lower.
+    `contained=False` leaves out the aliases found whole in the question (a span matcher scores those)."""
     if contains_words(query, entry.folded):
-        return 0.5 + 0.45 * len(entry.folded) / len(query)
+        if not contained:
+            return 0.0
+        return 1.0 if entry.folded == query else 0.5 + 0.45 * len(entry.folded) / len(query)
     if contains_words(entry.folded, query):
         return 0.3 + 0.4 * len(query) / len(entry.folded)
     shared = entry.words & query_words
@@ -86,7 +87,7 @@ class AliasMatcher:
                 self.by_word.setdefault(word, []).append(len(self.entries))
             self.entries.append(entry)
 
-    def find(self, text: str, limit: int = 5) -> list[ProcedureMatch]:
+    def find(self, text: str, limit: int = 5, contained: bool = True) -> list[ProcedureMatch]:
         query = fold(text)
         if not query:
             return []
@@ -95,7 +96,7 @@ class AliasMatcher:
         candidates = sorted({i for word in query_words for i in self.by_word.get(word, ())})
         best: dict[str, ProcedureMatch] = {}
         for entry in (self.entries[i] for i in candidates):
-            score = _alias_score(query, query_words, entry)
+            score = _alias_score(query, query_words, entry, contained)
             if score > 0 and (entry.procedure_id not in best or score > best[entry.procedure_id].score):
                 best[entry.procedure_id] = ProcedureMatch(entry.procedure_id, round(min(score, 1.0), 4), entry.alias)
         ranked = sorted(best.values(), key=lambda match: (-match.score, self.order.get(match.procedure_id, 0)))
@@ -236,6 +237,11 @@ class ProcedureIndex:
 
     def find_procedures(self, text: str, limit: int = 5) -> list[ProcedureMatch]:
         return self.matcher.find(text, limit)
+
+    def explain_phrases(self, text: str) -> dict:
+        """Where the matcher found procedures (sentences, spans), when it says; {} otherwise."""
+        explain = getattr(self.matcher, "explain", None)
+        return explain(text) if explain is not None else {}
 
     def procedures_for_life_event(self, event: str) -> list[IndexedProcedure]:
         return [p for p in self.procedures.values() if event in p.life_events]

@@ -53,7 +53,8 @@ BUNDLE_LIFE_EVENTS = ("newborn", "death-in-family")
 
 
 class CatalogueView(Protocol):
-    """What the resolver reads: a `ProcedureIndex` or a `KnowledgeStore` both answer these."""
+    """What the resolver reads: a `ProcedureIndex` or a `KnowledgeStore` both answer these.
+    A `ProcedureIndex` also has `explain_phrases(text)`, read when present (sentences and spans)."""
 
     def get_procedure(self, procedure_id: str) -> Any: ...
 
@@ -93,6 +94,9 @@ class Resolution:
     keyword_choice: Optional[str] = None  # rare words shared with one procedure's names and aliases
     keyword_candidates: list[str] = field(default_factory=list)
     paperwork_words: bool = False  # "thủ tục", "giấy tờ", "apply": some procedure is wanted
+    # The phrase matcher's sentences, question sentence and spans, when it explains them (spaCy's).
+    phrases: dict = field(default_factory=dict)
+    asked: Optional[str] = None  # of several named procedures, the only one named in the question sentence
 
     def decide(self, search_text: bool = True, rank_keywords: bool = True) -> Identification:
         """Named procedures first; then, when `search_text`, a confident match of the whole text;
@@ -103,6 +107,8 @@ class Resolution:
         if self.named:
             if self.bundle:
                 return Identification(procedure_id=self.bundle)
+            if self.asked:
+                return Identification(procedure_id=self.asked)
             return Identification(procedure_id=self.named[0], candidates=list(self.named))
         if search_text and self.text_match:
             return Identification(procedure_id=self.text_match)
@@ -171,6 +177,16 @@ def _entity_procedure_ids(message: Mapping, catalogue: CatalogueView) -> tuple[l
     return _unique(ids), _unique(unresolved)
 
 
+def _asked(message: Mapping, phrases: Mapping, catalogue: CatalogueView) -> Optional[str]:
+    """The one procedure the entities name in the question sentence, when the message has one."""
+    if phrases.get("question") is None:
+        return None
+    sentence = phrases["sentences"][phrases["question"]]
+    inside = [e for e in _entities(message, Entity.PROCEDURE) if sentence["start"] <= e.get("start", -1) < sentence["end"]]
+    ids = _entity_procedure_ids({"entities": inside}, catalogue)[0]
+    return ids[0] if len(ids) == 1 else None
+
+
 def _life_event_choices(event: str, catalogue: CatalogueView) -> Identification:
     procedures = catalogue.procedures_for_life_event(event)
     if event in BUNDLE_LIFE_EVENTS:
@@ -220,6 +236,11 @@ def resolve(message: Mapping, catalogue: CatalogueView, search_text: bool = True
         resolution.bundle = next((p.id for p in catalogue.list_procedures()
                                   if p.is_bundle and set(resolution.named) <= {p.id, *p.bundle_of}), None)
     text = message.get("text") or ""
+    explain = getattr(catalogue, "explain_phrases", None)
+    if explain is not None:
+        resolution.phrases = explain(text)
+        if len(resolution.named) > 1 and not resolution.bundle:
+            resolution.asked = _asked(message, resolution.phrases, catalogue)
     if search_text:
         matches = catalogue.find_procedures(text, limit=MAX_CHOICES)
         resolution.text_match = _confident(matches)

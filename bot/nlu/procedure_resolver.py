@@ -39,7 +39,8 @@ from knowledge.resolution import PARSE_KEY, resolve
 INDEX_FILE = "procedure_index.json"
 # The code that turns content into the index and decides: part of the fingerprint too.
 _CODE_FILES = [Path(importlib.import_module(name).__file__ or "") for name in (
-    "knowledge.procedure_index", "knowledge.resolution", "knowledge.text", "knowledge.loader")]
+    "knowledge.procedure_index", "knowledge.phrase_matcher", "knowledge.resolution", "knowledge.text",
+    "knowledge.loader")]
 
 
 def _matcher_factory(path: str) -> MatcherFactory:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import requests
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -100,3 +101,38 @@ def test_the_fingerprint_does_not_depend_on_where_the_content_is(tmp_path):
     config = ProcedureResolver.get_default_config()
     assert ProcedureResolver.fingerprint_addon({**config, "content_dir": str(first)}) == \
         ProcedureResolver.fingerprint_addon({**config, "content_dir": str(second)})
+
+
+SPACY_MATCHER = "knowledge.phrase_matcher.SpacyPhraseMatcher"
+
+
+def test_the_spacy_matcher_option_explains_sentences_and_spans_in_the_parse_data(tmp_path):
+    pytest.importorskip("spacy")
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("procedure_resolver")
+    config = {**ProcedureResolver.get_default_config(), "matcher": SPACY_MATCHER}
+    context = ExecutionContext(GraphSchema({}), "test")
+    ProcedureResolver.create(config, storage, resource, context).train(TrainingData())
+    resolver = ProcedureResolver.load(config, storage, resource, context)
+
+    text = "Hộ chiếu của tôi vẫn còn hạn. Tôi mới thuê nhà ở đây, đăng ký tạm trú thế nào?"
+    data = parse(resolver, text)
+    explained = data[PARSE_KEY]["phrases"]
+    assert explained["question"] == 1 and len(explained["sentences"]) == 2
+    where = {span["procedure_id"]: span["sentence"] for span in explained["spans"]}
+    assert where == {"passport": 0, "temporary-residence": 1}
+    assert Resolution.from_dict(data[PARSE_KEY]).decide().procedure_id == "temporary-residence"
+
+
+@pytest.mark.servers
+def test_in_the_trained_pipeline_the_question_sentence_decides(assistant):
+    """The real Rasa server with config.yml's pipeline: entity extraction, then the resolver with
+    the configured (spaCy) matcher, explained in the parse data the actions read."""
+    text = "Tôi bị mất ví có bằng lái xe và căn cước. Đã đổi bằng lái xe rồi. Giờ làm lại căn cước cần những gì?"
+    response = requests.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, timeout=60,
+                             headers={"Authorization": f"Bearer {assistant.token()}"})
+    response.raise_for_status()
+    resolution = Resolution.from_dict(response.json()[PARSE_KEY])
+    assert resolution.phrases["question"] == 2
+    assert ("driving-licence-renewal", 0) in {(s["procedure_id"], s["sentence"]) for s in resolution.phrases["spans"]}
+    assert resolution.decide().procedure_id == "id-card"

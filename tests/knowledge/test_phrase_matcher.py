@@ -1,0 +1,116 @@
+"""The spaCy phrase matcher on the product's content: spellings, overlaps, sentences, and the
+resolver's decision when a story names one procedure and the question another."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge.loader import CONTENT_DIR, read_content
+from knowledge.phrase_matcher import SpacyPhraseMatcher
+from knowledge.procedure_index import AliasMatcher, ProcedureIndex
+from knowledge.resolution import Identification, Resolution, resolve
+
+pytest.importorskip("spacy")
+
+
+@pytest.fixture(scope="module")
+def procedures():
+    return read_content(CONTENT_DIR).procedures
+
+
+@pytest.fixture(scope="module")
+def index(procedures) -> ProcedureIndex:
+    return ProcedureIndex.from_content(procedures, SpacyPhraseMatcher)
+
+
+@pytest.fixture(scope="module")
+def hand_written(procedures) -> ProcedureIndex:
+    return ProcedureIndex.from_content(procedures)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("đổi giấy phép lái xe", "driving-licence-renewal"),
+    ("doi giay phep lai xe", "driving-licence-renewal"),
+    ("đổi gplx", "driving-licence-renewal"),
+    ("cấp lại căn cước công dân", "id-card"),
+    ("cap lai cccd", "id-card"),
+    ("ĐĂNG KÝ KHAI SINH", "birth-registration"),
+    ("dk tam tru", "temporary-residence"),
+    ("renew my passport", "passport"),
+])
+def test_every_spelling_gives_the_same_span(index, text, expected):
+    spans = index.matcher.analyse(text).spans
+    assert expected in {span.procedure_id for span in spans}
+    assert index.find_procedures(text)[0].procedure_id == expected
+
+
+def test_spans_carry_their_position_in_the_message(index):
+    text = "Cho em hỏi đổi gplx ở đâu"
+    [span] = [s for s in index.matcher.analyse(text).spans if s.procedure_id == "driving-licence-renewal"]
+    assert text[span.start:span.end].lower().endswith("gplx")
+
+
+@pytest.mark.parametrize("text, longest, inside", [
+    ("tôi cần công chứng giấy khai sinh của con", "copy-certification", "birth-registration"),
+    ("xin giay xac nhan chua ket hon o dau", "marital-status-certificate", "marriage-registration"),
+])
+def test_overlapping_aliases_the_longest_wins(index, hand_written, text, longest, inside):
+    spans = index.matcher.analyse(text).spans
+    assert [span.procedure_id for span in spans] == [longest]
+    assert index.matcher.analyse(text).shadowed == (inside,)
+    assert inside not in {match.procedure_id for match in index.find_procedures(text)}
+    # The hand-written matcher scores the shorter alias inside it as well.
+    assert inside in {match.procedure_id for match in hand_written.find_procedures(text)}
+
+
+def test_the_sentencizer_finds_the_question_sentence(index):
+    text = "Tôi mới chuyển nhà. Hộ chiếu vẫn còn hạn. Đăng ký tạm trú thế nào?"
+    analysis = index.matcher.analyse(text)
+    assert len(analysis.sentences) == 3
+    assert analysis.question == 2
+    assert text[analysis.sentences[2].start:analysis.sentences[2].end] == "Đăng ký tạm trú thế nào?"
+
+
+def test_a_procedure_in_the_question_outweighs_one_in_the_story(index):
+    text = "Hộ chiếu của tôi vẫn còn hạn. Tôi mới thuê nhà ở đây, đăng ký tạm trú thế nào?"
+    scores = {m.procedure_id: m.score for m in index.find_procedures(text)}
+    assert scores["temporary-residence"] > scores["passport"]
+    # The same two procedures, the other way round.
+    swapped = "Tôi vừa đăng ký tạm trú ở đây. Giờ làm hộ chiếu thế nào?"
+    scores = {m.procedure_id: m.score for m in index.find_procedures(swapped)}
+    assert scores["passport"] > scores["temporary-residence"]
+
+
+def test_one_sentence_scores_as_the_hand_written_matcher(index, hand_written):
+    for text in ("khai sinh", "cho tôi hỏi về giấy khai sinh cho con với", "lam lai cccd bi mat", "doi bang lai xe"):
+        spacy_best = index.find_procedures(text)[0]
+        hand_best = hand_written.find_procedures(text)[0]
+        assert (spacy_best.procedure_id, spacy_best.score) == (hand_best.procedure_id, hand_best.score)
+
+
+def test_the_resolver_lands_on_the_procedure_asked_about_not_the_one_in_the_story(index, hand_written):
+    text = "Tôi bị mất ví có bằng lái xe và căn cước. Đã đổi bằng lái xe rồi. Giờ làm lại căn cước cần những gì?"
+    licence, card = text.index("bằng lái xe"), text.rindex("căn cước")
+    entities = [  # as the lookup-table entity extractor gives them
+        {"entity": "procedure", "value": "driving-licence-renewal", "start": licence, "end": licence + 11},
+        {"entity": "procedure", "value": "id-card", "start": card, "end": card + len("căn cước")},
+    ]
+    message = {"text": text, "entities": entities}
+    resolution = resolve(message, index)
+    assert resolution.asked == "id-card"
+    assert resolution.decide() == Identification(procedure_id="id-card")
+    # The explanation in the parse data: sentences, the question sentence, spans with positions.
+    stored = Resolution.from_dict(resolution.to_dict())
+    assert stored.phrases["question"] == 2
+    assert {(s["procedure_id"], s["sentence"]) for s in stored.phrases["spans"]} >= {
+        ("driving-licence-renewal", 0), ("id-card", 2)}
+    # Without sentences the longest mention comes first, with both offered.
+    assert resolve(message, hand_written).decide().candidates == ["driving-licence-renewal", "id-card"]
+
+
+def test_a_message_without_words_has_no_spans(index):
+    assert index.find_procedures("?!") == []
+    assert index.explain_phrases("") == {"sentences": [], "question": None, "spans": [], "shadowed": []}
+
+
+def test_the_hand_written_matcher_explains_nothing(hand_written):
+    assert isinstance(hand_written.matcher, AliasMatcher) and hand_written.explain_phrases("đổi gplx") == {}
