@@ -81,6 +81,18 @@ def choice_message(ids: list[str], language: str, store, life_event: Optional[st
     return {"text": text, "buttons": buttons}
 
 
+def also_asked_message(found: Identification, procedure, language: str, store) -> Optional[dict]:
+    """A message naming two procedures: the summary answers the one the resolver settled on, this
+    offers the others it named (a bundle's own parts excepted) instead of dropping them."""
+    others = [p for p in (store.get_procedure(i) for i in found.candidates if i != procedure.id)
+              if p is not None and p.id not in procedure.bundle_of][:2]
+    if not others:
+        return None
+    names = ", ".join(p.names.in_(language) for p in others)
+    return {"text": wording(language).also_asked(names),
+            "buttons": [button(p.names.in_(language), payload("find_procedure", {"procedure": p.id})) for p in others]}
+
+
 # Intents worth confirming even when the message names no procedure ("Did you mean: talking to a person?").
 CONVERSATION_INTENTS = frozenset({
     Intent.REQUEST_HUMAN, Intent.SWITCH_LANGUAGE, Intent.BOT_CHALLENGE, Intent.CHECK_DOSSIER_STATUS,
@@ -114,6 +126,9 @@ class ActionDiscoverProcedure(KnowledgeAction):
 
         if procedure is not None:
             dispatcher.utter_message(**summary_message(procedure, language, store))
+            also = also_asked_message(found, procedure, language, store)
+            if also is not None:
+                dispatcher.utter_message(**also)
             return [SlotSet(Slot.PROCEDURE, procedure.id)] if tracker.get_slot(Slot.PROCEDURE) != procedure.id else []
 
         if resolution.outside_public_services(found):

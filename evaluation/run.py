@@ -306,6 +306,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--models-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--report", type=Path, default=REPORT)
     parser.add_argument("--no-images", action="store_true", help="skip `rasa test nlu` (faster)")
+    parser.add_argument("--set", choices=["short", "real"], default="short",
+                        help="short: evaluation/heldout.csv; real: the held-out real citizen questions "
+                             "(evaluation/real_questions.py, report in evaluation/real_questions/REPORT.md)")
     parser.add_argument("--force-train", action="store_true",
                         help="retrain everything without Rasa's cache and report the full training time")
     args = parser.parse_args(argv)
@@ -318,6 +321,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     if model is None:
         print(f"no model in {args.models_dir}", file=sys.stderr)
         return 1
+    if args.set == "real":
+        from evaluation.real_questions import evaluate
+
+        evaluate(model)
+        return 0
     rows = read_heldout()
     outcomes = asyncio.run(parse_all(model, rows))
     result = metrics(outcomes)

@@ -229,6 +229,11 @@ def did_you_mean(topic: str) -> str:
     return f"Did you mean: {topic}?"
 
 
+def also_asked(names: str) -> str:
+    """Two questions in one message: the first is answered above, the other is offered."""
+    return f"You also asked about {names}: see it next?"
+
+
 AFFIRM_YES = "Yes"
 AFFIRM_NO = "No"
 

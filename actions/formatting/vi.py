@@ -230,6 +230,11 @@ def did_you_mean(topic: str) -> str:
     return f"Bạn muốn hỏi về {topic} phải không?"
 
 
+def also_asked(names: str) -> str:
+    """Two questions in one message: the first is answered above, the other is offered."""
+    return f"Bạn cũng hỏi về {names}: xem tiếp?"
+
+
 AFFIRM_YES = "Đúng vậy"
 AFFIRM_NO = "Không phải"
 

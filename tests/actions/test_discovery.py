@@ -230,3 +230,24 @@ async def test_find_message_about_nothing_public_is_declined(discovery_store):
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     assert messages[0]["response"] == "utter_out_of_scope"
     assert slot_events(events) == {"procedure": None}
+
+
+async def test_two_procedures_in_one_message_answers_one_and_offers_the_other(discovery_store):
+    text = "tôi mất hộ chiếu, tiện hỏi luôn đăng ký tạm trú cho vợ thế nào"
+    tracker = make_tracker(text=text, intent="find_procedure",
+                           entities=[entity("procedure", "passport", text, "hộ chiếu"),
+                                     entity("procedure", "temporary-residence", text, "đăng ký tạm trú")])
+    messages, events = await run(ActionDiscoverProcedure(), tracker)
+    answered = slot_events(events)["procedure"]
+    other = ({"passport", "temporary-residence"} - {answered}).pop()
+    assert len(messages) == 2
+    assert messages[1]["text"].startswith("Bạn cũng hỏi về")
+    assert payloads(messages[1]) == [f'/find_procedure{{"procedure":"{other}"}}']
+
+
+async def test_one_procedure_offers_nothing_more(discovery_store):
+    text = "làm hộ chiếu thế nào"
+    tracker = make_tracker(text=text, intent="find_procedure",
+                           entities=[entity("procedure", "passport", text, "hộ chiếu")])
+    messages, _ = await run(ActionDiscoverProcedure(), tracker)
+    assert len(messages) == 1

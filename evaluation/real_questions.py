@@ -1,0 +1,264 @@
+"""Real citizen questions: the split by source site, the training part, and the held-out evaluation.
+
+    python -m evaluation.real_questions split     # prints the split, writes data/nlu/real_questions.yml
+    python -m evaluation.run --set real           # evaluates the held-out part (never trained on)
+
+The questions (evaluation/real_questions/questions.csv, see its README) are split by *site*, not by
+question: every question of a site is on the same side, so the held-out part measures how the
+assistant copes with writers, editors and page styles it has never seen. The split is a pure
+function of the data (sites ordered by a hash of their name), so re-running it after adding
+questions moves no site that was already placed unless the new questions change the counts.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import ipaddress
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "evaluation" / "real_questions" / "questions.csv"
+TRAINING = ROOT / "data" / "nlu" / "real_questions.yml"
+REPORT = ROOT / "evaluation" / "real_questions" / "REPORT.md"
+OUT_OF_SCOPE = "out_of_scope"
+HELD_OUT_SHARE = (0.40, 0.46)  # aimed at / never above, by number of questions
+# Second-level suffixes under which the registrable name has three labels (plo.vn vs sotuphap.haugiang.gov.vn).
+_SECOND_LEVEL = {"com", "gov", "org", "net", "edu"}
+# Pages served from these addresses are copies of thuvienphapluat.vn's Q&A (same paths and layout).
+_MIRRORS = {"118.69.0.0/16": "thuvienphapluat.vn"}
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    language: str  # vi | en
+    labels: tuple[str, ...]  # procedure ids, or ("out_of_scope",)
+    host: str
+    url: str
+    note: str
+    text: str
+
+    @property
+    def site(self) -> str:
+        return site_of(self.host)
+
+    @property
+    def in_scope(self) -> bool:
+        return self.labels != (OUT_OF_SCOPE,)
+
+    @property
+    def variant(self) -> str:
+        """The evaluation's variant names (evaluation/run.py): accented, unaccented, english, out_of_scope."""
+        if not self.in_scope:
+            return OUT_OF_SCOPE
+        if self.language == "en":
+            return "english"
+        from knowledge.text import strip_diacritics
+
+        return "unaccented" if strip_diacritics(self.text) == self.text else "accented"
+
+
+def read_questions(path: Path = QUESTIONS) -> list[Question]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return [Question(r["id"], r["language"], tuple(r["label"].split("|")), r["host"], r["url"], r["note"],
+                         r["text"]) for r in csv.DictReader(file)]
+
+
+def site_of(host: str) -> str:
+    """The site a host belongs to: its registrable name (m.plo.vn -> plo.vn, amp.laodong.vn ->
+    laodong.vn), or the site a mirror address copies."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.lower().split(".")
+        keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL else 2
+        return ".".join(labels[-keep:])
+    for network, site in _MIRRORS.items():
+        if address in ipaddress.ip_network(network):
+            return site
+    return host
+
+
+def _order(site: str) -> str:
+    return hashlib.sha1(site.encode("utf-8")).hexdigest()
+
+
+def held_out_sites(questions: list[Question]) -> set[str]:
+    """Sites whose questions are never trained on: first, for every label found on two or more
+    sites, the first such site in hash order (so each procedure is represented on both sides
+    where the data allows); then further sites in hash order up to about 40 % of the questions."""
+    per_site: dict[str, list[Question]] = {}
+    for question in questions:
+        per_site.setdefault(question.site, []).append(question)
+    sites = sorted(per_site, key=_order)
+    total = len(questions)
+    held: set[str] = set()
+
+    def room_for(site: str) -> bool:
+        size = sum(len(per_site[s]) for s in held) + len(per_site[site])
+        return size <= HELD_OUT_SHARE[1] * total
+
+    labels = sorted({label for q in questions for label in q.labels})
+    for label in labels:
+        with_label = [s for s in sites if any(label in q.labels for q in per_site[s])]
+        if len(with_label) < 2 or held & set(with_label):
+            continue
+        for site in with_label:
+            if room_for(site):
+                held.add(site)
+                break
+    for site in sites:
+        if sum(len(per_site[s]) for s in held) >= HELD_OUT_SHARE[0] * total:
+            break
+        if site not in held and room_for(site):
+            held.add(site)
+    return held
+
+
+def split(questions: list[Question]) -> tuple[list[Question], list[Question]]:
+    """(training part, held-out part)."""
+    held = held_out_sites(questions)
+    return [q for q in questions if q.site not in held], [q for q in questions if q.site in held]
+
+
+def training_yaml(training: list[Question]) -> str:
+    """Rasa NLU data for the training part: find_procedure for questions about procedures (the
+    resolver decides which one), out_of_scope for the rest. Texts stay as the citizens wrote them."""
+    lines = [
+        'version: "3.1"',
+        "# Written by `python -m evaluation.real_questions split` from evaluation/real_questions/questions.csv",
+        "# (training sites only; the held-out sites are never written here). Do not edit by hand.",
+        "nlu:",
+    ]
+    for intent, wanted in (("find_procedure", True), (OUT_OF_SCOPE, False)):
+        texts = [q.text for q in training if q.in_scope is wanted]
+        if texts:
+            lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {text}" for text in texts]
+    return "\n".join(lines) + "\n"
+
+
+def write_training(questions: Optional[list[Question]] = None, path: Path = TRAINING) -> tuple[list, list]:
+    training, held = split(read_questions() if questions is None else questions)
+    path.write_text(training_yaml(training), encoding="utf-8")
+    return training, held
+
+
+# ------------------------------------------------------------------ evaluation
+
+def rows(questions: list[Question]) -> list:
+    """The held-out questions as evaluation.run rows (same measures as the short-message set)."""
+    from evaluation.run import Row
+
+    return [Row(q.text, q.variant, "find_procedure" if q.in_scope else OUT_OF_SCOPE, q.labels) for q in questions]
+
+
+def landed_directly(outcome) -> bool:
+    """The slot got an expected procedure without a clarifying question."""
+    return outcome.procedure is not None and outcome.procedure in outcome.row.expected
+
+
+def figures(outcomes: list) -> dict:
+    from evaluation.run import VARIANTS
+
+    result: dict = {"direct": {}, "with_clarify": {}}
+    for variant in VARIANTS:
+        group = [o for o in outcomes if o.row.variant == variant]
+        result["direct"][variant] = (sum(landed_directly(o) for o in group), len(group))
+        result["with_clarify"][variant] = (sum(o.procedure_correct and not o.declined for o in group), len(group))
+    in_scope = [o for o in outcomes if o.in_scope]
+    oos = [o for o in outcomes if not o.in_scope]
+    result["oos_recall"] = (sum(o.declined for o in oos), len(oos))
+    result["oos_took_procedure"] = (sum(o.procedure is not None for o in oos), len(oos))
+    result["wrongly_declined"] = (sum(o.declined for o in in_scope), len(in_scope))
+    return result
+
+
+def summary_lines(result: dict) -> list[str]:
+    from evaluation.run import fmt
+
+    # Variants the held-out part has no question of (real writers rarely drop every diacritic) are left out.
+    lines = [f"landed directly on the right procedure, {v}: {fmt(c)}" for v, c in result["direct"].items() if c[1]]
+    lines += [f"right procedure landed or offered among at most 3, {v}: {fmt(c)}"
+              for v, c in result["with_clarify"].items() if c[1]]
+    lines += [
+        f"out-of-scope declined: {fmt(result['oos_recall'])}",
+        f"out-of-scope taken for a procedure: {fmt(result['oos_took_procedure'])}",
+        f"in-scope wrongly declined: {fmt(result['wrongly_declined'])}",
+    ]
+    return lines
+
+
+def errors_table(outcomes: list) -> list[str]:
+    lines = ["| id | variant | expected | intent | landed on / offered | message |", "|---|---|---|---|---|---|"]
+    for question, o in outcomes:
+        wrong = (o.in_scope and not landed_directly(o)) or (not o.in_scope and not o.declined)
+        if wrong:
+            landed_on = o.procedure or ", ".join(o.candidates) or ("declined" if o.declined else "-")
+            text = question.text if len(question.text) <= 160 else question.text[:157] + "..."
+            lines.append(f"| {question.id} | {o.row.variant} | {'/'.join(o.row.expected)} | {o.intent} "
+                         f"({o.confidence:.2f}) | {landed_on} | {text.replace('|', '/')} |")
+    return lines
+
+
+def write_report(result: dict, held: list[Question], outcomes: list, model: Path, path: Path = REPORT) -> None:
+    sites = Counter(q.site for q in held)
+    text = [
+        "# Real citizen questions: held-out evaluation",
+        "",
+        f"Generated by `python -m evaluation.run --set real` with model `{model.name}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Held-out part of "
+        f"`evaluation/real_questions/questions.csv`: {len(held)} questions from {len(sites)} sites never trained on "
+        f"({', '.join(f'{s} {n}' for s, n in sorted(sites.items()))}).",
+        "",
+        "## Results",
+        "",
+        *[f"- {line}" for line in summary_lines(result)],
+        "",
+        "Judged as in `evaluation/REPORT.md`: *landed directly* means the slot mapping filled `procedure` with an "
+        "expected id without a clarifying question; a question asking two things counts when either is landed. "
+        "*Declined* means the intent is out_of_scope or the discovery action finds nothing that points to public "
+        "services.",
+        "",
+        "## Questions not landed directly / not declined",
+        "",
+        *errors_table(list(zip(held, outcomes))),
+        "",
+    ]
+    path.write_text("\n".join(text), encoding="utf-8")
+
+
+def evaluate(model: Path, report: Path = REPORT) -> dict:
+    import asyncio
+
+    from evaluation.run import parse_all
+
+    _, held = split(read_questions())
+    outcomes = asyncio.run(parse_all(model, rows(held)))
+    result = figures(outcomes)
+    print("\n".join(summary_lines(result)))
+    write_report(result, held, outcomes, model, report)
+    print(f"report: {report.relative_to(ROOT) if report.is_relative_to(ROOT) else report}")
+    return result
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["split"])
+    parser.parse_args(argv)
+    training, held = write_training()
+    for name, part in (("training", training), ("held-out", held)):
+        sites = Counter(q.site for q in part)
+        print(f"{name}: {len(part)} questions from {len(sites)} sites: "
+              + ", ".join(f"{s} {n}" for s, n in sorted(sites.items())))
+    print(f"wrote {TRAINING.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The real citizen questions: labels, personal data, and a split by site that never leaks."""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import yaml
+
+from evaluation.real_questions import QUESTIONS, TRAINING, Question, held_out_sites, read_questions, site_of, split, training_yaml
+from knowledge.text import nfc
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "knowledge" / "content" / "catalogue.csv"
+
+
+def _catalogue_ids() -> set[str]:
+    with CATALOGUE.open(encoding="utf-8", newline="") as file:
+        return {row["id"] for row in csv.DictReader(file)}
+
+
+def _question(site: str, label: str, n: int) -> Question:
+    return Question(f"q{site}{n}", "vi", (label,), site, f"https://{site}/{n}", "", f"câu hỏi {site} {n}")
+
+
+def test_every_question_has_a_known_label_a_source_and_no_personal_number():
+    questions = read_questions()
+    assert len(questions) >= 50
+    known = _catalogue_ids() | {"out_of_scope"}
+    for q in questions:
+        assert set(q.labels) <= known, q.id
+        assert q.url.startswith("http") and q.host and q.language in {"vi", "en"}, q.id
+        assert not re.search(r"\d{9,}", q.text), f"{q.id} keeps an ID or phone number"
+        assert "@" not in q.text, f"{q.id} keeps an e-mail address"
+
+
+def test_site_groups_hosts_of_one_site_and_thuvienphapluat_mirrors():
+    assert site_of("m.xosobinhdinh.org") == "xosobinhdinh.org"
+    assert site_of("amp.laodong.vn") == site_of("laodong.vn") == "laodong.vn"
+    assert site_of("sotuphap.haugiang.gov.vn") == "haugiang.gov.vn"
+    assert site_of("118.69.84.240") == "thuvienphapluat.vn"
+    assert site_of("203.0.113.7") == "203.0.113.7"
+
+
+def test_split_is_by_site_deterministic_and_near_forty_percent():
+    questions = read_questions()
+    training, held = split(questions)
+    assert {q.site for q in training}.isdisjoint({q.site for q in held})
+    assert 0.35 <= len(held) / len(questions) <= 0.46
+    assert held_out_sites(questions) == held_out_sites(list(reversed(questions)))
+
+
+def test_a_label_found_on_two_sites_is_held_out_on_one_of_them():
+    questions = [_question("a.vn", "passport", 1), _question("b.vn", "passport", 1)]
+    questions += [_question(f"s{i}.vn", "out_of_scope", i) for i in range(8)]
+    _, held = split(questions)
+    assert any(q.labels == ("passport",) for q in held)
+
+
+def test_training_file_is_generated_from_training_sites_only():
+    """data/nlu/real_questions.yml is exactly what the split writes (re-run the split after editing the data)."""
+    training, held = split(read_questions())
+    assert TRAINING.read_text(encoding="utf-8") == training_yaml(training)
+    held_sites = {q.site for q in held}
+    written = {nfc(line[6:]) for line in TRAINING.read_text(encoding="utf-8").splitlines() if line.startswith("    - ")}
+    by_text = {q.text: q for q in read_questions()}
+    assert written and all(by_text[text].site not in held_sites for text in written)
+
+
+def test_no_held_out_question_is_in_any_training_data():
+    _, held = split(read_questions())
+    trained = set()
+    for path in (ROOT / "data").rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
+            for line in str(block.get("examples", "")).splitlines():
+                trained.add(nfc(re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line.lstrip("- ").strip())).lower())
+    leaked = [q.id for q in held if nfc(q.text).lower() in trained]
+    assert not leaked, f"held-out questions in data/: {leaked}"
+
+
+def test_questions_file_is_the_one_the_readme_describes():
+    header = QUESTIONS.read_text(encoding="utf-8").splitlines()[0]
+    assert header == "id,language,label,host,url,note,text"
