@@ -16,7 +16,7 @@ from actions.common import KnowledgeAction, naming
 from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
 from actions.formatting.common import button
-from knowledge.names import Entity, Intent, Slot
+from knowledge.names import Intent, Slot
 from knowledge.resolution import (  # noqa: F401  (re-exported for the actions and their tests)
     BUNDLE_LIFE_EVENTS,
     MAX_CHOICES,
@@ -154,8 +154,6 @@ class ActionDefaultAskAffirmation(KnowledgeAction):
         entities = naming(procedure.id) if procedure is not None and with_name else None
         dispatcher.utter_message(
             text=words.did_you_mean(topic),
-            # "No" empties the procedure in context: payloads skip the NLU pipeline that would.
-            buttons=[button(words.AFFIRM_YES, payload(guess, entities)),
-                     button(words.AFFIRM_NO, payload(Intent.OUT_OF_SCOPE, {Entity.PROCEDURE_ID: None}))],
+            buttons=[button(words.AFFIRM_YES, payload(guess, entities)), button(words.AFFIRM_NO, "/out_of_scope")],
         )
         return []

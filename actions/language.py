@@ -1,10 +1,11 @@
-"""The reply language on the turns the NLU pipeline cannot see: button payloads.
+"""The two slots on the turns the NLU pipeline cannot see: button payloads.
 
-Every typed message gets its `language` decision from the NLU component
-bot/nlu/conversation_slots.py, without an action-server call. A payload ("/greet",
-"/switch_language") skips the pipeline's output, yet the widget's greeting and language toggle are
-payloads whose metadata carries the language: the slot mapping in domain/core.yml runs this action
-for those two intents only, and only when the pipeline decided nothing.
+Every typed message gets its `language` and `procedure` decisions from the NLU component
+bot/nlu/conversation_slots.py, without an action-server call. A payload ("/greet") skips the
+pipeline's output, yet the widget's greeting and language toggle are payloads whose metadata
+carries the language, and the "no" of "did you mean …?" is `/out_of_scope`, which empties the
+procedure in context. The slot mappings in domain/core.yml run this action on those intents only,
+and only when the pipeline decided nothing.
 """
 
 from __future__ import annotations
@@ -16,18 +17,24 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.conversation_slots import choose_language
-from knowledge.names import Slot
+from knowledge.names import Intent, Slot
+
+LANGUAGE_PAYLOADS = (Intent.GREET, Intent.SWITCH_LANGUAGE)
 
 
-class ActionLanguageOfPayload(Action):
+class ActionSlotsOfPayload(Action):
     def name(self) -> str:
-        return "action_language_of_payload"
+        return "action_slots_of_payload"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == Intent.OUT_OF_SCOPE:
+            return [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
+        if intent not in LANGUAGE_PAYLOADS:
+            return []
         event: dict = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
         current = tracker.get_slot(Slot.LANGUAGE)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
         chosen = choose_language(event.get("text") or "", event.get("metadata") or {}, intent, current)
         return [SlotSet(Slot.LANGUAGE, chosen)] if chosen and chosen != current else []

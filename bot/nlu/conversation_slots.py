@@ -9,7 +9,9 @@ slot. The rules themselves are in knowledge/conversation_slots.py.
 
 A message parsed outside a conversation (`rasa test`, `/model/parse`, the evaluation) gets no such
 entity: there are no slots to change, and the conversation tests compare entities with their stories.
-Button payloads ("/ask_fee{...}") skip the pipeline's output: they carry the entities themselves.
+Button payloads ("/ask_fee{...}") skip the pipeline's output: they carry `procedure_id` themselves
+(actions/common.py `naming`), and the few that need the conversation (the widget's greeting and
+language toggle, the "no" of "did you mean …?") go to actions/language.py through the slot mappings.
 """
 
 from __future__ import annotations
