@@ -46,8 +46,10 @@ def validated_form(tracker: Tracker) -> tuple[Optional[str], Optional[PhoneProof
     """The code and the phone proof as the form's validation left them (canonical code, digits):
     read, not parsed again. Anything else in the slots counts as missing."""
     code = _as_text(tracker.get_slot(Slot.DOSSIER_CODE))
-    digits = _as_text(tracker.get_slot(Slot.DOSSIER_PHONE))
-    proof = PhoneProof(digits, is_last4=len(digits) == 4) if digits and digits.isascii() and digits.isdigit() and len(digits) in (4, 10) else None
+    digits = _as_text(tracker.get_slot(Slot.DOSSIER_PHONE)) or ""
+    proof = None
+    if digits.isascii() and digits.isdigit() and len(digits) in (4, 10):  # validate_dossier_phone's digits
+        proof = PhoneProof(digits, is_last4=len(digits) == 4)
     return (code if code and code == canonical_dossier_code(code) else None), proof
 
 
@@ -71,8 +73,9 @@ class ValidateDossierLookupForm(FormValidationAction):
         if code is None:
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return {"dossier_code": None}
-        if parse_phone_proof(_as_text(tracker.slots_to_validate().get(Slot.DOSSIER_PHONE))):
-            # The phone came in the same message: the check runs this turn and answers a lockout itself.
+        if tracker.slots_to_validate().get(Slot.DOSSIER_PHONE):
+            # A phone came in the same message: the check runs this turn and answers a lockout itself
+            # (or, if the phone is malformed, the next turn's check does).
             return {"dossier_code": code}
         locked_until = self.service_factory().locked_until(code, tracker.sender_id, client_of(tracker))
         if locked_until:
