@@ -31,7 +31,8 @@ from knowledge.resolution import PARSE_KEY, Resolution
 
 
 def _entity(name: str, value: Optional[str]) -> dict:
-    # No span: the value is the decision about the whole message, not a word in it.
+    # No span (start == end): the value is a decision about the whole message, not a word in it, so
+    # span-based readers (the story exporter in maintainer/stories.py) never annotate the text with it.
     return {"entity": name, "value": value, "start": 0, "end": 0, "extractor": "ConversationSlots"}
 
 
