@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import answers
 from actions.formatting.common import Reply
-from knowledge.names import Slot
+from knowledge.names import Entity, Slot
 from knowledge.store import KnowledgeStore, open_store
 from knowledge.text import detect_language
 from knowledge.types import Procedure
@@ -34,11 +34,18 @@ def language_of(tracker: Tracker) -> str:
 def procedure_in_context(tracker: Tracker, store: KnowledgeStore) -> Optional[Procedure]:
     """The procedure in the `procedure` slot.
 
-    action_validate_slot_mappings (actions/language.py) has already switched the slot when the
+    The NLU component bot/nlu/conversation_slots.py has already switched the slot when the
     latest question named another procedure, so follow-ups and switches both land here.
     """
     procedure_id = tracker.get_slot(Slot.PROCEDURE)
     return store.get_procedure(procedure_id) if procedure_id else None
+
+
+def naming(procedure_id: str) -> dict[str, str]:
+    """The entities of a button payload about a procedure: payloads skip the NLU pipeline, so they
+    carry what it would decide (`procedure_id`, read by the slot mapping) besides the name the
+    resolver reads (`procedure`)."""
+    return {Entity.PROCEDURE: procedure_id, Entity.PROCEDURE_ID: procedure_id}
 
 
 def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction
+from actions.common import KnowledgeAction, naming
 from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
 from actions.formatting.common import button
@@ -54,18 +54,18 @@ def summary_message(procedure, language: str, store) -> dict:
     text = f"{procedure.names.in_(language)}: {procedure.summary.in_(language)}"
     if procedure.deadline is not None:
         text += "\n" + words.summary_deadline(procedure.deadline.text.in_(language))
-    entities = {"procedure": procedure.id}
+    entities = naming(procedure.id)
     buttons = [button(words.TOPIC_BUTTONS[topic], payload(TOPIC_PAYLOADS[topic][1:], entities))
                for topic in SUMMARY_TOPICS]
     for bundle in _bundles_containing(procedure.id, store):
-        buttons.append(button(bundle.names.in_(language), payload("find_procedure", {"procedure": bundle.id})))
+        buttons.append(button(bundle.names.in_(language), payload("find_procedure", naming(bundle.id))))
     return {"text": text, "buttons": buttons}
 
 
 def choice_message(ids: list[str], language: str, store, life_event: Optional[str] = None) -> dict:
     """A clarifying question with one readable button per candidate procedure."""
     procedures = [p for p in (store.get_procedure(i) for i in ids[:MAX_CHOICES]) if p is not None]
-    buttons = [button(p.names.in_(language), payload("find_procedure", {"procedure": p.id})) for p in procedures]
+    buttons = [button(p.names.in_(language), payload("find_procedure", naming(p.id))) for p in procedures]
     words = wording(language)
     text = words.CHOOSE_FOR_LIFE_EVENT if life_event else words.CHOOSE_PROCEDURE
     bundles = [p for p in procedures if p.is_bundle]
@@ -166,7 +166,7 @@ class ActionDefaultAskAffirmation(KnowledgeAction):
         else:
             topic = without_name
 
-        entities = {"procedure": procedure.id} if procedure is not None and with_name else None
+        entities = naming(procedure.id) if procedure is not None and with_name else None
         dispatcher.utter_message(
             text=words.did_you_mean(topic),
             buttons=[button(words.AFFIRM_YES, payload(guess, entities)), button(words.AFFIRM_NO, "/out_of_scope")],

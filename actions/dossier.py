@@ -19,7 +19,7 @@ from actions import dossier_messages as messages
 from actions.common import knowledge_store, language_of
 from knowledge.dossier_lookup import DossierLookupService, LookupOutcome, lookup_service
 from knowledge.names import Slot
-from knowledge.personal_data import find_dossier_code, parse_phone_proof
+from knowledge.personal_data import PhoneProof, canonical_dossier_code, find_dossier_code, parse_phone_proof
 from knowledge.store import KnowledgeStore
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,17 @@ def client_of(tracker: Tracker) -> Optional[str]:
     return client if isinstance(client, str) and 0 < len(client) <= 128 else None
 
 
+def validated_form(tracker: Tracker) -> tuple[Optional[str], Optional[PhoneProof]]:
+    """The code and the phone proof as the form's validation left them (canonical code, digits):
+    read, not parsed again. Anything else in the slots counts as missing."""
+    code = _as_text(tracker.get_slot(Slot.DOSSIER_CODE))
+    digits = _as_text(tracker.get_slot(Slot.DOSSIER_PHONE)) or ""
+    proof = None
+    if digits.isascii() and digits.isdigit() and len(digits) in (4, 10):  # validate_dossier_phone's digits
+        proof = PhoneProof(digits, is_last4=len(digits) == 4)
+    return (code if code and code == canonical_dossier_code(code) else None), proof
+
+
 def _clear_form() -> list[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
@@ -62,6 +73,10 @@ class ValidateDossierLookupForm(FormValidationAction):
         if code is None:
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return {"dossier_code": None}
+        if tracker.slots_to_validate().get(Slot.DOSSIER_PHONE):
+            # A phone came in the same message: the check runs this turn and answers a lockout itself
+            # (or, if the phone is malformed, the next turn's check does).
+            return {"dossier_code": code}
         locked_until = self.service_factory().locked_until(code, tracker.sender_id, client_of(tracker))
         if locked_until:
             # Last-4 proofs are refused for now; the full registered number is still checked.
@@ -101,8 +116,7 @@ class ActionCheckDossier(Action):
     ) -> list[EventType]:
         lang = language_of(tracker)
         service = self.service_factory()
-        code = find_dossier_code(_as_text(tracker.get_slot(Slot.DOSSIER_CODE)))
-        proof = parse_phone_proof(_as_text(tracker.get_slot(Slot.DOSSIER_PHONE)))
+        code, proof = validated_form(tracker)
         if code is None:
             dispatcher.utter_message(response="utter_invalid_dossier_code")
             return _clear_form()

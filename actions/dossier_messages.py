@@ -11,6 +11,7 @@ import json
 from datetime import date, datetime
 from typing import Optional
 
+from actions.common import naming
 from actions.formatting import wording
 from actions.formatting.shared import support_phone
 from knowledge.timestamps import VIETNAM_TZ
@@ -77,7 +78,7 @@ def result_buttons(lang: str, procedure_id: Optional[str]) -> list[dict]:
     buttons = [{"title": words.CHECK_ANOTHER_DOSSIER, "payload": "/check_dossier_status"}]
     if procedure_id:
         buttons.append(
-            {"title": words.ASK_ABOUT_PROCEDURE, "payload": "/ask_documents" + json.dumps({"procedure": procedure_id})}
+            {"title": words.ASK_ABOUT_PROCEDURE, "payload": "/ask_documents" + json.dumps(naming(procedure_id))}
         )
     buttons.append({"title": words.TALK_TO_PERSON, "payload": "/request_human"})
     return buttons

@@ -1,111 +1,40 @@
-"""Custom slot mappings for the two slots every skill relies on: `language` and `procedure`.
+"""The two slots on the turns the NLU pipeline cannot see: button payloads.
 
-Rasa runs `action_validate_slot_mappings` after every user message, before it predicts the
-next action, so replies and actions always see the slots for the message just received.
+Every typed message gets its `language` and `procedure` decisions from the NLU component
+bot/nlu/conversation_slots.py, without an action-server call. A payload ("/greet") skips the
+pipeline's output, yet the widget's greeting and language toggle are payloads whose metadata
+carries the language, and the "no" of "did you mean …?" is `/out_of_scope`, which empties the
+procedure in context. The slot mappings in domain/core.yml run this action on those intents only,
+and only when the pipeline decided nothing.
 """
+
 from __future__ import annotations
 
-import re
-from typing import Any, Optional
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import ValidationAction
 
-from actions.common import knowledge_store
+from knowledge.conversation_slots import choose_language
 from knowledge.names import Intent, Slot
-from knowledge.resolution import PROCEDURE_INTENTS, resolution_of
-from knowledge.text import detect_language, fold
 
-LANGUAGES = ("vi", "en")
-
-# Asked-for language in a switch request, matched on the folded text ("tiếng Anh" -> "tieng anh").
-REQUESTED_LANGUAGE = [
-    ("en", re.compile(r"\b(english|tieng anh|anh ngu)\b")),
-    ("vi", re.compile(r"\b(vietnamese|tieng viet|viet ngu)\b")),
-]
-
-# A detected language replaces the current one only on a message with this many words:
-# "ok", "passport" or a dossier code say little about the language someone writes in.
-MIN_WORDS_TO_SWITCH = 3
-
-# Intents that answer a question the assistant asked: a procedure word in them is never a switch.
-ANSWER_INTENTS = frozenset({
-    Intent.INFORM_HAVE_DOCUMENTS, Intent.INFORM_LOCATION, Intent.INFORM_DOSSIER_CODE, Intent.INFORM_PHONE,
-    Intent.CHECK_DOSSIER_STATUS, Intent.WALKTHROUGH_NEXT, Intent.WALKTHROUGH_BACK, Intent.WALKTHROUGH_REPEAT,
-    Intent.WALKTHROUGH_STUCK, Intent.WALKTHROUGH_RESUME,
-})
+LANGUAGE_PAYLOADS = (Intent.GREET, Intent.SWITCH_LANGUAGE)
 
 
-def _latest_user_event(tracker: Tracker) -> dict:
-    return next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
-
-
-def _intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def requested_language(text: str) -> Optional[str]:
-    folded = fold(text)
-    for language, pattern in REQUESTED_LANGUAGE:
-        if pattern.search(folded):
-            return language
-    return None
-
-
-def choose_language(text: str, metadata: dict, intent: Optional[str], current: Optional[str]) -> Optional[str]:
-    """Widget toggle (metadata) > explicit switch request > what the message is written in."""
-    if metadata.get("language") in LANGUAGES:
-        return metadata["language"]
-    if intent == Intent.SWITCH_LANGUAGE:
-        return requested_language(text) or ("vi" if current == "en" else "en")
-    detected = detect_language(text)
-    if detected and (current not in LANGUAGES or len(text.split()) >= MIN_WORDS_TO_SWITCH):
-        return detected
-    return None
-
-
-class ValidateSlotMappings(ValidationAction):
+class ActionSlotsOfPayload(Action):
     def name(self) -> str:
-        return "action_validate_slot_mappings"
+        return "action_slots_of_payload"
 
-    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: dict[str, Any]) -> dict[str, Any]:
-        event = _latest_user_event(tracker)
-        current = tracker.get_slot(Slot.LANGUAGE)
-        chosen = choose_language(event.get("text") or "", event.get("metadata") or {}, _intent(tracker), current)
-        return {"language": chosen} if chosen and chosen != current else {}
-
-    async def extract_procedure(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: dict[str, Any]) -> dict[str, Any]:
-        intent = _intent(tracker)
-        current = tracker.get_slot(Slot.PROCEDURE)
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == Intent.OUT_OF_SCOPE:
-            return {"procedure": None} if current else {}
-        # In a form, a procedure word is incidental unless it comes with a procedure question.
-        if intent in ANSWER_INTENTS or (tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS):
-            return {}
-        # A follow-up about the procedure in context switches only on a name or a confident alias.
-        # The NLU component (bot/nlu/procedure_resolver.py) has resolved the message already.
-        search_text = intent in PROCEDURE_INTENTS
-        rank_keywords = intent == Intent.FIND_PROCEDURE or not current
-        resolution = resolution_of(tracker.latest_message, knowledge_store(), search_text, rank_keywords)
-        found = resolution.decide(search_text, rank_keywords)
-        if found.found:
-            return {"procedure": found.procedure_id} if found.procedure_id != current else {}
-        # Follow-up questions ("lệ phí bao nhiêu?") keep the procedure in context; a new search
-        # that cannot pin one down clears it (a clarifying question follows).
-        if intent == Intent.FIND_PROCEDURE and current:
-            return {"procedure": None}
-        return {}
-
-    def validate_language(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: dict[str, Any]) -> dict[str, Any]:
-        return {"language": value if value in LANGUAGES else "vi"}
-
-    def validate_procedure(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain: dict[str, Any]) -> dict[str, Any]:
-        """The contract: the slot holds a catalogue id or nothing."""
-        if value is None or knowledge_store().get_procedure(str(value)) is None:
-            return {"procedure": None}
-        return {"procedure": value}
+            return [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
+        if intent not in LANGUAGE_PAYLOADS:
+            return []
+        event: dict = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+        current = tracker.get_slot(Slot.LANGUAGE)
+        chosen = choose_language(event.get("text") or "", event.get("metadata") or {}, intent, current)
+        return [SlotSet(Slot.LANGUAGE, chosen)] if chosen and chosen != current else []

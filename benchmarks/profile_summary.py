@@ -24,26 +24,34 @@ def parse(path: Path):
             yield stack.split(";"), int(count)
 
 
+def shares(path: Path, patterns: list[str]) -> tuple[int, int, Counter[str]]:
+    """(busy samples, idle samples, busy samples with a frame matching each pattern)."""
+    matches: Counter[str] = Counter()
+    total = idle = 0
+    for frames, count in parse(path):
+        if IDLE.search(frames[-1]):
+            idle += count
+            continue
+        total += count
+        joined = ";".join(frames)
+        for pattern in patterns:
+            if re.search(pattern, joined):
+                matches[pattern] += count
+    return total, idle, matches
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("profile", type=Path)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--match", action="append", default=[])
     args = parser.parse_args()
+    total, idle, matches = shares(args.profile, args.match)
     inclusive: Counter[str] = Counter()
-    matches: Counter[str] = Counter()
-    total = idle = 0
     for frames, count in parse(args.profile):
-        if IDLE.search(frames[-1]):
-            idle += count
-            continue
-        total += count
-        for frame in set(frames):
-            inclusive[frame] += count
-        joined = ";".join(frames)
-        for pattern in args.match:
-            if re.search(pattern, joined):
-                matches[pattern] += count
+        if not IDLE.search(frames[-1]):
+            for frame in set(frames):
+                inclusive[frame] += count
     print(f"busy samples: {total}, idle samples: {idle}")
     for pattern in args.match:
         print(f"{100 * matches[pattern] / max(total, 1):5.1f} %  any frame matching {pattern!r}")

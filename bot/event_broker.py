@@ -15,15 +15,19 @@ endpoints.yml:
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import sqlalchemy.orm
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
+
+from bot.tracker_store import tuned_engine
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +71,26 @@ async def pika_broker(url: str, event_loop: Any = None) -> PikaEventBroker:
     return broker
 
 
+class TurnSQLEventBroker(SQLEventBroker):
+    """Rasa's SQL broker (same `events` table, same rows, same order) that writes the events of one
+    tracker save in one transaction (`publish_many`, called by bot/tracker_store.py), on the
+    tracker store's tuned engine (SQLite write-ahead log, one connection kept per thread)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        url = self.engine.url  # type: ignore[has-type]  # set by SQLEventBroker.__init__
+        self.engine.dispose()  # type: ignore[has-type]
+        self.engine = tuned_engine(url)
+        self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+
+    def publish_many(self, events: list[dict]) -> None:
+        if not events:
+            return
+        with self.session_scope() as session:
+            session.add_all([self.SQLBrokerEvent(sender_id=event.get("sender_id"), data=json.dumps(event)) for event in events])
+            session.commit()
+
+
 def sql_broker(url: str) -> SQLEventBroker:
     """Rasa's SQL broker for a database URL (it takes dialect/host/db, not a URL)."""
     parts = urlsplit(url)
@@ -74,8 +98,8 @@ def sql_broker(url: str) -> SQLEventBroker:
     if dialect == "sqlite":
         path = url.split(":///", 1)[1]
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SQLEventBroker(dialect="sqlite", db=path)
-    return SQLEventBroker(
+        return TurnSQLEventBroker(dialect="sqlite", db=path)
+    return TurnSQLEventBroker(
         dialect=parts.scheme,
         host=parts.hostname,
         port=parts.port,

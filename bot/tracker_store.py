@@ -103,34 +103,10 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self._tune_engine()
 
     def _tune_engine(self) -> None:
-        """SQLite: write-ahead log; PostgreSQL: detect dropped connections, bounded connect.
-
-        SQLite's default rollback journal syncs the disk several times per commit; with one
-        commit per message that was about 15 % of the Rasa server's time under load, and
-        closing the connection after each session another 12 % (profiles in
-        benchmarks/REPORT.md). WAL with synchronous=NORMAL survives a crash of the process (a
-        power cut may lose the last commits; run PostgreSQL in production).
-        """
         url = self.engine.url  # type: ignore[has-type]  # set by SQLTrackerStore.__init__
-        if url.get_backend_name() == "sqlite":
-            # SQLAlchemy 1.4 opens and closes a file database's connection per session; closing
-            # the last connection checkpoints the log to disk: keep one open per thread instead.
-            self.engine.dispose()  # type: ignore[has-type]
-            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
-            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
-
-            @sa.event.listens_for(self.engine, "connect")
-            def _sqlite_wal(dbapi_connection, _record):  # noqa: ANN001 - SQLAlchemy hook
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.close()
-        elif url.get_backend_name() == "postgresql":
-            kwargs = create_engine_kwargs(url)
-            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
-            self.engine.dispose()
-            self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
-            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        self.engine.dispose()  # type: ignore[has-type]
+        self.engine = tuned_engine(url)
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     async def _with_retries(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
         """Runs `operation` again while the database is unreachable, up to RETRY_SECONDS."""
@@ -155,16 +131,25 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Same as `SQLTrackerStore.save`, with each new event masked first; retried while the
-        database is unreachable (the events are streamed to the broker once). A retry after a
-        commit whose answer was lost stores nothing twice: it writes only the events beyond
-        those already stored."""
-        await self.stream_events(tracker)
-        await self._with_retries("a save", lambda: self._save_masked(tracker))
+        database is unreachable. A retry after a commit whose answer was lost stores nothing twice:
+        it writes only the events beyond those already stored.
 
-    async def _save_masked(self, tracker: DialogueStateTracker) -> None:
+        The events written are then published to the broker, masked the same way (in the context
+        of the whole conversation: a phone number answering the form's question of an earlier turn
+        is masked too). Rasa's own `stream_events` would read the whole tracker again to find them.
+        """
+        written: list[dict] = []
+        await self._with_retries("a save", lambda: self._save_masked(tracker, written))
+        if self.event_broker is not None and written:
+            self._publish([{"sender_id": tracker.sender_id, **data} for data in written])
+
+    async def _save_masked(self, tracker: DialogueStateTracker, written: list[dict]) -> None:
+        """Writes the masked new events; `written` gets them before the commit (a retry that finds
+        them already stored keeps the list of the attempt that stored them)."""
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
-            for data in masked_event_dicts(tracker.events, new_events):
+            masked = masked_event_dicts(tracker.events, new_events)
+            for data in masked:
                 session.add(
                     self.SQLEvent(
                         sender_id=tracker.sender_id,
@@ -175,14 +160,51 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                         data=json.dumps(data),
                     )
                 )
+            if masked:
+                written[:] = masked
             session.commit()
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
-    async def _stream_new_events(
-        self, event_broker: EventBroker, new_events: list[Event], sender_id: Text
-    ) -> None:
-        for data in masked_event_dicts(new_events, new_events):
-            event_broker.publish({"sender_id": sender_id, **data})
+    def _publish(self, events: list[dict]) -> None:
+        # One transaction for the whole turn where the broker can (bot/event_broker.py): a commit per
+        # event was most of the Rasa server's time under load (benchmarks/REPORT.md).
+        publish_many = getattr(self.event_broker, "publish_many", None)
+        if publish_many is not None:
+            publish_many(events)
+            return
+        assert self.event_broker is not None
+        for event in events:
+            self.event_broker.publish(event)
+
+
+def tuned_engine(url: sa.engine.URL) -> sa.engine.Engine:
+    """The engine for the tracker store and the SQL event broker. SQLite: write-ahead log;
+    PostgreSQL: detect dropped connections, bounded connect.
+
+    SQLite's default rollback journal syncs the disk several times per commit; with one commit per
+    message that was about 15 % of the Rasa server's time under load, and closing the connection
+    after each session another 12 % (profiles in benchmarks/REPORT.md). WAL with synchronous=NORMAL
+    survives a crash of the process (a power cut may lose the last commits; run PostgreSQL in
+    production).
+    """
+    if url.get_backend_name() == "sqlite":
+        # SQLAlchemy 1.4 opens and closes a file database's connection per session; closing
+        # the last connection checkpoints the log to disk: keep one open per thread instead.
+        engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_wal(dbapi_connection, _record):  # noqa: ANN001 - SQLAlchemy hook
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    if url.get_backend_name() == "postgresql":
+        kwargs = create_engine_kwargs(url)
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+        return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    return sa.create_engine(url)
 
 
 def masked_event_dicts(all_events: Iterable[Event], new_events: list[Event]) -> list[dict]:

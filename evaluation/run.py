@@ -8,7 +8,7 @@ Rasa's confusion matrix and confidence histogram (`rasa test nlu`) and evaluatio
 
 "Lands on the right procedure" is judged exactly as the assistant acts: the decision of the
 model's procedure resolver (bot/nlu/procedure_resolver.py, in the parse data) read as the slot
-mapping (actions/language.py) reads it, or - when the assistant asks a clarifying question -
+mapping (knowledge/conversation_slots.py) reads it, or - when the assistant asks a clarifying question -
 the expected procedure among at most MAX_CLARIFY_CHOICES buttons.
 """
 from __future__ import annotations

@@ -64,6 +64,9 @@ class Admission:
     attempt_id: int
     locked_until: Optional[datetime] = None
     budget_until: Optional[datetime] = None
+    # Failed checks still allowed before the lockout starts, counting this one as failed: what a
+    # wrong proof is told, read with the lockout so the table is asked once per check.
+    failures_left: int = MAX_FAILED_CHECKS
 
     def refuses(self, proof: PhoneProof) -> Optional[datetime]:
         """When the refusal of this proof ends, or None when it may be checked."""
@@ -107,7 +110,7 @@ class LookupAttempts:
         now = self.clock()
         with Session(self.engine) as session:
             ends = [
-                self._lock_end(session, condition, limit, now)
+                self._lock_end(session, condition, limit, now)[0]
                 for condition, limit in self._conditions(code, conversation_id, client)
             ]
         future = [end for end in ends if end is not None and end > now]
@@ -125,13 +128,13 @@ class LookupAttempts:
             session.flush()
             attempt_id = int(row.id)
         with Session(self.engine) as session:
-            ends = [
-                self._lock_end(session, condition, limit, now, exclude=attempt_id)
-                for condition, limit in self._conditions(code, conversation_id, client)
-            ]
+            conditions = self._conditions(code, conversation_id, client)
+            found = [self._lock_end(session, condition, limit, now, exclude=attempt_id) for condition, limit in conditions]
             budget_until = self._budget_end(session, now, exclude=attempt_id)
-        future = [end for end in ends if end is not None and end > now]
-        return Admission(attempt_id, max(future) if future else None, budget_until)
+        future = [end for end, _ in found if end is not None and end > now]
+        # This attempt counts as failed until `record` says otherwise.
+        left = max(0, min(limit - recent - 1 for (_, limit), (_, recent) in zip(conditions, found)))
+        return Admission(attempt_id, max(future) if future else None, budget_until, left)
 
     def discard(self, admission: Admission) -> None:
         """Forget an attempt that was refused or could not be checked: it is not a failed check."""
@@ -168,8 +171,9 @@ class LookupAttempts:
     @staticmethod
     def _lock_end(
         session: Session, condition: Any, limit: int, now: datetime, exclude: Optional[int] = None
-    ) -> Optional[datetime]:
-        """End of the latest lockout: `limit` failures within 15 minutes lock for 15 minutes after the last."""
+    ) -> tuple[Optional[datetime], int]:
+        """End of the latest lockout (`limit` failures within 15 minutes lock for 15 minutes after the
+        last), and how many failures fall within the last 15 minutes."""
         since = now - LOCKOUT_WINDOW - LOCKOUT_DURATION
         query = select(LookupAttemptRow.at).where(
             condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since
@@ -181,7 +185,7 @@ class LookupAttempts:
         for index in range(limit - 1, len(failures)):
             if failures[index] - failures[index - limit + 1] <= LOCKOUT_WINDOW:
                 end = failures[index] + LOCKOUT_DURATION
-        return end
+        return end, sum(at > now - LOCKOUT_WINDOW for at in failures)
 
     def _budget_end(self, session: Session, now: datetime, exclude: int) -> Optional[datetime]:
         """While the failures of the last window reach the overall budget: when they fall below it.
@@ -351,9 +355,7 @@ class DossierLookupService:
             return LookupResult(LookupOutcome.UNAVAILABLE)
         self._attempts.record(admission, succeeded=found is not None)
         if found is None:
-            return LookupResult(
-                LookupOutcome.NOT_VERIFIED, attempts_left=self._attempts.failures_left(code, conversation_id, client)
-            )
+            return LookupResult(LookupOutcome.NOT_VERIFIED, attempts_left=admission.failures_left)
         dossier, history = found
         return LookupResult(LookupOutcome.FOUND, dossier=dossier, history=history)
 

@@ -62,6 +62,9 @@ class Entity:
     DOSSIER_CODE = "dossier_code"
     PHONE_NUMBER = "phone_number"
     RATING = "rating"
+    # Set by bot/nlu/conversation_slots.py (and button payloads); read by the slot mappings only.
+    LANGUAGE = "language"
+    PROCEDURE_ID = "procedure_id"
 
 
 class Slot:

@@ -77,3 +77,8 @@ def detect_language(text: str) -> str | None:
     if vi == en:
         return None
     return "vi" if vi > en else "en"
+
+
+def english_words(text: str) -> int:
+    """How many words of the text are English and not also plain Vietnamese ("on" in "cam on" is)."""
+    return sum(w in _EN_WORDS and w not in _VI_PLAIN_WORDS for w in (w.lower() for w in _WORD.findall(nfc(text))))

@@ -9,14 +9,16 @@ if [ "${1:-}" = "--unit" ]; then
   shift
   . scripts/env.sh
   .venv/bin/ruff check --quiet .
+  .venv/bin/ruff format --check --quiet .
   .venv/bin/mypy
   exec .venv/bin/pytest -m "not servers and not browser" "$@"
 fi
 bash scripts/setup.sh
 . scripts/env.sh
 
-echo "[test] lint (ruff) and types (mypy)"
+echo "[test] lint and format (ruff) and types (mypy)"
 .venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
 .venv/bin/mypy
 
 echo "[test] checking the knowledge content and the NLU data generated from it"

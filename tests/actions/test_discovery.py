@@ -106,8 +106,8 @@ async def test_summary_in_vietnamese_with_next_question_buttons(discovery_store)
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     assert len(messages) == 1
     assert messages[0]["text"].startswith("Cấp hộ chiếu: Tóm tắt Cấp hộ chiếu")
-    assert '/ask_documents{"procedure":"passport"}' in payloads(messages[0])
-    assert all(payload_entities(p) == {"procedure": "passport"} for p in payloads(messages[0]))
+    assert '/ask_documents{"procedure":"passport","procedure_id":"passport"}' in payloads(messages[0])
+    assert all(payload_entities(p) == {"procedure": "passport", "procedure_id": "passport"} for p in payloads(messages[0]))
     assert slot_events(events) == {"procedure": "passport"}
 
 
@@ -133,7 +133,7 @@ async def test_single_procedure_of_a_bundle_offers_the_bundle_too(discovery_stor
     tracker = make_tracker(text=text, intent="find_procedure",
                            entities=[entity("procedure", "birth-registration", text, "làm giấy khai sinh")])
     messages, _ = await run(ActionDiscoverProcedure(), tracker)
-    assert '/find_procedure{"procedure":"birth-bundle"}' in payloads(messages[0])
+    assert '/find_procedure{"procedure":"birth-bundle","procedure_id":"birth-bundle"}' in payloads(messages[0])
 
 
 async def test_newborn_offers_the_bundle_and_the_single_procedure(discovery_store):
@@ -200,7 +200,7 @@ async def test_affirmation_names_the_topic_and_procedure_in_vietnamese(discovery
     tracker = fallback_tracker(text, "ask_fee", entities=[entity("procedure", "passport", text, "hộ chiếu")])
     messages, _ = await run(ActionDefaultAskAffirmation(), tracker)
     assert messages[0]["text"] == "Bạn muốn hỏi về lệ phí Cấp hộ chiếu phải không?"
-    assert payloads(messages[0]) == ['/ask_fee{"procedure":"passport"}', "/out_of_scope"]
+    assert payloads(messages[0]) == ['/ask_fee{"procedure":"passport","procedure_id":"passport"}', "/out_of_scope"]
     assert [b["title"] for b in messages[0]["buttons"]] == ["Đúng vậy", "Không phải"]
 
 

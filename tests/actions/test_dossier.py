@@ -152,7 +152,7 @@ async def test_each_status_is_explained_in_the_citizens_language(check, case, vi
     assert payloads[0] == "/check_dossier_status" and payloads[-1] == "/request_human"
     procedure = DOSSIERS[case]["procedure_id"]
     if procedure:
-        assert '/ask_documents{"procedure": "%s"}' % procedure in payloads
+        assert '/ask_documents{"procedure": "%s", "procedure_id": "%s"}' % (procedure, procedure) in payloads
         assert SlotSet("procedure", procedure) in events
     else:
         assert len(payloads) == 2
@@ -379,3 +379,51 @@ def test_malformed_inputs_get_clear_answers_and_the_conversation_goes_on(assista
     )
     assert all(reply.strip() for reply in replies[1:4]), replies
     assert "Đã tiếp nhận" in replies[-1]
+
+
+# --------------------------------------------------------------------------- one turn, one question to the attempt table
+
+class CountingAttempts(LookupAttempts):
+    """The real attempt table, counting how often a turn asks it about the lockout."""
+
+    asked = 0
+
+    def locked_until(self, *args, **kwargs):
+        self.asked += 1
+        return super().locked_until(*args, **kwargs)
+
+    def admit(self, *args, **kwargs):
+        self.asked += 1
+        return super().admit(*args, **kwargs)
+
+    def failures_left(self, *args, **kwargs):
+        self.asked += 1
+        return super().failures_left(*args, **kwargs)
+
+
+async def test_code_and_phone_in_one_message_ask_about_the_lockout_once(service, clock, real_store):
+    attempts = CountingAttempts(service._attempts.engine, clock)
+    counted = DossierLookupService(service.source, attempts)
+    code = DOSSIERS["processing"]["code"]
+    # The form's validation sees both slots set by this message, then the check runs in the same turn.
+    turn = tracker("one-turn")
+    turn.events = [{"event": "user", "text": f"{code} 1111"},
+                   {"event": "slot", "name": "dossier_code", "value": code},
+                   {"event": "slot", "name": "dossier_phone", "value": "1111"}]
+    dispatcher = CollectingDispatcher()
+    validate = ValidateDossierLookupForm(service_factory=lambda: counted)
+    assert validate.validate_dossier_code(code, dispatcher, turn, {}) == {"dossier_code": code}
+    assert validate.validate_dossier_phone("1111", dispatcher, turn, {}) == {"dossier_phone": "1111"}
+    assert attempts.asked == 0 and dispatcher.messages == []  # the check answers a lockout itself
+    check = ActionCheckDossier(service_factory=lambda: counted, clock=clock, store_factory=lambda: real_store)
+    for _ in range(4):
+        messages, _ = await run_check(check, code, "1111", sender="one-turn")
+    assert attempts.asked == 4  # one admission per check: the lockout, the budget and what is left together
+    assert "sai thêm 1 lần nữa" in text_of(messages)
+
+
+async def test_the_check_reads_the_validated_slots_and_refuses_anything_else(check):
+    messages, _ = await run_check(check, "not a code", PHONE)
+    assert messages[0]["response"] == "utter_invalid_dossier_code"
+    messages, _ = await run_check(check, DOSSIERS["processing"]["code"], "09123")
+    assert messages[0]["response"] == "utter_invalid_dossier_phone"

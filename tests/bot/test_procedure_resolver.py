@@ -21,17 +21,6 @@ from knowledge.store import open_store
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """The arguments of ProcedureResolver.load for a resolver trained on the product's content."""
-    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
-    resource = Resource("procedure_resolver")
-    config = ProcedureResolver.get_default_config()
-    context = ExecutionContext(GraphSchema({}), "test")
-    ProcedureResolver.create(config, storage, resource, context).train(TrainingData())
-    return config, storage, resource, context
-
-
-@pytest.fixture(scope="module")
 def real_store(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('knowledge') / 'knowledge.db'}"
     load(CONTENT_DIR, url=url)

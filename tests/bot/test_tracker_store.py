@@ -9,10 +9,12 @@ import sqlite3
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.event_broker import sql_broker
 from bot.tracker_store import MaskingSQLTrackerStore, mask_event, masked_event_dicts, tracker_store_url
 
 CODE = "000.00.12.H57-250714-0031"
@@ -180,3 +182,20 @@ def test_the_running_assistant_persists_no_phone_number(assistant):
     assert not any("0900000001" in row or "900000001" in row for row in rows)
     slots = assistant.tracker(sender)["slots"]
     assert slots["dossier_phone"] is None
+
+
+async def test_the_broker_gets_each_turn_masked_in_order_in_one_transaction(tmp_path):
+    broker = sql_broker(f"sqlite:///{tmp_path / 'events.db'}")
+    commits: list[int] = []
+    sa.event.listen(broker.engine, "commit", lambda _connection: commits.append(1))
+    store = MaskingSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'tracker.db'}", event_broker=broker)
+    events = dossier_conversation("4 số cuối là 5678")
+    await save(store, "turns", events[:8])
+    await save(store, "turns", events)
+    rows = stored_rows(tmp_path / "events.db")
+    assert [row["event"] for row in rows] == [event.type_name for event in events]  # every event once, in order
+    assert {row["sender_id"] for row in rows} == {"turns"}
+    assert "5678" not in stored_content(rows) and "012345678901" not in stored_content(rows)
+    assert len(commits) == 2  # one per saved turn, not one per event
+    store.engine.dispose()
+    broker.engine.dispose()
