@@ -12,9 +12,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
+from actions.clarification import keeps_choice
 from actions.common import knowledge_store
 from knowledge.names import Intent, Slot
-from knowledge.resolution import PROCEDURE_INTENTS, resolution_of
+from knowledge.resolution import PROCEDURE_INTENTS, Identification, resolution_of
 from knowledge.text import detect_language, fold
 
 LANGUAGES = ("vi", "en")
@@ -65,6 +66,16 @@ def choose_language(text: str, metadata: dict, intent: Optional[str], current: O
     return None
 
 
+def _identified(tracker: Tracker, intent: Optional[str], current: Optional[str]) -> Identification:
+    """The procedure the latest message points at, in the context of the procedure in the slot."""
+    # A follow-up about the procedure in context switches only on a name or a confident alias.
+    # The NLU component (bot/nlu/procedure_resolver.py) has resolved the message already.
+    search_text = intent in PROCEDURE_INTENTS
+    rank_keywords = intent == Intent.FIND_PROCEDURE or not current
+    resolution = resolution_of(tracker.latest_message, knowledge_store(), search_text, rank_keywords)
+    return resolution.decide(search_text, rank_keywords)
+
+
 class ValidateSlotMappings(ValidationAction):
     def name(self) -> str:
         return "action_validate_slot_mappings"
@@ -85,12 +96,7 @@ class ValidateSlotMappings(ValidationAction):
         # In a form, a procedure word is incidental unless it comes with a procedure question.
         if intent in ANSWER_INTENTS or (tracker.active_loop.get("name") and intent not in PROCEDURE_INTENTS):
             return {}
-        # A follow-up about the procedure in context switches only on a name or a confident alias.
-        # The NLU component (bot/nlu/procedure_resolver.py) has resolved the message already.
-        search_text = intent in PROCEDURE_INTENTS
-        rank_keywords = intent == Intent.FIND_PROCEDURE or not current
-        resolution = resolution_of(tracker.latest_message, knowledge_store(), search_text, rank_keywords)
-        found = resolution.decide(search_text, rank_keywords)
+        found = _identified(tracker, intent, current)
         if found.found:
             return {"procedure": found.procedure_id} if found.procedure_id != current else {}
         # Follow-up questions ("lệ phí bao nhiêu?") keep the procedure in context; a new search
@@ -98,6 +104,15 @@ class ValidateSlotMappings(ValidationAction):
         if intent == Intent.FIND_PROCEDURE and current:
             return {"procedure": None}
         return {}
+
+    async def extract_procedure_choices(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: dict[str, Any]) -> dict[str, Any]:
+        """The pending choice (actions/clarification.py) survives only a follow-up naming no procedure."""
+        if not tracker.get_slot(Slot.PROCEDURE_CHOICES):
+            return {}
+        intent = _intent(tracker)
+        chose = intent in PROCEDURE_INTENTS and _identified(tracker, intent, tracker.get_slot(Slot.PROCEDURE)).found
+        return {} if keeps_choice(intent, chose) else {Slot.PROCEDURE_CHOICES: None}
 
     def validate_language(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: dict[str, Any]) -> dict[str, Any]:

@@ -66,6 +66,7 @@ class Entity:
 
 class Slot:
     PROCEDURE = "procedure"
+    PROCEDURE_CHOICES = "procedure_choices"
     LANGUAGE = "language"
     UNIT_ID = "unit_id"
     CHECKLIST_ANSWER = "checklist_answer"
