@@ -29,12 +29,13 @@ MAX_CHOICES = 6
 
 # Keyword ranking: the summed rarity (idf) of the words and word pairs a message shares with a
 # procedure's names and aliases must reach this, and beat the runner-up by this factor.
-KEYWORD_MIN_SCORE = 2.5
+KEYWORD_MIN_SCORE = 3.5
 KEYWORD_CHOICE_LEAD = 1.25
 # A bundle's own words must outweigh its parts' by this factor for the bundle to be ranked at all.
 KEYWORD_LEAD = 1.5
-# Weaker keyword matches are only offered as clarifying choices from this score on.
-KEYWORD_MIN_CANDIDATE = 2.0
+# Keyword matches are offered as clarifying choices from this score on. One rare word alone (about
+# 3.3) is too thin to ask about: "bài tập hóa" (homework) is not about the unemployment benefit.
+KEYWORD_MIN_CANDIDATE = 3.5
 # A procedure named by a short mention yields to the keyword choice when the rest of the message
 # says this much more about that one (at least this score, and this many times the named one's).
 NAMED_OVERRIDE_MIN_SCORE = 5.0
@@ -102,9 +103,11 @@ class Resolution:
     paperwork_words: bool = False  # "thủ tục", "giấy tờ", "apply": some procedure is wanted
 
     def decide(self, search_text: bool = True, rank_keywords: bool = True) -> Identification:
-        """Named procedures first; then, when `search_text`, a confident match of the whole text;
-        then life events; then, when `rank_keywords`, the rare words the text shares with names and
-        aliases (too loose for follow-ups: "lệ phí bao nhiêu" shares words with many names)."""
+        """Named procedures first (unless, when `rank_keywords`, the message says much more about
+        another); then, when `search_text`, a confident match of the whole text; then life events
+        (narrowed to one procedure when the words single it out); then, when `rank_keywords`, the
+        rare words the text shares with names and aliases (too loose for follow-ups: "lệ phí bao
+        nhiêu" shares words with many names)."""
         if len(self.named) == 1:
             return Identification(procedure_id=self._said_more_about(self.named[0]) if rank_keywords else self.named[0])
         if self.named:
