@@ -114,6 +114,8 @@ class ActionStartChecklist(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_start_checklist"
 
+    answers_for_simpler_option = False
+
     def events_without_procedure(self) -> list[EventType]:
         return [SlotSet(Slot.CHECKLIST_ANSWERS, None), SlotSet(Slot.CHECKLIST_HAS_QUESTIONS, False)]
 

@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clarification import asked_intent, bundle_differs, options_again, pending_choice
 from actions.formatting import answers
 from actions.formatting.common import Reply
 from knowledge.names import Entity, Slot
@@ -71,7 +72,12 @@ class KnowledgeAction(Action, ABC):
 
 
 class ProcedureAnswerAction(KnowledgeAction):
-    """Answers about the procedure in context; without one, asks which procedure the citizen means."""
+    """Answers about the procedure in context; without one, answers within the choice just offered
+    (actions/clarification.py), else asks which procedure the citizen means."""
+
+    # An information question, answerable for the simpler option of a bundle offer; an action that
+    # starts something (a form, a walkthrough) sets False and repeats the options instead.
+    answers_for_simpler_option = True
 
     @abstractmethod
     def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
@@ -85,7 +91,17 @@ class ProcedureAnswerAction(KnowledgeAction):
                       language: str) -> list[EventType]:
         procedure = procedure_in_context(tracker, store)
         if procedure is None:
-            send(dispatcher, [answers.ask_procedure(language)])
+            choice = pending_choice(tracker, store)
+            simpler = choice.answer_for() if choice is not None else None
+            if simpler is not None and self.answers_for_simpler_option:
+                single, bundle = simpler
+                replies, events = self.answer(single, language, tracker, store)
+                if bundle is not None:
+                    replies.append(bundle_differs(bundle, single, asked_intent(tracker), language, store))
+                send(dispatcher, replies)
+                return events
+            reply = options_again(choice, asked_intent(tracker), language) if choice else answers.ask_procedure(language)
+            send(dispatcher, [reply])
             return self.events_without_procedure()
         replies, events = self.answer(procedure, language, tracker, store)
         send(dispatcher, replies)

@@ -44,6 +44,17 @@ def payload(intent: str, entities: Optional[dict] = None) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
 
 
+def payload_procedure(payload_text: str) -> str:
+    """The procedure id in a button payload made by `payload`."""
+    return str(json.loads(payload_text[payload_text.index("{"):])["procedure"])
+
+
+def _choices_event(tracker: Tracker, offered: list[str]) -> list[EventType]:
+    """Sets the pending choice (actions/clarification.py) when it changes."""
+    current = tracker.get_slot(Slot.PROCEDURE_CHOICES) or []
+    return [SlotSet(Slot.PROCEDURE_CHOICES, offered or None)] if list(current) != offered else []
+
+
 def _bundles_containing(procedure_id: str, store) -> list:
     return [p for p in store.list_procedures() if procedure_id in p.bundle_of]
 
@@ -129,18 +140,23 @@ class ActionDiscoverProcedure(KnowledgeAction):
             also = also_asked_message(found, procedure, language, store)
             if also is not None:
                 dispatcher.utter_message(**also)
-            return [SlotSet(Slot.PROCEDURE, procedure.id)] if tracker.get_slot(Slot.PROCEDURE) != procedure.id else []
+            events = [SlotSet(Slot.PROCEDURE, procedure.id)] if tracker.get_slot(Slot.PROCEDURE) != procedure.id else []
+            return events + _choices_event(tracker, [])
 
         if resolution.outside_public_services(found):
             dispatcher.utter_message(response="utter_out_of_scope")
-            return [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
+            return ([SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []) + _choices_event(
+                tracker, [])
 
         message = choice_message(found.candidates or list(POPULAR_PROCEDURES), language, store, found.life_event)
         if found.candidates:
             dispatcher.utter_message(**message)
         else:
             dispatcher.utter_message(response="utter_ask_which_procedure", buttons=message["buttons"])
-        return [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
+        # The offered procedures stay pending so a follow-up question is answered within them.
+        offered = [payload_procedure(b["payload"]) for b in message["buttons"]]
+        events = [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
+        return events + _choices_event(tracker, offered)
 
 
 class ActionDefaultAskAffirmation(KnowledgeAction):
@@ -171,4 +187,5 @@ class ActionDefaultAskAffirmation(KnowledgeAction):
             text=words.did_you_mean(topic),
             buttons=[button(words.AFFIRM_YES, payload(guess, entities)), button(words.AFFIRM_NO, "/out_of_scope")],
         )
-        return []
+        # The procedure proposed is the pending choice: a question instead of "yes" is about it.
+        return _choices_event(tracker, [procedure.id] if procedure is not None and entities else [])

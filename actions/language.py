@@ -31,7 +31,8 @@ class ActionSlotsOfPayload(Action):
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == Intent.OUT_OF_SCOPE:
-            return [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
+            # The "no" of "did you mean …?": no procedure in context and no choice pending.
+            return [SlotSet(slot, None) for slot in (Slot.PROCEDURE, Slot.PROCEDURE_CHOICES) if tracker.get_slot(slot)]
         if intent not in LANGUAGE_PAYLOADS:
             return []
         event: dict = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})

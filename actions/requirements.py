@@ -13,8 +13,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clarification import bundle_differs, options_again, pending_choice
 from actions.common import Answered, KnowledgeAction, ProcedureAnswerAction, procedure_in_context, send
 from actions.formatting import answers, wording
+from actions.formatting.common import Reply
 from knowledge.names import COMMUNE_LEVELS, Entity, Intent, Slot
 from knowledge.store import KnowledgeStore
 from knowledge.text import fold, nfc
@@ -129,6 +131,13 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
     async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
                       language: str) -> list[EventType]:
         procedure = procedure_in_context(tracker, store)
+        choice = pending_choice(tracker, store) if procedure is None else None
+        differs: list[Reply] = []  # after an answer for the simpler option of a bundle offer
+        simpler = choice.answer_for() if choice is not None else None
+        if simpler is not None:
+            procedure, bundle = simpler
+            if bundle is not None:
+                differs = [bundle_differs(bundle, procedure, Intent.ASK_WHERE_TO_SUBMIT, language, store)]
         spoken, matches = units_for_place(store, tracker)
         events: list[EventType] = []
         unit = None
@@ -147,18 +156,19 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
             unit = store.get_unit(tracker.get_slot(Slot.UNIT_ID))
 
         if procedure is None:
-            reply = answers.ask_procedure(language)
+            reply = (options_again(choice, Intent.ASK_WHERE_TO_SUBMIT, language) if choice
+                     else answers.ask_procedure(language))
             if unit is not None and former:
                 reply = answers.place_only(language, spoken or "", unit.full_name.in_(language))
             send(dispatcher, [reply])
             return events
         if procedure.agency.level not in COMMUNE_LEVELS:
             place = (spoken, unit.full_name.in_(language)) if unit is not None and former else (None, None)
-            send(dispatcher, [answers.fixed_office(procedure, language, *place)])
+            send(dispatcher, [answers.fixed_office(procedure, language, *place), *differs])
         elif unit is None:
-            send(dispatcher, [answers.ask_location(procedure, language)])
+            send(dispatcher, [answers.ask_location(procedure, language), *differs])
         else:
             body = office_in_unit(procedure, unit, language)
             send(dispatcher, [answers.where_to_submit(
-                procedure, language, body, unit.full_name.in_(language), spoken, former)])
+                procedure, language, body, unit.full_name.in_(language), spoken, former), *differs])
         return events

@@ -31,6 +31,8 @@ class ActionWalkthroughStart(ProcedureAnswerAction):
     def name(self) -> str:
         return "action_walkthrough_start"
 
+    answers_for_simpler_option = False
+
     def answer(self, procedure: Procedure, language: str, tracker: Tracker, store: KnowledgeStore) -> Answered:
         if not procedure.steps:
             return [answers.steps_overview(procedure, (), language)], position_events(procedure, None)

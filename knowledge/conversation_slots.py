@@ -87,6 +87,30 @@ class ProcedureChange:
 KEEP = ProcedureChange(False)
 
 
+# Follow-up questions answered within a pending choice (actions/clarification.py); a new search
+# starts afresh.
+FOLLOW_UP_INTENTS = PROCEDURE_INTENTS - {Intent.FIND_PROCEDURE}
+# Messages after which the choice is still pending: follow-ups, and the place asked for by a
+# where-to-submit answer given within the choice.
+KEEPS_CHOICE_INTENTS = FOLLOW_UP_INTENTS | {Intent.INFORM_LOCATION}
+
+
+def keeps_choice(intent: Optional[str], chose_procedure: bool) -> bool:
+    """Whether the pending choice survives a message: a follow-up that names no procedure."""
+    return intent in KEEPS_CHOICE_INTENTS and not chose_procedure
+
+
+def keeps_pending_choice(intent: Optional[str], current: Optional[str], resolution: Optional[Resolution]) -> bool:
+    """`keeps_choice` for a parsed message: it chose a procedure when the resolver found one."""
+    search_text = intent in PROCEDURE_INTENTS
+    chose = (
+        search_text
+        and resolution is not None
+        and resolution.decide(search_text, intent == Intent.FIND_PROCEDURE or not current).found
+    )
+    return keeps_choice(intent, bool(chose))
+
+
 def choose_procedure(
     intent: Optional[str], current: Optional[str], in_form: bool, resolution: Resolution
 ) -> ProcedureChange:

@@ -65,10 +65,12 @@ class Entity:
     # Set by bot/nlu/conversation_slots.py (and button payloads); read by the slot mappings only.
     LANGUAGE = "language"
     PROCEDURE_ID = "procedure_id"
+    PROCEDURE_CHOICES = "procedure_choices"  # only ever None: the pending choice is over
 
 
 class Slot:
     PROCEDURE = "procedure"
+    PROCEDURE_CHOICES = "procedure_choices"
     LANGUAGE = "language"
     UNIT_ID = "unit_id"
     CHECKLIST_ANSWER = "checklist_answer"

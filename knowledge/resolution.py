@@ -29,10 +29,17 @@ MAX_CHOICES = 6
 
 # Keyword ranking: the summed rarity (idf) of the words and word pairs a message shares with a
 # procedure's names and aliases must reach this, and beat the runner-up by this factor.
-KEYWORD_MIN_SCORE = 2.5
+KEYWORD_MIN_SCORE = 3.5
+KEYWORD_CHOICE_LEAD = 1.25
+# A bundle's own words must outweigh its parts' by this factor for the bundle to be ranked at all.
 KEYWORD_LEAD = 1.5
-# Weaker keyword matches are only offered as clarifying choices from this score on.
-KEYWORD_MIN_CANDIDATE = 2.0
+# Keyword matches are offered as clarifying choices from this score on. One rare word alone (about
+# 3.3) is too thin to ask about: "bài tập hóa" (homework) is not about the unemployment benefit.
+KEYWORD_MIN_CANDIDATE = 3.5
+# A procedure named by a short mention yields to the keyword choice when the rest of the message
+# says this much more about that one (at least this score, and this many times the named one's).
+NAMED_OVERRIDE_MIN_SCORE = 5.0
+NAMED_OVERRIDE_LEAD = 2.0
 # Words that show the citizen wants some procedure even when none is named ("tôi muốn làm thủ tục").
 PROCEDURE_WORDS = frozenset(
     "thủ tục giấy tờ hồ sơ đăng ký cấp đổi lại xin xác nhận chứng nhận phép khai báo "
@@ -93,17 +100,20 @@ class Resolution:
     life_event_choice: Optional[Identification] = None
     keyword_choice: Optional[str] = None  # rare words shared with one procedure's names and aliases
     keyword_candidates: list[str] = field(default_factory=list)
+    keyword_scores: dict[str, float] = field(default_factory=dict)  # every procedure with a shared rare word
     paperwork_words: bool = False  # "thủ tục", "giấy tờ", "apply": some procedure is wanted
     # The phrase matcher's sentences, question sentence and spans, when it explains them (spaCy's).
     phrases: dict = field(default_factory=dict)
     asked: Optional[str] = None  # of several named procedures, the only one named in the question sentence
 
     def decide(self, search_text: bool = True, rank_keywords: bool = True) -> Identification:
-        """Named procedures first; then, when `search_text`, a confident match of the whole text;
-        then life events; then, when `rank_keywords`, the rare words the text shares with names and
-        aliases (too loose for follow-ups: "lệ phí bao nhiêu" shares words with many names)."""
+        """Named procedures first (unless, when `rank_keywords`, the message says much more about
+        another); then, when `search_text`, a confident match of the whole text; then life events
+        (narrowed to one procedure when the words single it out); then, when `rank_keywords`, the
+        rare words the text shares with names and aliases (too loose for follow-ups: "lệ phí bao
+        nhiêu" shares words with many names)."""
         if len(self.named) == 1:
-            return Identification(procedure_id=self.named[0])
+            return Identification(procedure_id=self._said_more_about(self.named[0]) if rank_keywords else self.named[0])
         if self.named:
             if self.bundle:
                 return Identification(procedure_id=self.bundle)
@@ -114,6 +124,9 @@ class Resolution:
             return Identification(procedure_id=self.text_match)
         if self.life_event_choice is not None:
             choice = self.life_event_choice
+            narrowed = self._within_life_event(choice) if rank_keywords else None
+            if narrowed is not None:
+                return Identification(procedure_id=narrowed, life_event=choice.life_event)
             return Identification(choice.procedure_id, list(choice.candidates), choice.life_event)
         if not (search_text and rank_keywords):
             return Identification(candidates=list(self.unresolved))
@@ -121,6 +134,41 @@ class Resolution:
             return Identification(procedure_id=self.keyword_choice)
         # Clarify with what both searches found, the likeliest first.
         return Identification(candidates=_unique(self.unresolved + self.keyword_candidates + self.text_candidates))
+
+    def _said_more_about(self, named: str) -> str:
+        """The procedure named, unless the message's other words say much more about one that contains
+        the name: "căn cước" named in "sổ đỏ ghi số căn cước cũ, cập nhật thế nào" (the land title
+        change), "khai sinh" in "khai sinh kèm thẻ bảo hiểm y tế một lần" (the newborn bundle)."""
+        other = self.keyword_choice
+        # A named bundle that its parts' words outweigh has no score of its own: it stays named.
+        if other and other != named and self.keyword_scores.get(named, 0.0) > 0 and self.keyword_scores.get(
+                other, 0.0) >= max(
+                NAMED_OVERRIDE_MIN_SCORE, NAMED_OVERRIDE_LEAD * self.keyword_scores.get(named, 0.0)):
+            return other
+        return named
+
+    def _within_life_event(self, choice: Identification) -> Optional[str]:
+        """The one procedure of a life event that the message's own words single out ("sang tên hợp
+        đồng điện": the contract change, not a new connection), or None to ask. For the life events
+        of a bundle (a newborn, a death) the question stays unless the words name the bundle itself:
+        the bundle or the single procedure is the citizen's choice."""
+        if choice.procedure_id is not None or not choice.candidates:
+            return None
+        other = self.keyword_choice
+        if other and other not in choice.candidates and self.keyword_scores.get(other, 0.0) >= max(
+                NAMED_OVERRIDE_MIN_SCORE,
+                NAMED_OVERRIDE_LEAD * max(self.keyword_scores.get(pid, 0.0) for pid in choice.candidates)):
+            # The words point clearly elsewhere: "bố mất rồi, chuyển hóa đơn tiền điện sang tên mẹ".
+            return other
+        if choice.life_event in BUNDLE_LIFE_EVENTS:
+            bundle = choice.candidates[0]  # _life_event_choices offers [bundle, single]
+            return bundle if self.keyword_choice == bundle else None
+        ranked = sorted(((self.keyword_scores.get(pid, 0.0), pid) for pid in choice.candidates), reverse=True)
+        best_score, best = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        if best_score >= KEYWORD_MIN_CANDIDATE and best_score >= KEYWORD_CHOICE_LEAD * runner_up:
+            return best
+        return None
 
     def outside_public_services(self, found: Identification) -> bool:
         """Nothing in a "find" message points to any procedure, nor even to paperwork in general:
@@ -214,7 +262,7 @@ def keyword_ranking(text: str, catalogue: CatalogueView) -> list[tuple[str, floa
 
 def _keyword_choice(ranked: list[tuple[str, float]]) -> Optional[str]:
     if ranked and ranked[0][1] >= KEYWORD_MIN_SCORE and (
-            len(ranked) == 1 or ranked[0][1] >= KEYWORD_LEAD * ranked[1][1]):
+            len(ranked) == 1 or ranked[0][1] >= KEYWORD_CHOICE_LEAD * ranked[1][1]):
         return ranked[0][0]
     return None
 
@@ -253,6 +301,7 @@ def resolve(message: Mapping, catalogue: CatalogueView, search_text: bool = True
         ranked = keyword_ranking(text, catalogue)
         resolution.keyword_choice = _keyword_choice(ranked)
         resolution.keyword_candidates = [pid for pid, score in ranked[:3] if score >= KEYWORD_MIN_CANDIDATE]
+        resolution.keyword_scores = {pid: round(score, 3) for pid, score in ranked}
     resolution.paperwork_words = _mentions_paperwork(text)
     return resolution
 

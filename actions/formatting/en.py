@@ -225,6 +225,14 @@ def bundle_offer(parts: str, single: str) -> str:
             f"or only do the {single}. Which would you like?")
 
 
+CHOOSE_FOR_QUESTION = "Which of these procedures are you asking about? Tap one to see the answer."
+
+
+def bundle_differs(single: str, parts: str) -> str:
+    return (f"The answer above is for the {single}. If you use the combined procedure (one application for "
+            f"{parts}), the documents, fee and time are those of the whole bundle: tap below to see them.")
+
+
 def did_you_mean(topic: str) -> str:
     return f"Did you mean: {topic}?"
 

@@ -226,6 +226,14 @@ def bundle_offer(parts: str, single: str) -> str:
             f"hoặc chỉ làm {single}. Bạn chọn cách nào?")
 
 
+CHOOSE_FOR_QUESTION = "Bạn hỏi về thủ tục nào dưới đây? Bấm vào một thủ tục để xem câu trả lời."
+
+
+def bundle_differs(single: str, parts: str) -> str:
+    return (f"Câu trả lời trên là cho {single}. Nếu bạn làm thủ tục liên thông (nộp một lần cho cả {parts}), "
+            "hồ sơ, lệ phí và thời gian là của cả gói: bấm nút dưới đây để xem.")
+
+
 def did_you_mean(topic: str) -> str:
     return f"Bạn muốn hỏi về {topic} phải không?"
 

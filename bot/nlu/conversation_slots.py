@@ -1,9 +1,10 @@
-"""NLU component: decides what a message changes in the `language` and `procedure` slots.
+"""NLU component: decides what a message changes in the `language` and `procedure` slots, and
+whether a pending choice between procedures (`procedure_choices`) is over.
 
 Runs last in the pipeline (config.yml), after the intent classifiers, the procedure resolver and
 the fallback classifier. Rasa hands an NLU component's `process` the live conversation tracker when
 it asks for one (a `tracker` parameter), so the decision sees the current slots and the active form
-without an action-server call; it is emitted as entities (`language`, `procedure_id`) that the
+without an action-server call; it is emitted as entities (`language`, `procedure_id`, `procedure_choices`) that the
 slot mappings in domain/core.yml read with `from_entity`. An entity with value None empties the
 slot. The rules themselves are in knowledge/conversation_slots.py.
 
@@ -25,7 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.conversation_slots import choose_language, choose_procedure
+from knowledge.conversation_slots import choose_language, choose_procedure, keeps_pending_choice
 from knowledge.names import Entity, Slot
 from knowledge.resolution import PARSE_KEY, Resolution
 
@@ -46,9 +47,14 @@ def slot_entities(message: Message, tracker: DialogueStateTracker) -> list[dict]
     if language and language != current_language:
         entities.append(_entity(Entity.LANGUAGE, language))
     stored = message.get(PARSE_KEY)
-    if stored:
+    resolution = Resolution.from_dict(stored) if stored else None
+    if tracker.get_slot(Slot.PROCEDURE_CHOICES) and not keeps_pending_choice(
+        intent, tracker.get_slot(Slot.PROCEDURE), resolution
+    ):
+        entities.append(_entity(Entity.PROCEDURE_CHOICES, None))
+    if resolution is not None:
         change = choose_procedure(
-            intent, tracker.get_slot(Slot.PROCEDURE), tracker.active_loop_name is not None, Resolution.from_dict(stored)
+            intent, tracker.get_slot(Slot.PROCEDURE), tracker.active_loop_name is not None, resolution
         )
         if change.changes:
             entities.append(_entity(Entity.PROCEDURE_ID, change.procedure_id))

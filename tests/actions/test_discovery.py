@@ -144,8 +144,8 @@ async def test_newborn_offers_the_bundle_and_the_single_procedure(discovery_stor
     offered = [payload_entities(p)["procedure"] for p in payloads(messages[0])]
     assert offered == ["birth-bundle", "birth-registration"]
     assert "liên thông" in messages[0]["text"]
-    # Nothing is identified yet, so the old procedure leaves the context.
-    assert slot_events(events) == {"procedure": None}
+    # Nothing is identified yet, so the old procedure leaves the context; the options stay pending.
+    assert slot_events(events) == {"procedure": None, "procedure_choices": ["birth-bundle", "birth-registration"]}
 
 
 async def test_life_event_with_one_procedure_lands_on_it(discovery_store):
@@ -164,7 +164,7 @@ async def test_lost_documents_asks_which_one_with_readable_buttons(discovery_sto
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert titles == ["Identity card", "Passport"]
-    assert events == []
+    assert slot_events(events) == {"procedure_choices": ["id-card", "passport"]}  # the choice stays pending
 
 
 async def test_ambiguous_word_gets_a_clarifying_question(discovery_store):
@@ -173,7 +173,7 @@ async def test_ambiguous_word_gets_a_clarifying_question(discovery_store):
     assert messages[0]["text"] == "Bạn muốn làm thủ tục nào dưới đây?"
     offered = {payload_entities(p)["procedure"] for p in payloads(messages[0])}
     assert {"temporary-residence", "birth-registration"} <= offered
-    assert events == []
+    assert set(slot_events(events)["procedure_choices"]) == offered
 
 
 async def test_paperwork_without_a_procedure_asks_what_they_need(discovery_store):

@@ -195,3 +195,30 @@ async def test_a_button_payload_names_the_procedure_itself(resolver):
         CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(DOMAIN.responses), tracker, DOMAIN
     )
     assert [(e.key, e.value) for e in events if isinstance(e, SlotSet)] == [("procedure", "passport")]
+
+
+# ----------------------------------------------------------------------- the pending choice
+
+NEWBORN_CHOICE = ["birth-bundle", "birth-registration"]
+
+
+@pytest.mark.parametrize("text, intent, named, kept", [
+    ("cần giấy tờ gì", "ask_documents", None, True),
+    ("how long does it take", "ask_processing_time", None, True),
+    ("tôi ở xã Phước Hữu", "inform_location", None, True),
+    ("hộ chiếu cần giấy tờ gì", "ask_documents", ("passport", "hộ chiếu"), False),
+    ("cảm ơn", "thank", None, False),
+    ("tôi muốn hỏi chuyện khác", "find_procedure", None, False),
+    ("hello", "greet", None, False),
+])
+async def test_a_typed_follow_up_keeps_the_choice_anything_else_clears_it(resolver, text, intent, named, kept):
+    entities = [entity("procedure", named[0], text, named[1])] if named else []
+    changes = await changed(resolver, text, intent, slots={"procedure_choices": NEWBORN_CHOICE}, entities=entities)
+    if kept:
+        assert "procedure_choices" not in changes
+    else:
+        assert "procedure_choices" in changes and changes["procedure_choices"] is None
+
+
+async def test_no_choice_pending_nothing_to_clear(resolver):
+    assert "procedure_choices" not in await changed(resolver, "cảm ơn", "thank")

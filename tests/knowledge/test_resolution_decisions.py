@@ -1,0 +1,67 @@
+"""Questions where none is needed (issue 12, part 4): the resolver's decision on the product's own
+content when a message names one procedure in the citizen's words, and the questions that stay
+because the message really fits several procedures."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge.loader import CONTENT_DIR, read_content
+from knowledge.procedure_index import ProcedureIndex
+from knowledge.resolution import resolve
+
+
+@pytest.fixture(scope="module")
+def index() -> ProcedureIndex:
+    return ProcedureIndex.from_content(read_content(CONTENT_DIR).procedures)
+
+
+def message(text: str, **entities: str) -> dict:
+    """A parsed message; each entity is given as `kind="value:words in the text"`."""
+    found = []
+    for kind, spec in entities.items():
+        value, said = spec.split(":", 1)
+        start = text.index(said)
+        found.append({"entity": kind, "value": value, "start": start, "end": start + len(said)})
+    return {"text": text, "entities": found}
+
+
+@pytest.mark.parametrize("text, life_event, expected", [
+    ("muốn sang tên hợp đồng điện của nhà mới mua", "electricity:điện", "electricity-contract-change"),
+    ("xin lắp công tơ cấp điện cho căn nhà mới xây", "electricity:điện", "electricity-connection"),
+    ("mua xe máy rồi thì bấm biển số ở đâu", "vehicle:xe máy", "motorbike-registration"),
+    ("sửa thông tin chủ đất trên sổ đỏ", "land:sổ đỏ", "land-title-change"),
+])
+def test_a_life_event_whose_words_single_out_one_procedure_lands_on_it(index, text, life_event, expected):
+    found = resolve(message(text, life_event=life_event), index).decide()
+    assert (found.procedure_id, found.candidates) == (expected, [])
+
+
+def test_a_newborn_still_gets_the_choice_of_the_bundle_or_the_single_procedure(index):
+    found = resolve(message("vợ tôi mới sinh em bé", life_event="newborn:sinh em bé"), index).decide()
+    assert found.procedure_id is None
+    assert found.candidates == ["birth-bundle", "birth-registration"]
+
+
+def test_words_that_point_elsewhere_win_over_a_bundle_life_event(index):
+    text = "bố mất rồi, muốn chuyển hóa đơn tiền điện sang tên mẹ"
+    found = resolve(message(text, life_event="death-in-family:bố mất"), index).decide()
+    assert found.procedure_id == "electricity-contract-change"
+
+
+def test_a_short_mention_yields_to_what_the_rest_of_the_message_is_about(index):
+    text = "sổ đỏ vẫn ghi số căn cước cũ, muốn cập nhật lên giấy chứng nhận quyền sử dụng đất"
+    resolution = resolve(message(text, procedure="id-card:căn cước"), index)
+    assert resolution.decide().procedure_id == "land-title-change"
+    # A follow-up about the procedure in context does not rank keywords: the name stays.
+    assert resolution.decide(search_text=True, rank_keywords=False).procedure_id == "id-card"
+
+
+def test_a_named_procedure_stays_when_nothing_says_more_about_another(index):
+    text = "làm lại căn cước bị mất cần giấy tờ gì"
+    assert resolve(message(text, procedure="id-card:căn cước"), index).decide().procedure_id == "id-card"
+
+
+def test_a_named_bundle_is_never_replaced_by_one_of_its_parts(index):
+    text = "thủ tục liên thông khai tử cần giấy gì"
+    found = resolve(message(text, procedure="death-bundle:liên thông khai tử"), index).decide()
+    assert found.procedure_id == "death-bundle"
