@@ -53,20 +53,25 @@ def clean_example(text: str) -> str:
     return cleaned
 
 
-def domain_intents(root: Path) -> set[str]:
+def domain_intents(domain: Path) -> set[str]:
+    """The intents declared in the domain folder (or one domain file)."""
     intents: set[str] = set()
-    for path in sorted((root / "domain").glob("*.yml")):
+    for path in sorted(domain.glob("*.yml")) if domain.is_dir() else [domain] if domain.exists() else []:
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
             intents.add(item if isinstance(item, str) else next(iter(item)))
     return intents
+
+
+def check_intent(intent: str, layout: Layout) -> None:
+    if not INTENT_NAME.match(intent) or intent not in domain_intents(layout.domain):
+        raise AnnotationRefused(f"unknown intent {intent!r}: add it to domain/ first (or create it from the inbox)")
 
 
 def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source: str = "inbox") -> AnnotationResult:
     """Adds `texts` as examples of `intent`. All or nothing: one refused text refuses the batch."""
     if not by.strip():
         raise AnnotationRefused("say who annotates (--by)")
-    if not INTENT_NAME.match(intent) or intent not in domain_intents(layout.root):
-        raise AnnotationRefused(f"unknown intent {intent!r}: add it to domain/ first")
+    check_intent(intent, layout)
     cleaned = list(dict.fromkeys(clean_example(text) for text in texts))
     file = layout.reviewed / f"{intent}.yml"
     existing = [text for _, text in examples_in(file)] if file.exists() else []
@@ -84,7 +89,7 @@ def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source:
     layout.reviewed.mkdir(parents=True, exist_ok=True)
     write_examples(file, intent, existing + result.added)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    _append_csv(provenance_file(layout, intent), PROVENANCE_FIELDS,
+    append_csv(provenance_file(layout, intent), PROVENANCE_FIELDS,
                 [{"text": text, "added_at": now, "added_by": by.strip(), "source": source} for text in result.added])
     return result
 
@@ -117,7 +122,7 @@ def ignore(texts: Iterable[str], by: str, layout: Layout) -> list[str]:
             rows.append({"key": key, "text": masked,
                          "ignored_at": now, "ignored_by": by.strip()})
     layout.reviewed.mkdir(parents=True, exist_ok=True)
-    _append_csv(layout.reviewed / "ignored.csv", IGNORED_FIELDS, rows)
+    append_csv(layout.reviewed / "ignored.csv", IGNORED_FIELDS, rows)
     return [row["text"] for row in rows]
 
 
@@ -129,7 +134,7 @@ def ignored_keys(layout: Layout) -> set[str]:
         return {row["key"] for row in csv.DictReader(file)}
 
 
-def _append_csv(path: Path, fields: tuple[str, ...], rows: list[dict]) -> None:
+def append_csv(path: Path, fields: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
     new = not path.exists()
