@@ -53,13 +53,17 @@ def clean_example(text: str) -> str:
     return cleaned
 
 
+def domain_names(domain: Path, key: str) -> set[str]:
+    """The names in one section (intents, responses, ...) of the domain folder."""
+    names: set[str] = set()
+    for path in sorted(domain.glob("*.yml")):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(key) or []:
+            names.add(item if isinstance(item, str) else next(iter(item)))
+    return names
+
+
 def domain_intents(domain: Path) -> set[str]:
-    """The intents declared in the domain folder (or one domain file)."""
-    intents: set[str] = set()
-    for path in sorted(domain.glob("*.yml")) if domain.is_dir() else [domain] if domain.exists() else []:
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
-            intents.add(item if isinstance(item, str) else next(iter(item)))
-    return intents
+    return domain_names(domain, "intents")
 
 
 def check_intent(intent: str, layout: Layout) -> None:

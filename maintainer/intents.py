@@ -23,7 +23,7 @@ from knowledge.loader import ContentError, read_content
 from knowledge.names import Intent
 from knowledge.procedure_index import ProcedureIndex
 from knowledge.resolution import resolve
-from maintainer.annotate import AnnotationRefused, annotate, append_csv, clean_example, domain_intents
+from maintainer.annotate import INTENT_NAME, AnnotationRefused, annotate, append_csv, clean_example, domain_intents, domain_names
 from maintainer.layout import Layout
 
 DISCOVER_ACTION = "action_discover_procedure"  # presents the procedure the message is about
@@ -49,13 +49,12 @@ def code_intents() -> set[str]:
 
 
 def check_new_name(name: str, layout: Layout) -> None:
-    if not name or len(name) > MAX_NAME_LENGTH or not name[0].isalpha() or not name.isascii() \
-            or not all(c.islower() or c.isdigit() or c == "_" for c in name):
+    if not INTENT_NAME.match(name) or len(name) > MAX_NAME_LENGTH:
         raise AnnotationRefused(f"intent name {name!r}: lowercase letters, digits and _, starting with a letter, "
                                 f"at most {MAX_NAME_LENGTH} characters")
     if name in RESERVED or name in code_intents() or name in domain_intents(layout.domain):
         raise AnnotationRefused(f"intent {name!r} already exists")
-    if f"utter_{name}" in _domain_names(layout, "responses"):
+    if f"utter_{name}" in domain_names(layout.domain, "responses"):
         raise AnnotationRefused(f"a response utter_{name} already exists")
 
 
@@ -121,14 +120,6 @@ def _check_belongs_to(procedure: str, texts: list[str], layout: Layout) -> None:
         if found != procedure:
             raise AnnotationRefused(f"{text!r} does not lead to {procedure} (it leads to {found or 'nothing'}): "
                                     "set the procedure of such messages first, so its alias is known")
-
-
-def _domain_names(layout: Layout, key: str) -> set[str]:
-    names: set[str] = set()
-    for path in sorted(layout.domain.glob("*.yml")):
-        section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(key) or {}
-        names |= {item if isinstance(item, str) else next(iter(item)) for item in section}
-    return names
 
 
 def _write_domain(layout: Layout, name: str, reply: Optional[dict[str, str]]) -> None:

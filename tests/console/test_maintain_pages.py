@@ -68,21 +68,18 @@ async def started(tmp_path, layout: Layout, add_accounts: bool = True):
     return client
 
 
-@pytest.fixture
-async def console(tmp_path, monkeypatch):
+@pytest.fixture(params=["repository"])
+async def console(request, tmp_path, monkeypatch):
+    """The console on a temporary layout beside the repository's training inputs, or (param "copy") on a copy
+    of them, for the actions that edit them (set procedure, new intent)."""
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
-    client = await started(tmp_path, temporary_layout(tmp_path))
+    layout = copied_layout(tmp_path) if request.param == "copy" else temporary_layout(tmp_path)
+    client = await started(tmp_path, layout)
     yield client
     await client.close()
 
 
-@pytest.fixture
-async def console_on_copy(tmp_path, monkeypatch):
-    """The console on a copy of the training inputs: setting a procedure or creating an intent edits them."""
-    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
-    client = await started(tmp_path, copied_layout(tmp_path))
-    yield client
-    await client.close()
+on_a_copy = pytest.mark.parametrize("console", ["copy"], indirect=True)
 
 
 def ingest(engine, events: list[dict]) -> None:
@@ -269,8 +266,8 @@ async def test_a_message_with_a_personal_number_never_becomes_training_text(cons
     assert not (console.layout.reviewed / "ask_procedure.yml").exists()
 
 
-async def test_setting_the_procedure_of_a_group_adds_its_alias_and_trains_the_intent(console_on_copy):
-    console = console_on_copy
+@on_a_copy
+async def test_setting_the_procedure_of_a_group_adds_its_alias_and_trains_the_intent(console):
     sender = Events()
     ingest(console.engine, [sender.user("phí làm lại giấy chủ quyền nhà bao nhiêu", "ask_fee", 0.42)])
     await signed_in(console, "mai")
@@ -302,8 +299,8 @@ async def test_setting_the_procedure_of_a_group_adds_its_alias_and_trains_the_in
     assert [(row["actor"], row["target"]) for row in audit] == [("mai", "land-title-change")]
 
 
-async def test_a_new_intent_is_created_from_ticked_groups_with_its_answer(console_on_copy):
-    console = console_on_copy
+@on_a_copy
+async def test_a_new_intent_is_created_from_ticked_groups_with_its_answer(console):
     vi, en = Events(), Events()
     ingest(console.engine, [vi.user("trung tâm hành chính công mấy giờ mở cửa", "ask_agency", 0.35),
                             en.user("what time does the service centre open", "ask_agency", 0.31, language="en")])
