@@ -18,7 +18,7 @@ from typing import Iterable
 
 import yaml
 
-from bot.nlu.generate import generate
+from bot.nlu.generate import MIN_VARIANT_LENGTH, generate
 from knowledge.loader import ContentError, read_content
 from knowledge.procedure_index import alias_phrases, contains_words
 from knowledge.text import fold
@@ -58,6 +58,8 @@ def set_procedure(texts: Iterable[str], procedure: str, intent: str, by: str, la
     if not cleaned:
         raise AnnotationRefused("no text to annotate")
     phrase = clean_example(alias or cleaned[0]).lower()
+    if len(phrase) < MIN_VARIANT_LENGTH:
+        raise AnnotationRefused(f"the alias {phrase!r} is too short: the generator drops names under {MIN_VARIANT_LENGTH} characters")
     for text in cleaned:
         if not contains_words(fold(text), fold(phrase)):
             raise AnnotationRefused(f"the alias {phrase!r} is not in the message {text!r}: give the words of the "

@@ -74,6 +74,7 @@ def test_setting_the_procedure_adds_an_alias_the_resolver_and_the_intent_learn(c
 
 @pytest.mark.parametrize("texts, procedure, intent, alias, reason", [
     ([CITIZEN_TEXT], "land-title-change", "find_procedure", "sổ hồng cũ", "not in the message"),
+    ([CITIZEN_TEXT], "land-title-change", "find_procedure", "là", "too short"),
     (["phí làm giấy chủ quyền nhà"], "land-title-change", "ask_fee", None, "whole message"),
     (["làm hộ chiếu"], "id-card", "find_procedure", "hộ chiếu", "already names passport"),
     (["giấy chủ quyền nhà số [***]"], "land-title-change", "find_procedure", CITIZEN_NAME, "placeholder"),
