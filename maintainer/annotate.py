@@ -5,7 +5,9 @@ it in the first place. Ignored messages are listed in ignored.csv so the inbox s
 from __future__ import annotations
 
 import csv
+import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +25,20 @@ IGNORED_FIELDS = ("key", "text", "ignored_at", "ignored_by")
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Placeholders that masking leaves in a text: ours, and the usual redaction marks.
 PLACEHOLDERS = (MASK, "***", "[phone]", "[id]", "<phone>", "<id>")
+
+
+# The console runs annotations in worker threads: one at a time, so that two maintainers' read-modify-write
+# of the same file (examples, a knowledge file, the reviewed domain) never interleave. Reentrant: a new
+# intent or a procedure annotates inside its own write.
+_WRITING = threading.RLock()
+
+
+def one_writer(function):
+    @functools.wraps(function)
+    def serialized(*args, **kwargs):
+        with _WRITING:
+            return function(*args, **kwargs)
+    return serialized
 
 
 class AnnotationRefused(ValueError):
@@ -71,6 +87,7 @@ def check_intent(intent: str, layout: Layout) -> None:
         raise AnnotationRefused(f"unknown intent {intent!r}: add it to domain/ first (or create it from the inbox)")
 
 
+@one_writer
 def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source: str = "inbox") -> AnnotationResult:
     """Adds `texts` as examples of `intent`. All or nothing: one refused text refuses the batch."""
     if not by.strip():
@@ -111,6 +128,7 @@ def provenance_file(layout: Layout, intent: str) -> Path:
     return layout.reviewed / f"{intent}.provenance.csv"
 
 
+@one_writer
 def ignore(texts: Iterable[str], by: str, layout: Layout) -> list[str]:
     """Marks texts as not worth training on; the inbox stops showing them and their near-duplicates."""
     if not by.strip():

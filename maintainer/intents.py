@@ -23,7 +23,7 @@ from knowledge.loader import ContentError, read_content
 from knowledge.names import Intent
 from knowledge.procedure_index import ProcedureIndex
 from knowledge.resolution import resolve
-from maintainer.annotate import INTENT_NAME, AnnotationRefused, annotate, append_csv, clean_example, domain_intents, domain_names
+from maintainer.annotate import INTENT_NAME, AnnotationRefused, annotate, append_csv, clean_example, domain_intents, domain_names, one_writer
 from maintainer.layout import Layout
 
 DISCOVER_ACTION = "action_discover_procedure"  # presents the procedure the message is about
@@ -58,6 +58,7 @@ def check_new_name(name: str, layout: Layout) -> None:
         raise AnnotationRefused(f"a response utter_{name} already exists")
 
 
+@one_writer
 def create_intent(name: str, examples: Mapping[str, Iterable[str]], by: str, layout: Layout,
                   response: Optional[dict[str, str]] = None, procedure: Optional[str] = None,
                   source: str = "inbox") -> NewIntent:

@@ -22,7 +22,7 @@ from bot.nlu.generate import MIN_VARIANT_LENGTH, generate
 from knowledge.loader import ContentError, read_content
 from knowledge.procedure_index import alias_phrases, contains_words
 from knowledge.text import fold
-from maintainer.annotate import AnnotationRefused, AnnotationResult, annotate, append_csv, check_intent, clean_example
+from maintainer.annotate import AnnotationRefused, AnnotationResult, annotate, append_csv, check_intent, clean_example, one_writer
 from maintainer.layout import Layout
 
 FIND_PROCEDURE = "find_procedure"  # the intent whose examples are the procedure's names on their own
@@ -45,6 +45,7 @@ def procedure_ids(layout: Layout) -> list[str]:
     return sorted(path.stem for path in (layout.content / "procedures").glob("*.yml"))
 
 
+@one_writer
 def set_procedure(texts: Iterable[str], procedure: str, intent: str, by: str, layout: Layout,
                   alias: str | None = None, language: str = "vi", source: str = "inbox") -> ProcedureResult:
     """`texts` are about `procedure`, and examples of `intent`; `alias` (default: the whole text) is the
