@@ -56,14 +56,17 @@ class Layout:
 
     @classmethod
     def from_environment(cls) -> "Layout":
-        """Defaults under the repository; MODELS_DIR moves all model folders at once (tests use this)."""
-        models = Path(os.environ.get("MODELS_DIR", ROOT / "models"))
+        """Defaults under the repository; MODELS_DIR moves all model folders at once; MAINTAINER_ROOT points at
+        another copy of the training inputs (tests use these)."""
+        root = Path(os.environ.get("MAINTAINER_ROOT") or ROOT)
+        models = Path(os.environ.get("MODELS_DIR", root / "models"))
         return cls(
+            root=root,
             models=models,
             candidates=models / "candidates",
             released=models / "released",
-            reviewed=Path(os.environ.get("MAINTAINER_REVIEWED_DIR", ROOT / "data" / "nlu" / "reviewed")),
-            audit_log=Path(os.environ.get("MAINTAINER_AUDIT_LOG", ROOT / "var" / "maintainer-audit.jsonl")),
+            reviewed=Path(os.environ.get("MAINTAINER_REVIEWED_DIR", root / "data" / "nlu" / "reviewed")),
+            audit_log=Path(os.environ.get("MAINTAINER_AUDIT_LOG", root / "var" / "maintainer-audit.jsonl")),
         )
 
 

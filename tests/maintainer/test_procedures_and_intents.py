@@ -5,6 +5,7 @@ of the repository's training inputs (`copied`), never on the repository itself."
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 
 import pytest
@@ -146,3 +147,27 @@ def test_a_refused_new_intent_writes_nothing(copied, name, examples, answer, rea
     assert {path: path.read_text(encoding="utf-8") for path in copied.domain.glob("*.yml")} == domain_files
     assert not copied.reviewed_domain.exists()
     assert not (copied.reviewed / "rules.yml").exists() and not list(copied.reviewed.glob("*.csv"))
+
+
+def test_the_commands_set_a_procedure_and_create_an_intent(copied):
+    env = {**os.environ, "MAINTAINER_ROOT": str(copied.root), "MAINTAINER_AUDIT_LOG": str(copied.audit_log)}
+
+    def maintainer(*arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(VENV_BIN / "python"), "-m", "maintainer", *arguments], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    done = maintainer("annotate", "--intent", "find_procedure", "--procedure", "land-title-change", "--alias",
+                      CITIZEN_NAME, "--by", "lan", CITIZEN_TEXT)
+    assert done.returncode == 0, done.stderr
+    assert "added: alias" in done.stdout and CITIZEN_NAME in done.stdout
+    assert resolved(copied, CITIZEN_TEXT) == "land-title-change"
+    refused = maintainer("annotate", "--intent", "find_procedure", "--procedure", "id-card", "--by", "lan", "làm hộ chiếu")
+    assert refused.returncode == 2 and "already names passport" in refused.stderr
+
+    created = maintainer("new-intent", "ask_office_hours", "--vi", "trung tâm mấy giờ mở cửa", "--en", "office hours",
+                         "--response-vi", "Giờ hành chính.", "--response-en", "Office hours.", "--by", "lan")
+    assert created.returncode == 0, created.stderr
+    assert "ask_office_hours" in yaml.safe_load(copied.reviewed_domain.read_text(encoding="utf-8"))["intents"]
+    again = maintainer("new-intent", "ask_office_hours", "--vi", "a b c", "--en", "d e f", "--response-vi", "x",
+                       "--response-en", "y", "--by", "lan")
+    assert again.returncode == 2 and "already exists" in again.stderr
