@@ -88,7 +88,7 @@ def create_app(settings: ConsoleSettings | None = None, maintainer_places: Maint
     app[ENGINE] = engine
     app[HUB] = Hub()
     app[MAINTAINER] = maintainer_places or MaintainerPlaces.from_environment()
-    app[MAINTAINER_JOBS] = JobRunner()
+    app[MAINTAINER_JOBS] = JobRunner(app[MAINTAINER].layout.job_file)
     setup_sessions(app, EncryptedCookieStorage(
         settings.cookie_key(), cookie_name="console_session", httponly=True, samesite="Strict",
         secure=settings.secure_cookies, max_age=SESSION_MAX_AGE))

@@ -136,6 +136,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "group_gone": ("Nhóm này không còn trong hộp thư (đã được xử lý?).", "That group is no longer in the inbox (handled already?)."),
     "annotation_refused": ("Không ghi được: {reason}", "Not written: {reason}"),
     "annotated": ("Đã ghi {count} nhóm vào data/nlu/reviewed/.", "{count} group(s) written to data/nlu/reviewed/."),
+    "set_procedure": ("Đặt thủ tục", "Set procedure"),
+    "alias": ("Cụm từ gọi tên thủ tục (mặc định: cả câu)", "Words naming the procedure (default: the whole message)"),
+    "procedure_alias_added": ("Đã ghi {count} nhóm; thêm tên gọi \"{alias}\" vào knowledge/content/procedures/{procedure}.yml, "
+                              "sinh lại data/nlu/generated/.",
+                              "{count} group(s) written; alias \"{alias}\" added to knowledge/content/procedures/{procedure}.yml, "
+                              "data/nlu/generated/ regenerated."),
+    "procedure_alias_known": ("Đã ghi {count} nhóm; \"{alias}\" đã là tên gọi của {procedure}.",
+                              "{count} group(s) written; \"{alias}\" already names {procedure}."),
+    "new_intent": ("Tạo ý định mới", "Create a new intent"),
+    "new_intent_intro": ("Câu của các nhóm đã chọn thành ví dụ (theo ngôn ngữ của nhóm), cùng các ví dụ viết thêm. "
+                         "Cần ví dụ tiếng Việt và tiếng Anh, và câu trả lời (hai thứ tiếng) hoặc thủ tục của nó.",
+                         "The selected groups' messages become examples (by the group's language), with the examples "
+                         "written here. Vietnamese and English examples are needed, and either the answer (both "
+                         "languages) or the procedure it belongs to."),
+    "intent_name": ("Tên ý định (chữ thường, số, _)", "Intent name (lowercase, digits, _)"),
+    "examples_vi": ("Ví dụ tiếng Việt (mỗi dòng một câu)", "Vietnamese examples (one per line)"),
+    "examples_en": ("Ví dụ tiếng Anh (mỗi dòng một câu)", "English examples (one per line)"),
+    "response_vi": ("Câu trả lời tiếng Việt", "Answer in Vietnamese"),
+    "response_en": ("Câu trả lời tiếng Anh", "Answer in English"),
+    "or_procedure": ("…hoặc thủ tục của ý định", "…or the procedure it belongs to"),
+    "no_procedure": ("(không)", "(none)"),
+    "intent_created": ("Đã tạo ý định {intent}: domain/reviewed.yml, data/nlu/reviewed/rules.yml, {count} ví dụ.",
+                       "Intent {intent} created: domain/reviewed.yml, data/nlu/reviewed/rules.yml, {count} examples."),
     "conversation_to_test": ("Từ hội thoại thành bài kiểm thử", "From conversation to test"),
     "export_story": ("Xuất thành story kiểm thử (tests/stories/)", "Export as a test story (tests/stories/)"),
     "story_exported": ("Đã ghi {path} ({steps} bước; {masked} tin có dữ liệu bị che).",

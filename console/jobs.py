@@ -1,10 +1,13 @@
 """The maintainers' background jobs: `python -m maintainer train|compare|release|rollback` run one at a
 time as subprocesses of the console's own environment (.venv), at a lower CPU priority, their output
-kept for the models page (which polls it). Rasa is only ever imported in those subprocesses.
+kept for the models page (which polls it). Rasa is only ever imported in those subprocesses. The last
+job (output, outcome) is also written to `Layout.job_file` (var/maintainer-job.json), so a restarted
+console still shows how it ended.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -19,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 JOB_NICENESS = 10  # train/compare/release run below the assistant's priority
 JOB_LINES_KEPT = 400
+SAVE_INTERVAL = 1.0  # seconds between writes of a running job's output to its file
+INTERRUPTED = "the console stopped while this job ran: it did not finish"
 
 
 @dataclass(frozen=True)
@@ -59,16 +64,49 @@ class Job:
     def as_dict(self) -> dict:
         return {"kind": self.kind, "started_by": self.started_by, "started_at": self.started_at,
                 "ended_at": self.ended_at, "running": self.running, "returncode": self.returncode,
-                "lines": list(self.lines)}
+                "lines": list(self.lines), "command": self.command}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Job":
+        job = cls(str(data["kind"]), list(data.get("command") or []), str(data["started_by"]),
+                  float(data["started_at"]), returncode=data.get("returncode"), ended_at=data.get("ended_at"))
+        job.lines.extend(str(line) for line in data.get("lines") or [])
+        if job.running:  # written by a console that stopped before the job ended
+            job.lines.append(INTERRUPTED)
+            job.returncode, job.ended_at = -1, job.ended_at or job.started_at
+        return job
 
 
 class JobRunner:
-    """Runs one `python -m maintainer` command at a time and keeps its output."""
+    """Runs one `python -m maintainer` command at a time and keeps its output, also in `job_file`."""
 
-    def __init__(self) -> None:
-        self.current: Optional[Job] = None
+    def __init__(self, job_file: Optional[Path] = None) -> None:
+        self.job_file = job_file
+        self.current: Optional[Job] = self._load()
         self._task: Optional[asyncio.Task] = None
         self._process: Optional[asyncio.subprocess.Process] = None
+        self._saved_at = 0.0
+
+    def _load(self) -> Optional[Job]:
+        if self.job_file is None or not self.job_file.exists():
+            return None
+        try:
+            return Job.from_dict(json.loads(self.job_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            logger.warning("unreadable job file %s: starting without the last job", self.job_file)
+            return None
+
+    def _save(self, job: Job, force: bool = False) -> None:
+        if self.job_file is None or (not force and time.monotonic() - self._saved_at < SAVE_INTERVAL):
+            return
+        self._saved_at = time.monotonic()
+        try:
+            self.job_file.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.job_file.with_suffix(".tmp")
+            partial.write_text(json.dumps(job.as_dict(), ensure_ascii=False), encoding="utf-8")
+            partial.replace(self.job_file)  # a reader never sees half a file
+        except OSError:
+            logger.exception("could not write %s", self.job_file)
 
     @property
     def busy(self) -> bool:
@@ -79,6 +117,7 @@ class JobRunner:
             raise RuntimeError(f"{self.current.kind} is still running")
         job = Job(kind, [places.python, "-m", "maintainer", *arguments], by)
         self.current = job
+        self._save(job, force=True)
         self._task = asyncio.create_task(self._run(job, places, env))
         return job
 
@@ -92,6 +131,7 @@ class JobRunner:
                 line = raw.decode("utf-8", "replace").rstrip()
                 if line:
                     job.lines.append(line)
+                    self._save(job)
             job.returncode = await self._process.wait()
         except Exception as problem:  # the page must show why, not spin forever
             logger.exception("maintainer job %s failed", job.kind)
@@ -99,6 +139,7 @@ class JobRunner:
             job.returncode = -1
         finally:
             job.ended_at = time.time()
+            self._save(job, force=True)
 
     async def stop(self) -> None:
         if self._process is not None and self._process.returncode is None:

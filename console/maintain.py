@@ -28,8 +28,10 @@ from console.pages import engine, flash, render
 from maintainer.annotate import AnnotationRefused, annotate, domain_intents, ignore
 from maintainer.compare import load_report, report_paths
 from maintainer.gate import evaluate_gate
-from maintainer.inbox import build_inbox, find_group
+from maintainer.inbox import InboxGroup, build_inbox, find_group
+from maintainer.intents import create_intent
 from maintainer.layout import ROOT, Layout, tracker_store_url
+from maintainer.procedures import procedure_ids, set_procedure
 from maintainer.release import read_manifest
 from maintainer.stories import export_story
 from maintainer.train import newest_model
@@ -40,7 +42,7 @@ OUT_OF_SCOPE_INTENT = "out_of_scope"
 INBOX_LIMIT = 2000  # recent citizen messages read, as `python -m maintainer inbox`
 INBOX_SHOWN = 200
 MODEL_FILE = re.compile(r"^[\w.-]+\.tar\.gz$")
-ANNOTATE_ACTIONS = ("confirm", "intent", "out_of_scope", "ignore")
+ANNOTATE_ACTIONS = ("confirm", "intent", "procedure", "out_of_scope", "ignore", "new_intent")
 
 
 def _job_environment(request: web.Request, places: MaintainerPlaces) -> dict:
@@ -84,14 +86,19 @@ async def inbox_page(request: web.Request) -> web.Response:
     only_problems = request.query.get("problems") == "1"
     groups = await asyncio.to_thread(build_inbox, _source(request), places.layout, INBOX_LIMIT,
                                      only_problems=only_problems)
-    intents = sorted(domain_intents(places.layout.root))
+    intents = sorted(domain_intents(places.layout.domain))
     return await render(request, "maintain_inbox.html", {
         "groups": groups[:INBOX_SHOWN], "total_groups": len(groups), "intents": intents,
-        "only_problems": only_problems})
+        "procedures": procedure_ids(places.layout), "only_problems": only_problems})
+
+
+def _lines(value) -> list[str]:
+    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
 
 
 async def inbox_annotate(request: web.Request) -> web.Response:
-    """Confirm, correct the intent, mark out of scope or ignore one or several inbox groups."""
+    """Confirm, correct the intent, set the procedure, mark out of scope, ignore, or create a new intent,
+    for one or several inbox groups."""
     require_maintainer(request)
     form = await request.post()
     places = _places(request)
@@ -99,7 +106,8 @@ async def inbox_annotate(request: web.Request) -> web.Response:
     action = str(form.get("action", ""))
     group_ids = [str(g) for g in form.getall("group", [])]
     back = "/maintain/inbox" + ("?problems=1" if form.get("problems") == "1" else "")
-    if action not in ANNOTATE_ACTIONS or not group_ids:
+    # A new intent may start from examples written by hand alone; every other action needs groups.
+    if action not in ANNOTATE_ACTIONS or not (group_ids or action == "new_intent"):
         await flash(request, "choose_groups_and_action", error=True)
         raise web.HTTPSeeOther(back)
     groups = await asyncio.to_thread(build_inbox, _source(request), places.layout, INBOX_LIMIT)
@@ -109,6 +117,12 @@ async def inbox_annotate(request: web.Request) -> web.Response:
         await flash(request, "group_gone", error=True)
         raise web.HTTPSeeOther(back) from None
     try:
+        if action == "new_intent":
+            await _new_intent(request, form, chosen)
+            raise web.HTTPSeeOther(back)
+        if action == "procedure":
+            await _set_procedure(request, form, chosen)
+            raise web.HTTPSeeOther(back)
         if action == "ignore":
             texts = [text for group in chosen for text in group.texts]
             ignore(texts, who, places.layout)
@@ -129,6 +143,39 @@ async def inbox_annotate(request: web.Request) -> web.Response:
         raise web.HTTPSeeOther(back) from None
     await flash(request, "annotated", count=str(len(group_ids)))
     raise web.HTTPSeeOther(back)
+
+
+async def _set_procedure(request: web.Request, form, chosen: list[InboxGroup]) -> None:
+    """The chosen groups are about one procedure: its alias joins the knowledge file (regenerated data),
+    the texts become examples of the chosen intent."""
+    places = _places(request)
+    procedure, intent = str(form.get("procedure", "")), str(form.get("intent", ""))
+    alias = " ".join(str(form.get("alias", "")).split()) or None
+    language = next((g.understood.language for g in chosen if g.understood.language in ("vi", "en")), "vi")
+    texts = [text for group in chosen for text in group.texts]
+    result = await asyncio.to_thread(set_procedure, texts, procedure, intent, request["account"]["username"],
+                                     places.layout, alias, language, "console inbox")
+    _audit(request, "inbox_procedure_set", procedure,
+           f"intent {intent}; alias {'added' if result.alias_added else 'known'}; {len(texts)} texts; "
+           f"groups {','.join(g.id for g in chosen)}")
+    await flash(request, "procedure_alias_added" if result.alias_added else "procedure_alias_known",
+                count=str(len(chosen)), procedure=procedure, alias=result.alias)
+
+
+async def _new_intent(request: web.Request, form, chosen: list[InboxGroup]) -> None:
+    places = _places(request)
+    examples = {"vi": _lines(form.get("examples_vi")), "en": _lines(form.get("examples_en"))}
+    for group in chosen:
+        examples["en" if group.understood.language == "en" else "vi"] += group.texts
+    procedure = str(form.get("intent_procedure", "")) or None
+    response = None if procedure else {"vi": str(form.get("response_vi", "")), "en": str(form.get("response_en", ""))}
+    name = str(form.get("name", "")).strip()
+    created = await asyncio.to_thread(create_intent, name, examples, request["account"]["username"], places.layout,
+                                      response, procedure, "console inbox")
+    _audit(request, "intent_created", created.name,
+           f"{created.response or 'procedure ' + str(created.procedure)}; {len(created.examples)} examples; "
+           f"groups {','.join(g.id for g in chosen) or '-'}")
+    await flash(request, "intent_created", intent=created.name, count=str(len(created.examples)))
 
 
 # ------------------------------------------------------------------ models: train, compare, gate, release
@@ -175,10 +222,9 @@ async def start_job(request: web.Request) -> web.Response:
     arguments: list[str]
     target: Optional[str] = None  # what the audit log names
     if kind == "train":
-        # The whole job already runs at JOB_NICENESS. --no-reuse: `rasa train --dry-run` answers from Rasa's
-        # component cache, so after this data was trained once it calls an older model "identical" (the active
-        # one, newest in models/); a real `rasa train` uses the same cache and is quick when nothing changed.
-        arguments = ["train", "--nice", "0", "--no-reuse"]
+        # The whole job already runs at JOB_NICENESS. A kept model is reused only when its recorded input
+        # fingerprint equals the current files' (maintainer.train), so annotations are always trained.
+        arguments = ["train", "--nice", "0"]
     elif kind == "compare":
         candidate = newest_model(places.layout.candidates)
         if candidate is None:

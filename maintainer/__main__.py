@@ -50,18 +50,24 @@ def cmd_inbox(args, layout: Layout) -> int:
     return 0
 
 
+def _groups(layout: Layout, group_ids: list[str], limit: int) -> list:
+    """The inbox groups with these ids; KeyError names the first one not found."""
+    if not group_ids:
+        return []
+    from maintainer.inbox import build_inbox, find_group
+    groups = build_inbox(_source(), layout, limit=limit)
+    return [find_group(groups, group_id) for group_id in group_ids]
+
+
 def cmd_annotate(args, layout: Layout) -> int:
     from maintainer.annotate import AnnotationRefused, annotate, ignore
     texts = list(args.texts)
-    if args.group:
-        from maintainer.inbox import build_inbox, find_group
-        groups = build_inbox(_source(), layout, limit=args.limit)
-        try:
-            for group_id in args.group:
-                texts += find_group(groups, group_id).texts
-        except KeyError as error:
-            print(error.args[0], file=sys.stderr)
-            return EXIT_REFUSED
+    try:
+        groups = _groups(layout, args.group, args.limit)
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return EXIT_REFUSED
+    texts += [text for group in groups for text in group.texts]
     if not texts:
         print("give the texts to annotate, or --group ID from the inbox", file=sys.stderr)
         return EXIT_REFUSED
@@ -70,7 +76,16 @@ def cmd_annotate(args, layout: Layout) -> int:
             for text in ignore(texts, _who(args.by), layout):
                 print(f"ignored: {text}")
             return 0
-        result = annotate(texts, args.intent, _who(args.by), layout)
+        if args.procedure:
+            from maintainer.procedures import set_procedure
+            language = args.language or next((g.understood.language for g in groups if g.understood.language), "vi")
+            outcome = set_procedure(texts, args.procedure, args.intent, _who(args.by), layout, alias=args.alias,
+                                    language=language)
+            print(f"{'added' if outcome.alias_added else 'already there'}: alias {outcome.alias!r} ({outcome.language}) "
+                  f"of {outcome.procedure} in {outcome.content_file}; data/nlu/generated/ regenerated")
+            result = outcome.examples
+        else:
+            result = annotate(texts, args.intent, _who(args.by), layout)
     except AnnotationRefused as refused:
         print(f"refused: {refused}", file=sys.stderr)
         return EXIT_REFUSED
@@ -78,6 +93,28 @@ def cmd_annotate(args, layout: Layout) -> int:
         print(f"added to {result.file.relative_to(layout.root) if result.file.is_relative_to(layout.root) else result.file}: {text}")
     for text in result.already_there:
         print(f"already an example: {text}")
+    return 0
+
+
+def cmd_new_intent(args, layout: Layout) -> int:
+    from maintainer.annotate import AnnotationRefused
+    from maintainer.intents import create_intent
+    examples = {"vi": list(args.vi), "en": list(args.en)}
+    try:
+        for group in _groups(layout, args.group, args.limit):
+            examples["en" if group.understood.language == "en" else "vi"] += group.texts
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return EXIT_REFUSED
+    response = {"vi": args.response_vi, "en": args.response_en} if args.response_vi or args.response_en else None
+    try:
+        created = create_intent(args.name, examples, _who(args.by), layout, response=response, procedure=args.procedure)
+    except AnnotationRefused as refused:
+        print(f"refused: {refused}", file=sys.stderr)
+        return EXIT_REFUSED
+    answer = created.response or f"{created.procedure} (action_discover_procedure)"
+    print(f"created intent {created.name} -> {answer} with {len(created.examples)} examples: {layout.reviewed_domain}, "
+          f"{layout.reviewed / 'rules.yml'}, {layout.reviewed / (created.name + '.yml')}")
     return 0
 
 
@@ -198,9 +235,27 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("--ignore", action="store_true", help="never show these texts in the inbox again")
     p.add_argument("--group", action="append", default=[], help="an inbox group id (all its texts); repeatable")
     p.add_argument("--by", help="who annotates (default $MAINTAINER_NAME or the user name)")
+    p.add_argument("--procedure", help="with --intent: the procedure the texts are about; the alias joins its "
+                                       "knowledge file and data/nlu/generated/ is regenerated")
+    p.add_argument("--alias", help="with --procedure: the words of the texts naming it (default: the whole text, "
+                                   "for --intent find_procedure)")
+    p.add_argument("--language", choices=["vi", "en"], help="the alias's language (default: the group's, else vi)")
     p.add_argument("--limit", type=int, default=2000, help="recent messages the groups are read from")
     p.add_argument("texts", nargs="*")
     p.set_defaults(run=cmd_annotate)
+
+    p = commands.add_parser("new-intent", help="create an intent: domain/reviewed.yml, a rule, examples")
+    p.add_argument("name", help="lowercase_with_underscores, not an existing intent")
+    p.add_argument("--vi", action="append", default=[], help="a Vietnamese example; repeatable")
+    p.add_argument("--en", action="append", default=[], help="an English example; repeatable")
+    p.add_argument("--group", action="append", default=[], help="an inbox group id (its texts, by their language)")
+    p.add_argument("--response-vi", help="the answer in Vietnamese (with --response-en)")
+    p.add_argument("--response-en", help="the answer in English")
+    p.add_argument("--procedure", help="instead of a response: the procedure it belongs to (presented by "
+                                       "action_discover_procedure)")
+    p.add_argument("--by")
+    p.add_argument("--limit", type=int, default=2000, help="recent messages the groups are read from")
+    p.set_defaults(run=cmd_new_intent)
 
     p = commands.add_parser("train", help="train a candidate into models/candidates/ (active model untouched)")
     p.add_argument("--nice", type=int, default=10, help="CPU niceness of the training (default 10)")

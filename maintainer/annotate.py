@@ -5,7 +5,9 @@ it in the first place. Ignored messages are listed in ignored.csv so the inbox s
 from __future__ import annotations
 
 import csv
+import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +25,20 @@ IGNORED_FIELDS = ("key", "text", "ignored_at", "ignored_by")
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Placeholders that masking leaves in a text: ours, and the usual redaction marks.
 PLACEHOLDERS = (MASK, "***", "[phone]", "[id]", "<phone>", "<id>")
+
+
+# The console runs annotations in worker threads: one at a time, so that two maintainers' read-modify-write
+# of the same file (examples, a knowledge file, the reviewed domain) never interleave. Reentrant: a new
+# intent or a procedure annotates inside its own write.
+_WRITING = threading.RLock()
+
+
+def one_writer(function):
+    @functools.wraps(function)
+    def serialized(*args, **kwargs):
+        with _WRITING:
+            return function(*args, **kwargs)
+    return serialized
 
 
 class AnnotationRefused(ValueError):
@@ -53,20 +69,30 @@ def clean_example(text: str) -> str:
     return cleaned
 
 
-def domain_intents(root: Path) -> set[str]:
-    intents: set[str] = set()
-    for path in sorted((root / "domain").glob("*.yml")):
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
-            intents.add(item if isinstance(item, str) else next(iter(item)))
-    return intents
+def domain_names(domain: Path, key: str) -> set[str]:
+    """The names in one section (intents, responses, ...) of the domain folder."""
+    names: set[str] = set()
+    for path in sorted(domain.glob("*.yml")):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(key) or []:
+            names.add(item if isinstance(item, str) else next(iter(item)))
+    return names
 
 
+def domain_intents(domain: Path) -> set[str]:
+    return domain_names(domain, "intents")
+
+
+def check_intent(intent: str, layout: Layout) -> None:
+    if not INTENT_NAME.match(intent) or intent not in domain_intents(layout.domain):
+        raise AnnotationRefused(f"unknown intent {intent!r}: add it to domain/ first (or create it from the inbox)")
+
+
+@one_writer
 def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source: str = "inbox") -> AnnotationResult:
     """Adds `texts` as examples of `intent`. All or nothing: one refused text refuses the batch."""
     if not by.strip():
         raise AnnotationRefused("say who annotates (--by)")
-    if not INTENT_NAME.match(intent) or intent not in domain_intents(layout.root):
-        raise AnnotationRefused(f"unknown intent {intent!r}: add it to domain/ first")
+    check_intent(intent, layout)
     cleaned = list(dict.fromkeys(clean_example(text) for text in texts))
     file = layout.reviewed / f"{intent}.yml"
     existing = [text for _, text in examples_in(file)] if file.exists() else []
@@ -84,7 +110,7 @@ def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source:
     layout.reviewed.mkdir(parents=True, exist_ok=True)
     write_examples(file, intent, existing + result.added)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    _append_csv(provenance_file(layout, intent), PROVENANCE_FIELDS,
+    append_csv(provenance_file(layout, intent), PROVENANCE_FIELDS,
                 [{"text": text, "added_at": now, "added_by": by.strip(), "source": source} for text in result.added])
     return result
 
@@ -102,6 +128,7 @@ def provenance_file(layout: Layout, intent: str) -> Path:
     return layout.reviewed / f"{intent}.provenance.csv"
 
 
+@one_writer
 def ignore(texts: Iterable[str], by: str, layout: Layout) -> list[str]:
     """Marks texts as not worth training on; the inbox stops showing them and their near-duplicates."""
     if not by.strip():
@@ -117,7 +144,7 @@ def ignore(texts: Iterable[str], by: str, layout: Layout) -> list[str]:
             rows.append({"key": key, "text": masked,
                          "ignored_at": now, "ignored_by": by.strip()})
     layout.reviewed.mkdir(parents=True, exist_ok=True)
-    _append_csv(layout.reviewed / "ignored.csv", IGNORED_FIELDS, rows)
+    append_csv(layout.reviewed / "ignored.csv", IGNORED_FIELDS, rows)
     return [row["text"] for row in rows]
 
 
@@ -129,7 +156,7 @@ def ignored_keys(layout: Layout) -> set[str]:
         return {row["key"] for row in csv.DictReader(file)}
 
 
-def _append_csv(path: Path, fields: tuple[str, ...], rows: list[dict]) -> None:
+def append_csv(path: Path, fields: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
     new = not path.exists()

@@ -25,7 +25,7 @@ import requests
 from maintainer.compare import load_report, report_paths, sha256
 from maintainer.gate import GateDecision, apply_override, audit, evaluate_gate
 from maintainer.layout import Layout
-from maintainer.train import newest_model
+from maintainer.train import inputs_path, newest_model
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +131,8 @@ def release(candidate: Path, layout: Layout, server: RasaServer, by: str, overri
     released = layout.released / candidate.name
     if candidate.resolve() != released.resolve():
         shutil.copy2(candidate, released)
-    reports = []
-    for report in report_paths(candidate):
+    reports = []  # the comparison reports and the record of the inputs, kept and pruned with the model
+    for report in [*report_paths(candidate), inputs_path(candidate)]:
         if report.exists():
             shutil.copy2(report, layout.released / report.name)
             reports.append(report.name)

@@ -1,12 +1,18 @@
 """Train a candidate model into models/candidates/ without touching the active model.
 
 Runs `rasa train` at a lower CPU priority (nice) so the running assistant keeps answering, and
-reports progress (the component being trained, DIET/TED epochs) through a callback. A candidate
-whose data, domain and config are fingerprint-identical to an existing model is that model, copied
-under the candidate's name instead of being retrained (Rasa's `train --dry-run` decides).
+reports progress (the component being trained, DIET/TED epochs) through a callback. Each model the
+loop trains gets a sidecar `<model>.inputs.json` with the fingerprint of what it was trained from
+(`input_fingerprint`: data, domain, config, the resolver's content and the NLU code). A candidate whose
+inputs have the fingerprint recorded for a kept model is that model, copied under the candidate's name
+instead of being retrained. Rasa's own `train --dry-run` is not asked: it answers from Rasa's component
+cache, so once some data was trained it may call an older model "identical" to it. A model without a
+recorded fingerprint (trained by `scripts/train.sh`) is never reused.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -16,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from evaluation.run import latest_model as newest_model
-from maintainer.layout import RASA, Layout
+from evaluation.run import latest_model as newest_model  # noqa: F401 - the loop names it from here
+from maintainer.layout import RASA, ROOT, Layout
 
 DEFAULT_NICENESS = 10
 _COMPONENT = re.compile(r"(?:Starting to train|Finished training) component '?(\w+)'?")
@@ -42,23 +48,65 @@ class TrainResult:
 
 
 def _train_command(layout: Layout, out: Path) -> list[str]:
+    return [RASA, "train", "--domain", str(layout.domain), "--config", str(layout.root / "config.yml"),
+            "--data", *map(str, _data_dirs(layout)), "--out", str(out)]
+
+
+def _data_dirs(layout: Layout) -> list[Path]:
     root = layout.root
-    data = [str(root / "data")]
-    outside = not layout.reviewed.resolve().is_relative_to((root / "data").resolve())
-    if outside and any(layout.reviewed.glob("*.yml")):
-        data.append(str(layout.reviewed))  # annotations kept outside data/ (tests) train too
-    return [RASA, "train", "--domain", str(root / "domain"), "--config", str(root / "config.yml"),
-            "--data", *data, "--out", str(out)]
+    dirs = [root / "data"]
+    if not layout.reviewed.resolve().is_relative_to((root / "data").resolve()) and any(layout.reviewed.glob("*.yml")):
+        dirs.append(layout.reviewed)  # annotations kept outside data/ (tests) train too
+    return dirs
 
 
-def identical_model(layout: Layout, directory: Path) -> Optional[Path]:
-    """The newest model in `directory` when the current data, domain and config would train it again."""
-    model = newest_model(directory)
-    if model is None:
+def input_files(layout: Layout) -> list[tuple[str, Path]]:
+    """(name, path) of every file a model is trained from: what `rasa train` reads (config, domain, data)
+    and what the custom NLU components read (knowledge content, their code, the pinned dependencies)."""
+    folders = [("domain", layout.domain), ("content", layout.content), ("code", ROOT / "bot" / "nlu")]
+    folders += [(f"data{i}", folder) for i, folder in enumerate(_data_dirs(layout))]
+    files = [("config.yml", layout.root / "config.yml"), ("pyproject.toml", ROOT / "pyproject.toml")]
+    for name, folder in folders:
+        paths = [p for pattern in ("*.yml", "*.yaml", "*.py") for p in folder.rglob(pattern) if p.is_file()]
+        files += sorted((f"{name}/{path.relative_to(folder).as_posix()}", path) for path in paths
+                        if "__pycache__" not in path.parts)
+    return files
+
+
+def input_fingerprint(layout: Layout) -> str:
+    """SHA-256 over the names and contents of `input_files`: equal only when a training would read the
+    same bytes. Relative names, so the same files give the same fingerprint in any checkout."""
+    digest = hashlib.sha256()
+    for name, path in input_files(layout):
+        content = path.read_bytes()
+        digest.update(f"{name}\0{len(content)}\0".encode("utf-8"))
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def inputs_path(model: Path) -> Path:
+    """The sidecar recording what `model` was trained from."""
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".inputs.json")
+
+
+def recorded_fingerprint(model: Path) -> Optional[str]:
+    try:
+        return json.loads(inputs_path(model).read_text(encoding="utf-8"))["fingerprint"]
+    except (OSError, ValueError, KeyError):
         return None
-    dry_run = subprocess.run(_train_command(layout, directory) + ["--dry-run"], cwd=layout.root,
-                             capture_output=True, text=True)
-    return model if dry_run.returncode == 0 else None
+
+
+def record_fingerprint(model: Path, fingerprint: str) -> Path:
+    path = inputs_path(model)
+    path.write_text(json.dumps({"model": model.name, "fingerprint": fingerprint}, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def identical_model(fingerprint: str, directories: Sequence[Path]) -> Optional[Path]:
+    """The newest model in `directories` recorded as trained from inputs with this fingerprint."""
+    models = [m for d in directories if d.is_dir() for m in d.glob("*.tar.gz")
+              if recorded_fingerprint(m) == fingerprint]
+    return max(models, key=lambda m: m.stat().st_mtime, default=None)
 
 
 def candidate_name() -> str:
@@ -73,16 +121,18 @@ def train_candidate(layout: Layout, *, niceness: int = DEFAULT_NICENESS, force: 
     name = name or candidate_name()
     target = layout.candidates / f"{name}.tar.gz"
 
+    # Taken before training: files edited meanwhile must not be credited to this model.
+    fingerprint = input_fingerprint(layout)
     if reuse and not force:
         on_progress(TrainProgress(time.monotonic() - started, "checking",
-                                  "is an existing model fingerprint-identical?"))
-        for directory in reuse_from or (layout.models, layout.released, layout.candidates):
-            same = identical_model(layout, directory)
-            if same is not None:
-                shutil.copy2(same, target)
-                os.utime(target)
-                on_progress(TrainProgress(time.monotonic() - started, "reused", f"{same.name} -> {target.name}"))
-                return TrainResult(target, time.monotonic() - started, reused_from=same)
+                                  f"is a kept model trained from these inputs ({fingerprint[:12]})?"))
+        same = identical_model(fingerprint, reuse_from or (layout.models, layout.released, layout.candidates))
+        if same is not None:
+            shutil.copy2(same, target)
+            os.utime(target)
+            record_fingerprint(target, fingerprint)
+            on_progress(TrainProgress(time.monotonic() - started, "reused", f"{same.name} -> {target.name}"))
+            return TrainResult(target, time.monotonic() - started, reused_from=same)
 
     command = _train_command(layout, layout.candidates) + ["--fixed-model-name", name]
     if force:
@@ -109,6 +159,7 @@ def train_candidate(layout: Layout, *, niceness: int = DEFAULT_NICENESS, force: 
         raise RuntimeError(f"rasa train failed ({returncode}); log: {log_path}")
     if not target.exists():
         raise RuntimeError(f"rasa train wrote no {target.name}; log: {log_path}")
+    record_fingerprint(target, fingerprint)
     seconds = time.monotonic() - started
     on_progress(TrainProgress(seconds, "done", str(target)))
     return TrainResult(target, seconds)

@@ -7,21 +7,33 @@ side; Release hot-swaps the candidate into the running Rasa server.
 
 The fast test trains first, on unchanged data, so every component comes from Rasa's cache of the
 session's training, then annotates. The slow test (RUN_SLOW=1) annotates first and trains for real.
+Setting a procedure and creating a new intent edit the training inputs: that test drives a console
+served from this process on a copy of them (conversations fed into its index as the event stream would).
 Screenshots of the inbox and of a comparison report go to tests/artifacts/ (and docs/screenshots/ with
 UPDATE_SCREENSHOTS=1).
 """
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
+import yaml
+from aiohttp import web
 from playwright.sync_api import Page, expect
 
+from console.auth import add_account
+from console.keys import ENGINE
 from tests.browser.conftest import browser  # noqa: F401 - the fixture
 from tests.browser.test_widget import new_page, open_widget, send
+from tests.console.conftest import STAFF_PASSWORD, Events
 from tests.console.test_browser import screenshot, staff_page
-from tests.maintainer.conftest import slow
+from tests.console.test_maintain_pages import console_app, ingest
+from tests.maintainer.conftest import copied_layout, slow
 
 pytestmark = [pytest.mark.servers, pytest.mark.browser]
 
@@ -158,5 +170,74 @@ def test_annotate_train_compare_release_from_the_console(browser, assistant, con
         assert any(line.startswith("[train") for line in job["lines"])  # its progress, as the page showed it
         compare_and_release(page, assistant, changed=(wording, intent),
                             override="one new example; the out-of-scope drop is reviewed in the report")
+    finally:
+        page.context.close()
+
+
+@pytest.fixture
+def console_on_copy(tmp_path, monkeypatch):
+    """The console app on a copy of the training inputs, served on a free port from a thread of this process."""
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    app, places = console_app(tmp_path, copied_layout(tmp_path))
+    add_account(app[ENGINE], "mai", "maintainer", STAFF_PASSWORD, must_change_password=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def serve() -> None:  # Playwright's sync API owns the main thread's event loop
+        asyncio.set_event_loop(loop)
+        runner = web.AppRunner(app)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(30), "the console did not start"
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", engine=app[ENGINE], layout=places.layout)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+
+
+def test_set_procedure_and_create_an_intent_from_the_inbox(browser, console_on_copy):  # noqa: F811
+    console = console_on_copy
+    fee, vi, en = Events(), Events(), Events()
+    ingest(console.engine, [fee.user("phí làm lại giấy chủ quyền nhà bao nhiêu", "ask_fee", 0.42),
+                            vi.user("trung tâm hành chính công mấy giờ mở cửa", "ask_agency", 0.35),
+                            en.user("what time does the service centre open", "ask_agency", 0.31, language="en")])
+    page = staff_page(browser, console, "mai")
+    try:
+        row = inbox_row(page, "giấy chủ quyền nhà")
+        row.locator("select[name=intent]").select_option("ask_fee")
+        row.locator("select[name=procedure]").select_option("land-title-change")
+        row.locator("input[name=alias]").fill("giấy chủ quyền nhà")
+        row.locator("button[value=procedure]").click()
+        expect(page.locator("#notice")).to_contain_text("land-title-change.yml")
+        expect(page.locator("#inbox tr", has_text="giấy chủ quyền nhà")).to_have_count(0)
+        content = yaml.safe_load((console.layout.content / "procedures" / "land-title-change.yml").read_text(encoding="utf-8"))
+        assert content["aliases"]["vi"][-1] == "giấy chủ quyền nhà"
+
+        for text in ("mấy giờ mở cửa", "service centre open"):
+            page.locator("#inbox tr", has_text=text).locator("input[type=checkbox][name=group]").check()
+        page.locator("#new-intent summary").click()
+        page.fill("#new-intent input[name=name]", "ask_office_hours")
+        page.fill("#new-intent textarea[name=examples_vi]", "bộ phận một cửa làm việc giờ nào")
+        page.fill("#new-intent textarea[name=response_vi]", "Trung tâm làm việc giờ hành chính.")
+        page.fill("#new-intent textarea[name=response_en]", "The centre is open during office hours.")
+        screenshot(page, "console-inbox-new-intent.png")
+        page.click("#create-intent")
+        expect(page.locator("#notice")).to_contain_text("ask_office_hours")
+        expect(page.locator("#inbox tr")).to_have_count(0)
+        domain = yaml.safe_load(console.layout.reviewed_domain.read_text(encoding="utf-8"))
+        assert domain["intents"] == ["ask_office_hours"]
+        examples = (console.layout.reviewed / "ask_office_hours.yml").read_text(encoding="utf-8")
+        assert "what time does the service centre open" in examples and "bộ phận một cửa" in examples
     finally:
         page.context.close()

@@ -15,6 +15,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from console.app import create_app
@@ -30,6 +31,7 @@ from maintainer.inbox import build_inbox
 from maintainer.layout import ROOT, Layout
 from tests.console.conftest import Events
 from tests.console.test_access import PASSWORD, csrf, csrf_of, sign_in
+from tests.maintainer.conftest import copied_layout
 
 MAINTAINER_GETS = ["/maintain/inbox", "/maintain/inbox?problems=1", "/maintain/models", "/maintain/job.json",
                    "/maintain/reports/candidate-x.tar.gz"]
@@ -46,23 +48,38 @@ def temporary_layout(tmp_path) -> Layout:
                   reviewed=tmp_path / "reviewed", audit_log=tmp_path / "maintainer-audit.jsonl")
 
 
-@pytest.fixture
-async def console(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+def console_app(tmp_path, layout: Layout):
     settings = ConsoleSettings(database_url=f"sqlite:///{tmp_path / 'console.db'}", event_broker_url=None,
                                rasa_url="http://127.0.0.1:9", jwt_secret="test-jwt", secret_key="test-key")
-    places = MaintainerPlaces.from_environment().with_layout(temporary_layout(tmp_path), tmp_path / "stories")
-    app = create_app(settings, places)
+    places = MaintainerPlaces.from_environment().with_layout(layout, tmp_path / "stories")
+    return create_app(settings, places), places
+
+
+async def started(tmp_path, layout: Layout, add_accounts: bool = True):
+    app, places = console_app(tmp_path, layout)
     engine = app[ENGINE]
-    for name, role in (("sup", "supervisor"), ("lan", "staff"), ("mai", "maintainer")):
+    for name, role in (("sup", "supervisor"), ("lan", "staff"), ("mai", "maintainer")) if add_accounts else ():
         add_account(engine, name, role, PASSWORD, must_change_password=False)
     client = TestClient(TestServer(app))
     await client.start_server()
     client.engine = engine
     client.layout = places.layout
     client.stories = places.stories_dir
+    return client
+
+
+@pytest.fixture(params=["repository"])
+async def console(request, tmp_path, monkeypatch):
+    """The console on a temporary layout beside the repository's training inputs, or (param "copy") on a copy
+    of them, for the actions that edit them (set procedure, new intent)."""
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    layout = copied_layout(tmp_path) if request.param == "copy" else temporary_layout(tmp_path)
+    client = await started(tmp_path, layout)
     yield client
     await client.close()
+
+
+on_a_copy = pytest.mark.parametrize("console", ["copy"], indirect=True)
 
 
 def ingest(engine, events: list[dict]) -> None:
@@ -249,6 +266,70 @@ async def test_a_message_with_a_personal_number_never_becomes_training_text(cons
     assert not (console.layout.reviewed / "ask_procedure.yml").exists()
 
 
+@on_a_copy
+async def test_setting_the_procedure_of_a_group_adds_its_alias_and_trains_the_intent(console):
+    sender = Events()
+    ingest(console.engine, [sender.user("phí làm lại giấy chủ quyền nhà bao nhiêu", "ask_fee", 0.42)])
+    await signed_in(console, "mai")
+    [group] = [g for g in build_inbox(ConsoleIndexMessages(console.engine), console.layout) if "chủ quyền" in g.text]
+    page = await (await console.get("/maintain/inbox")).text()
+    row = page.split(f'data-group="{group.id}"')[1].split("</tr>")[0]
+    assert 'value="procedure"' in row and '<option value="land-title-change"' in row
+    content_file = console.layout.content / "procedures" / "land-title-change.yml"
+    token = await csrf(console, "/maintain/inbox")
+
+    # The whole question as an alias of the procedure is refused (it is a fee question); nothing changes.
+    before = content_file.read_text(encoding="utf-8")
+    refused = await (await console.post("/maintain/inbox/annotate", data={
+        "csrf": token, "group": group.id, "action": "procedure", "procedure": "land-title-change",
+        "intent": "ask_fee"})).text()
+    assert 'class="error" id="notice"' in refused and content_file.read_text(encoding="utf-8") == before
+
+    response = await console.post("/maintain/inbox/annotate", allow_redirects=False, data={
+        "csrf": token, "group": group.id, "action": "procedure", "procedure": "land-title-change",
+        "intent": "ask_fee", "alias": "giấy chủ quyền nhà"})
+    assert response.status == 303
+    assert yaml.safe_load(content_file.read_text(encoding="utf-8"))["aliases"]["vi"][-1] == "giấy chủ quyền nhà"
+    assert "giay chu quyen nha" in (console.layout.generated / "procedures.yml").read_text(encoding="utf-8")
+    assert "- phí làm lại giấy chủ quyền nhà bao nhiêu" in (console.layout.reviewed / "ask_fee.yml").read_text(encoding="utf-8")
+    page = await (await console.get("/maintain/inbox")).text()
+    assert f'data-group="{group.id}"' not in page and "giấy chủ quyền nhà" in page.split('id="notice"')[1].split("</p>")[0]
+    with console.engine.connect() as connection:
+        audit = [row for row in queries.audit_entries(connection) if row["action"] == "inbox_procedure_set"]
+    assert [(row["actor"], row["target"]) for row in audit] == [("mai", "land-title-change")]
+
+
+@on_a_copy
+async def test_a_new_intent_is_created_from_ticked_groups_with_its_answer(console):
+    vi, en = Events(), Events()
+    ingest(console.engine, [vi.user("trung tâm hành chính công mấy giờ mở cửa", "ask_agency", 0.35),
+                            en.user("what time does the service centre open", "ask_agency", 0.31, language="en")])
+    await signed_in(console, "mai")
+    groups = build_inbox(ConsoleIndexMessages(console.engine), console.layout)
+    ids = [g.id for g in groups if "mở cửa" in g.text or "open" in g.text]
+    assert len(ids) == 2
+    page = await (await console.get("/maintain/inbox")).text()
+    assert 'id="create-intent"' in page
+    form = {"csrf": await csrf(console, "/maintain/inbox"), "group": ids, "action": "new_intent",
+            "name": "ask_office_hours", "examples_vi": "bộ phận một cửa làm việc giờ nào\n",
+            "examples_en": "", "response_vi": "Trung tâm làm việc giờ hành chính.",
+            "response_en": "The centre is open during office hours."}
+    response = await console.post("/maintain/inbox/annotate", allow_redirects=False, data=form)
+    assert response.status == 303
+    domain = yaml.safe_load(console.layout.reviewed_domain.read_text(encoding="utf-8"))
+    assert domain["intents"] == ["ask_office_hours"] and "utter_ask_office_hours" in domain["responses"]
+    examples = (console.layout.reviewed / "ask_office_hours.yml").read_text(encoding="utf-8")
+    assert "- what time does the service centre open" in examples and "- bộ phận một cửa làm việc giờ nào" in examples
+    page = await (await console.get("/maintain/inbox")).text()
+    assert not any(f'data-group="{group_id}"' in page for group_id in ids)
+    assert '<option value="ask_office_hours"' in page  # the new intent can now be chosen
+    again = await (await console.post("/maintain/inbox/annotate", data={**form, "group": []})).text()
+    assert "already exists" in again.split('id="notice"')[1].split("</p>")[0]
+    with console.engine.connect() as connection:
+        assert [row["target"] for row in queries.audit_entries(connection) if row["action"] == "intent_created"] == [
+            "ask_office_hours"]
+
+
 # ------------------------------------------------------------------ gate, release, reports
 
 def fake_comparison(layout: Layout, gate_passes: bool) -> str:
@@ -351,6 +432,35 @@ async def test_a_background_job_reports_its_output_and_one_runs_at_a_time(consol
     assert "job_busy" not in await second.text()
     with console.engine.connect() as connection:
         assert [row["actor"] for row in queries.audit_entries(connection) if row["action"] == "maintainer_rollback"] == ["mai"]
+
+
+async def test_a_restarted_console_shows_the_last_job_s_outcome(console, tmp_path):
+    await signed_in(console, "mai")
+    await console.post("/maintain/rollback", data={"csrf": await csrf(console, "/maintain/models")})
+    finished = await wait_for_job(console)
+    assert json.loads(console.layout.job_file.read_text(encoding="utf-8"))["returncode"] == finished["returncode"]
+    await console.close()
+
+    restarted = await started(tmp_path, console.layout, add_accounts=False)
+    try:
+        await signed_in(restarted, "mai")
+        job = (await (await restarted.get("/maintain/job.json")).json())["job"]
+        assert (job["kind"], job["returncode"], job["lines"]) == ("rollback", 2, finished["lines"])
+        page = await (await restarted.get("/maintain/models")).text()
+        assert "no earlier release" in page and 'id="job-status"' in page
+    finally:
+        await restarted.close()
+
+    # A console that stopped while its job ran: the job is shown as not finished, never as still running.
+    state = {**finished, "running": True, "returncode": None, "ended_at": None}
+    console.layout.job_file.write_text(json.dumps(state), encoding="utf-8")
+    restarted = await started(tmp_path, console.layout, add_accounts=False)
+    try:
+        await signed_in(restarted, "mai")
+        job = (await (await restarted.get("/maintain/job.json")).json())["job"]
+        assert not job["running"] and job["returncode"] == -1 and "did not finish" in job["lines"][-1]
+    finally:
+        await restarted.close()
 
 
 # ------------------------------------------------------------------ from conversation to test

@@ -8,6 +8,7 @@ tested end to end without a second training; tests that train for real are marke
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,23 @@ def temporary_layout(base: Path) -> Layout:
 @pytest.fixture
 def layout(tmp_path) -> Layout:
     return temporary_layout(tmp_path)
+
+
+def copied_layout(base: Path) -> Layout:
+    """A copy of what a model is trained from (config, domain, data, knowledge content) as the layout's root,
+    for the steps that edit the domain or a procedure's knowledge file: the repository stays untouched."""
+    root = base / "repo"
+    for folder in ("domain", "data", "knowledge/content"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("*.provenance.csv", "ignored.csv"))
+    shutil.copy2(ROOT / "config.yml", root / "config.yml")
+    models = base / "models"
+    return Layout(root=root, models=models, candidates=models / "candidates", released=models / "released",
+                  reviewed=root / "data" / "nlu" / "reviewed", audit_log=base / "var" / "audit.jsonl")
+
+
+@pytest.fixture
+def copied(tmp_path) -> Layout:
+    return copied_layout(tmp_path)
 
 
 @pytest.fixture(scope="session")

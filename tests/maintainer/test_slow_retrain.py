@@ -4,15 +4,19 @@ RUN_SLOW=1 bash scripts/test.sh tests/maintainer -m slow
 """
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from evaluation.run import Row, parse_all
 from maintainer.annotate import annotate
 from maintainer.compare import compare
 from maintainer.inbox import build_inbox
+from maintainer.procedures import set_procedure
 from maintainer.train import train_candidate
 from maintainer.training_data import near_duplicate_key
-from tests.conftest import Assistant
-from tests.maintainer.conftest import slow, temporary_layout
+from tests.conftest import ROOT, Assistant
+from tests.maintainer.conftest import copied_layout, slow, temporary_layout
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow, slow]
 
@@ -50,3 +54,24 @@ def test_annotated_message_is_understood_by_the_new_candidate(assistant: Assista
         assert changed[text]["candidate"]["intent"] == intent, changed.get(text)
         assert changed[text]["active"]["intent"] != intent
     assert report["gate"]["reasons"][-1] == "conversation tests were not run"
+
+
+def test_a_set_procedure_trains_its_intent_and_the_candidate_resolves_it(tmp_path, monkeypatch):
+    """On a copy of the training inputs: the alias set from the inbox reaches the trained model's resolver."""
+    layout = copied_layout(tmp_path)
+    config = layout.root / "config.yml"
+    resolver = "  - name: bot.nlu.procedure_resolver.ProcedureResolver\n"
+    assert resolver in config.read_text(encoding="utf-8")
+    # The copy's resolver indexes the copy's content (the default is this checkout's knowledge/content).
+    config.write_text(config.read_text(encoding="utf-8").replace(resolver, f"{resolver}    content_dir: {layout.content}\n"),
+                      encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # `rasa train` runs in the copy: the components come from here
+    text = "xin cấp lại giấy chủ quyền nhà"
+    set_procedure([text], "land-title-change", "find_procedure", "lan", layout, alias="giấy chủ quyền nhà")
+
+    result = train_candidate(layout, name="candidate-alias", on_progress=lambda _: None)
+    assert result.reused_from is None
+    unseen = "giấy chủ quyền nhà bị rách thì làm sao"
+    outcomes = asyncio.run(parse_all(result.model, [Row(t, "replay", "", ()) for t in (text, unseen)]))
+    assert [(o.intent, o.procedure) for o in outcomes][0] == ("find_procedure", "land-title-change")
+    assert outcomes[1].procedure == "land-title-change"
