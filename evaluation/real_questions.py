@@ -39,6 +39,7 @@ class Question:
     id: str
     language: str  # vi | en
     labels: tuple[str, ...]  # procedure ids, or ("out_of_scope",)
+    intent: str  # what the citizen asks: find_procedure, ask_documents, ask_fee..., or out_of_scope
     host: str
     url: str
     note: str
@@ -66,8 +67,8 @@ class Question:
 
 def read_questions(path: Path = QUESTIONS) -> list[Question]:
     with path.open(encoding="utf-8", newline="") as file:
-        return [Question(r["id"], r["language"], tuple(r["label"].split("|")), r["host"], r["url"], r["note"],
-                         r["text"]) for r in csv.DictReader(file)]
+        return [Question(r["id"], r["language"], tuple(r["label"].split("|")), r["intent"], r["host"], r["url"],
+                         r["note"], r["text"]) for r in csv.DictReader(file)]
 
 
 def site_of(host: str) -> str:
@@ -128,18 +129,22 @@ def split(questions: list[Question]) -> tuple[list[Question], list[Question]]:
 
 
 def training_yaml(training: list[Question]) -> str:
-    """Rasa NLU data for the training part: find_procedure for questions about procedures (the
-    resolver decides which one), out_of_scope for the rest. Texts stay as the citizens wrote them."""
+    """Rasa NLU data for the training part: every question under its `intent` column - what the
+    citizen asks about the procedure (ask_documents, ask_fee, ask_where_to_submit..., find_procedure
+    when no particular aspect is asked; the resolver decides which procedure), out_of_scope for the
+    rest. Intents in alphabetical order with out_of_scope last; texts stay as the citizens wrote them."""
     lines = [
         'version: "3.1"',
         "# Written by `python -m evaluation.real_questions split` from evaluation/real_questions/questions.csv",
         "# (training sites only; the held-out sites are never written here). Do not edit by hand.",
         "nlu:",
     ]
-    for intent, wanted in (("find_procedure", True), (OUT_OF_SCOPE, False)):
-        texts = [q.text for q in training if q.in_scope is wanted]
-        if texts:
-            lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {text}" for text in texts]
+    by_intent: dict[str, list[str]] = {}
+    for question in training:
+        by_intent.setdefault(question.intent, []).append(question.text)
+    for intent in sorted(by_intent, key=lambda name: (name == OUT_OF_SCOPE, name)):
+        texts = by_intent[intent]
+        lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {text}" for text in texts]
     return "\n".join(lines) + "\n"
 
 
@@ -152,10 +157,11 @@ def write_training(questions: Optional[list[Question]] = None, path: Path = TRAI
 # ------------------------------------------------------------------ evaluation
 
 def rows(questions: list[Question]) -> list:
-    """The held-out questions as evaluation.run rows (same measures as the short-message set)."""
+    """The held-out questions as evaluation.run rows (same measures as the short-message set); the
+    expected intent is the question's `intent` column (reported, not part of the landing judgement)."""
     from evaluation.run import Row
 
-    return [Row(q.text, q.variant, "find_procedure" if q.in_scope else OUT_OF_SCOPE, q.labels) for q in questions]
+    return [Row(q.text, q.variant, q.intent, q.labels) for q in questions]
 
 
 def landed_directly(outcome) -> bool:
@@ -195,13 +201,14 @@ def summary_lines(result: dict) -> list[str]:
 
 
 def errors_table(outcomes: list) -> list[str]:
-    lines = ["| id | variant | expected | intent | landed on / offered | message |", "|---|---|---|---|---|---|"]
+    lines = ["| id | variant | expected | intent expected | intent got | landed on / offered | message |",
+             "|---|---|---|---|---|---|---|"]
     for question, o in outcomes:
         wrong = (o.in_scope and not landed_directly(o)) or (not o.in_scope and not o.declined)
         if wrong:
             landed_on = o.procedure or ", ".join(o.candidates) or ("declined" if o.declined else "-")
             text = question.text if len(question.text) <= 160 else question.text[:157] + "..."
-            lines.append(f"| {question.id} | {o.row.variant} | {'/'.join(o.row.expected)} | {o.intent} "
+            lines.append(f"| {question.id} | {o.row.variant} | {'/'.join(o.row.expected)} | {o.row.intent} | {o.intent} "
                          f"({o.confidence:.2f}) | {landed_on} | {text.replace('|', '/')} |")
     return lines
 
@@ -256,6 +263,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         sites = Counter(q.site for q in part)
         print(f"{name}: {len(part)} questions from {len(sites)} sites: "
               + ", ".join(f"{s} {n}" for s, n in sorted(sites.items())))
+    intents = Counter(q.intent for q in training)
+    print("training intents: " + ", ".join(f"{i} {n}" for i, n in sorted(intents.items())))
     print(f"wrote {TRAINING.relative_to(ROOT)}")
     return 0
 

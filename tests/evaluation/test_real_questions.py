@@ -1,4 +1,4 @@
-"""The real citizen questions: labels, personal data, and a split by site that never leaks."""
+"""The real citizen questions: labels, intents, personal data, and a split by site that never leaks."""
 from __future__ import annotations
 
 import csv
@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from evaluation.real_questions import QUESTIONS, TRAINING, Question, held_out_sites, read_questions, site_of, split, training_yaml
+from knowledge.resolution import PROCEDURE_INTENTS
 from knowledge.text import nfc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,8 +20,17 @@ def _catalogue_ids() -> set[str]:
         return {row["id"] for row in csv.DictReader(file)}
 
 
-def _question(site: str, label: str, n: int) -> Question:
-    return Question(f"q{site}{n}", "vi", (label,), site, f"https://{site}/{n}", "", f"câu hỏi {site} {n}")
+def _domain_intents() -> set[str]:
+    intents: set[str] = set()
+    for path in (ROOT / "domain").rglob("*.yml"):
+        for intent in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents", []) or []:
+            intents.add(intent if isinstance(intent, str) else next(iter(intent)))
+    return intents
+
+
+def _question(site: str, label: str, n: int, intent: str = "") -> Question:
+    intent = intent or ("out_of_scope" if label == "out_of_scope" else "find_procedure")
+    return Question(f"q{site}{n}", "vi", (label,), intent, site, f"https://{site}/{n}", "", f"câu hỏi {site} {n}")
 
 
 def test_every_question_has_a_known_label_a_source_and_no_personal_number():
@@ -32,6 +42,29 @@ def test_every_question_has_a_known_label_a_source_and_no_personal_number():
         assert q.url.startswith("http") and q.host and q.language in {"vi", "en"}, q.id
         assert not re.search(r"\d{9,}", q.text), f"{q.id} keeps an ID or phone number"
         assert "@" not in q.text, f"{q.id} keeps an e-mail address"
+
+
+def test_every_question_has_an_intent_of_the_domain_that_matches_its_scope():
+    """In scope: what the citizen asks (ask_documents, ask_fee... or find_procedure), an intent of the
+    domain whose messages get a procedure from the resolver; out of scope: out_of_scope."""
+    domain = _domain_intents()
+    asked = {str(intent) for intent in PROCEDURE_INTENTS} - {"start_checklist", "walkthrough_start"}
+    assert "find_procedure" in asked and "ask_documents" in asked
+    for q in read_questions():
+        if q.in_scope:
+            assert q.intent in domain and q.intent in asked, f"{q.id}: {q.intent}"
+        else:
+            assert q.intent == "out_of_scope", f"{q.id}: {q.intent}"
+
+
+def test_training_file_puts_every_question_under_its_intent():
+    questions = [_question("a.vn", "passport", 1, "ask_fee"), _question("a.vn", "passport", 2),
+                 _question("a.vn", "id-card", 3, "ask_documents"), _question("a.vn", "out_of_scope", 4)]
+    blocks = yaml.safe_load(training_yaml(questions))["nlu"]
+    examples = {block["intent"]: [line[2:] for line in block["examples"].splitlines()] for block in blocks}
+    assert examples == {"ask_documents": ["câu hỏi a.vn 3"], "ask_fee": ["câu hỏi a.vn 1"],
+                        "find_procedure": ["câu hỏi a.vn 2"], "out_of_scope": ["câu hỏi a.vn 4"]}
+    assert [block["intent"] for block in blocks][-1] == "out_of_scope"
 
 
 def test_site_groups_hosts_of_one_site_and_thuvienphapluat_mirrors():
@@ -80,4 +113,4 @@ def test_no_held_out_question_is_in_any_training_data():
 
 def test_questions_file_is_the_one_the_readme_describes():
     header = QUESTIONS.read_text(encoding="utf-8").splitlines()[0]
-    assert header == "id,language,label,host,url,note,text"
+    assert header == "id,language,label,intent,host,url,note,text"
