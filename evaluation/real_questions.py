@@ -27,6 +27,11 @@ QUESTIONS = ROOT / "evaluation" / "real_questions" / "questions.csv"
 TRAINING = ROOT / "data" / "nlu" / "real_questions.yml"
 REPORT = ROOT / "evaluation" / "real_questions" / "REPORT.md"
 OUT_OF_SCOPE = "out_of_scope"
+# A training example keeps at most this many words: the question sentence and what comes just before it.
+# DIET pads every batch to its longest example, so one 300-word story in a batch of short chat
+# messages multiplied the transformer's work and a full `rasa train` took 7 minutes instead of 3;
+# the intent is in the asking part, and the procedure resolver still reads the whole message.
+MAX_TRAINING_WORDS = 40
 HELD_OUT_SHARE = (0.40, 0.46)  # aimed at / never above, by number of questions
 # Second-level suffixes under which the registrable name has three labels (plo.vn vs sotuphap.haugiang.gov.vn).
 _SECOND_LEVEL = {"com", "gov", "org", "net", "edu"}
@@ -128,11 +133,30 @@ def split(questions: list[Question]) -> tuple[list[Question], list[Question]]:
     return [q for q in questions if q.site not in held], [q for q in questions if q.site in held]
 
 
+def asking_part(text: str, max_words: int = MAX_TRAINING_WORDS) -> str:
+    """The question sentence (the last one asking; else the last one) with the sentences just before
+    it that fit in `max_words`; a longer question sentence keeps its last `max_words` words. Sentences
+    come from the spaCy sentencizer of the procedure matcher (knowledge/phrase_matcher.py)."""
+    from knowledge.phrase_matcher import SpacyPhraseMatcher
+
+    if len(text.split()) <= max_words:
+        return text
+    sentences = SpacyPhraseMatcher([], []).analyse(text).sentences
+    asking = [i for i, sentence in enumerate(sentences) if sentence.question]
+    last = asking[-1] if asking else len(sentences) - 1
+    first = last
+    while first > 0 and len(text[sentences[first - 1].start : sentences[last].end].split()) <= max_words:
+        first -= 1
+    kept = text[sentences[first].start : sentences[last].end]
+    return " ".join(kept.split()[-max_words:])
+
+
 def training_yaml(training: list[Question]) -> str:
     """Rasa NLU data for the training part: every question under its `intent` column - what the
     citizen asks about the procedure (ask_documents, ask_fee, ask_where_to_submit..., find_procedure
     when no particular aspect is asked; the resolver decides which procedure), out_of_scope for the
-    rest. Intents in alphabetical order with out_of_scope last; texts stay as the citizens wrote them."""
+    rest. Intents in alphabetical order with out_of_scope last; texts as the citizens wrote them, long
+    ones cut to their asking part (`asking_part`)."""
     lines = [
         'version: "3.1"',
         "# Written by `python -m evaluation.real_questions split` from evaluation/real_questions/questions.csv",
@@ -141,7 +165,7 @@ def training_yaml(training: list[Question]) -> str:
     ]
     by_intent: dict[str, list[str]] = {}
     for question in training:
-        by_intent.setdefault(question.intent, []).append(question.text)
+        by_intent.setdefault(question.intent, []).append(asking_part(question.text))
     for intent in sorted(by_intent, key=lambda name: (name == OUT_OF_SCOPE, name)):
         texts = by_intent[intent]
         lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {text}" for text in texts]
