@@ -5,6 +5,7 @@ The questions, their `ask_when` conditions and the documents' `when` conditions 
 from the procedure's knowledge data, so a new procedure with its own questions needs no code.
 Answers live in `checklist_answers` as {"procedure": id, "answers": {question id: value}}.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -84,10 +85,13 @@ def match_answer(question, text: str) -> Optional[str]:
     # "xe máy ạ", "a car": the one answer whose label (or its part before a comma) appears in the text;
     # "bị mất", "đã từng có": words that only one answer's label contains.
     for found in (
-        {answer.value for answer in question.answers for label in (answer.label.vi, answer.label.en, answer.value)
-         if (head := fold(label.split(",")[0])) and f" {head} " in f" {said} "},
-        {answer.value for answer in question.answers for label in (answer.label.vi, answer.label.en)
-         if f" {said} " in f" {fold(label)} "},
+        {
+            answer.value
+            for answer in question.answers
+            for label in (answer.label.vi, answer.label.en, answer.value)
+            if (head := fold(label.split(",")[0])) and f" {head} " in f" {said} "
+        },
+        {answer.value for answer in question.answers for label in (answer.label.vi, answer.label.en) if f" {said} " in f" {fold(label)} "},
     ):
         if len(found) == 1:
             return found.pop()
@@ -134,8 +138,7 @@ class ActionAskChecklistAnswer(KnowledgeAction):
     def name(self) -> str:
         return "action_ask_checklist_answer"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         procedure = current_procedure(tracker, store)
         question = next_question(procedure, saved_answers(tracker, procedure.id)) if procedure else None
         if question is None:
@@ -150,15 +153,13 @@ class ValidateChecklistForm(FormValidationAction):
     def name(self) -> str:
         return "validate_checklist_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> list[str]:
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
         procedure = current_procedure(tracker, knowledge_store())
         if procedure is None or next_question(procedure, saved_answers(tracker, procedure.id)) is None:
             return []
         return domain_slots
 
-    def validate_checklist_answer(self, slot_value: Any, dispatcher: CollectingDispatcher,
-                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_checklist_answer(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         procedure = current_procedure(tracker, knowledge_store())
         if procedure is None or not slot_value:
             # At activation the slot is only being reset by action_start_checklist: nothing to judge.
@@ -178,8 +179,7 @@ class ValidateChecklistForm(FormValidationAction):
             return {"checklist_answer": None}
         answered[question.id] = value
         # Cleared again so the form asks the next question through the same slot.
-        return {"checklist_answer": None,
-                "checklist_answers": {"procedure": procedure.id, "answers": answered}}
+        return {"checklist_answer": None, "checklist_answers": {"procedure": procedure.id, "answers": answered}}
 
 
 class ActionShowChecklist(KnowledgeAction):
@@ -188,8 +188,7 @@ class ActionShowChecklist(KnowledgeAction):
     def name(self) -> str:
         return "action_show_checklist"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         procedure = current_procedure(tracker, store)
         if procedure is None:
             return []
@@ -221,7 +220,7 @@ def documents_mentioned(procedure, tracker: Tracker) -> list:
 
 
 class ActionCheckMissingDocuments(ProcedureAnswerAction):
-    """"Tôi có giấy chứng sinh và căn cước" -> what is still missing for the procedure in context."""
+    """ "Tôi có giấy chứng sinh và căn cước" -> what is still missing for the procedure in context."""
 
     def name(self) -> str:
         return "action_check_missing_documents"

@@ -16,6 +16,7 @@ clears it as soon as a typed message chooses a procedure or moves on (rules in
 knowledge/conversation_slots.py); the "no" of "did you mean …?" clears it in actions/language.py.
 A click on an option sets the procedure, and the choice is only consulted while none is in context.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,12 +78,10 @@ def asked_intent(tracker: Tracker) -> str:
 
 def options_again(choice: PendingChoice, intent: str, language: str) -> Reply:
     """The same options, each button asking the citizen's question about that procedure."""
-    return Reply(wording(language).CHOOSE_FOR_QUESTION,
-                 [button(p.names.in_(language), question_payload(intent, p.id)) for p in choice.procedures])
+    return Reply(wording(language).CHOOSE_FOR_QUESTION, [button(p.names.in_(language), question_payload(intent, p.id)) for p in choice.procedures])
 
 
-def bundle_differs(bundle: Procedure, single: Procedure, intent: str, language: str,
-                   store: KnowledgeStore) -> Reply:
+def bundle_differs(bundle: Procedure, single: Procedure, intent: str, language: str, store: KnowledgeStore) -> Reply:
     """After an answer for the single procedure: how the bundle differs, and the same question about it."""
     parts = [store.get_procedure(i) for i in bundle.bundle_of]
     text = wording(language).bundle_differs(

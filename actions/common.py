@@ -1,6 +1,7 @@
 """What every action module shares: the store, the conversation's language, the procedure in
 context, sending replies, and the base classes of actions that answer from the knowledge store.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -62,12 +63,10 @@ class KnowledgeAction(Action, ABC):
     """An action that answers from the knowledge store in the conversation's language."""
 
     @abstractmethod
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         """Sends the replies; returns the events."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         return await self.respond(dispatcher, tracker, knowledge_store(), language_of(tracker))
 
 
@@ -87,8 +86,7 @@ class ProcedureAnswerAction(KnowledgeAction):
         """The events when there is no procedure in context (after asking which one)."""
         return []
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         procedure = procedure_in_context(tracker, store)
         if procedure is None:
             choice = pending_choice(tracker, store)

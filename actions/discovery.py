@@ -3,6 +3,7 @@
 Which procedure a message is about is decided once per message by the NLU component
 (bot/nlu/procedure_resolver.py, logic in knowledge.resolution); this module reads that decision.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,7 @@ from knowledge.store import KnowledgeStore
 SUMMARY_TOPICS = ("documents", "fee", "processing_time", "where_to_submit", "online")
 
 # Offered when nothing in the message points anywhere: the most asked-for procedures.
-POPULAR_PROCEDURES = ("id-card", "birth-registration", "temporary-residence", "passport",
-                      "driving-licence-renewal", "marriage-registration")
+POPULAR_PROCEDURES = ("id-card", "birth-registration", "temporary-residence", "passport", "driving-licence-renewal", "marriage-registration")
 
 
 def payload(intent: str, entities: Optional[dict] = None) -> str:
@@ -46,7 +46,7 @@ def payload(intent: str, entities: Optional[dict] = None) -> str:
 
 def payload_procedure(payload_text: str) -> str:
     """The procedure id in a button payload made by `payload`."""
-    return str(json.loads(payload_text[payload_text.index("{"):])["procedure"])
+    return str(json.loads(payload_text[payload_text.index("{") :])["procedure"])
 
 
 def _choices_event(tracker: Tracker, offered: list[str]) -> list[EventType]:
@@ -66,8 +66,7 @@ def summary_message(procedure, language: str, store) -> dict:
     if procedure.deadline is not None:
         text += "\n" + words.summary_deadline(procedure.deadline.text.in_(language))
     entities = naming(procedure.id)
-    buttons = [button(words.TOPIC_BUTTONS[topic], payload(TOPIC_PAYLOADS[topic][1:], entities))
-               for topic in SUMMARY_TOPICS]
+    buttons = [button(words.TOPIC_BUTTONS[topic], payload(TOPIC_PAYLOADS[topic][1:], entities)) for topic in SUMMARY_TOPICS]
     for bundle in _bundles_containing(procedure.id, store):
         buttons.append(button(bundle.names.in_(language), payload("find_procedure", naming(bundle.id))))
     return {"text": text, "buttons": buttons}
@@ -95,19 +94,27 @@ def choice_message(ids: list[str], language: str, store, life_event: Optional[st
 def also_asked_message(found: Identification, procedure, language: str, store) -> Optional[dict]:
     """A message naming two procedures: the summary answers the one the resolver settled on, this
     offers the others it named (a bundle's own parts excepted) instead of dropping them."""
-    others = [p for p in (store.get_procedure(i) for i in found.candidates if i != procedure.id)
-              if p is not None and p.id not in procedure.bundle_of][:2]
+    others = [
+        p for p in (store.get_procedure(i) for i in found.candidates if i != procedure.id) if p is not None and p.id not in procedure.bundle_of
+    ][:2]
     if not others:
         return None
     names = ", ".join(p.names.in_(language) for p in others)
-    return {"text": wording(language).also_asked(names),
-            "buttons": [button(p.names.in_(language), payload("find_procedure", {"procedure": p.id})) for p in others]}
+    return {
+        "text": wording(language).also_asked(names),
+        "buttons": [button(p.names.in_(language), payload("find_procedure", {"procedure": p.id})) for p in others],
+    }
 
 
 # Intents worth confirming even when the message names no procedure ("Did you mean: talking to a person?").
-CONVERSATION_INTENTS = frozenset({
-    Intent.REQUEST_HUMAN, Intent.SWITCH_LANGUAGE, Intent.BOT_CHALLENGE, Intent.CHECK_DOSSIER_STATUS,
-})
+CONVERSATION_INTENTS = frozenset(
+    {
+        Intent.REQUEST_HUMAN,
+        Intent.SWITCH_LANGUAGE,
+        Intent.BOT_CHALLENGE,
+        Intent.CHECK_DOSSIER_STATUS,
+    }
+)
 
 
 def fallback_guess(message: dict) -> str:
@@ -129,8 +136,7 @@ class ActionDiscoverProcedure(KnowledgeAction):
     def name(self) -> str:
         return "action_discover_procedure"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         resolution = resolution_of(tracker.latest_message, store)
         found = resolution.decide()
         procedure = store.get_procedure(found.procedure_id) if found.procedure_id else None
@@ -145,8 +151,7 @@ class ActionDiscoverProcedure(KnowledgeAction):
 
         if resolution.outside_public_services(found):
             dispatcher.utter_message(response="utter_out_of_scope")
-            return ([SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []) + _choices_event(
-                tracker, [])
+            return ([SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []) + _choices_event(tracker, [])
 
         message = choice_message(found.candidates or list(POPULAR_PROCEDURES), language, store, found.life_event)
         if found.candidates:
@@ -165,8 +170,7 @@ class ActionDefaultAskAffirmation(KnowledgeAction):
     def name(self) -> str:
         return "action_default_ask_affirmation"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         message = tracker.latest_message or {}
         guess = fallback_guess(message)
         found = identify(message, store, search_text=guess in PROCEDURE_INTENTS)

@@ -4,6 +4,7 @@ The phone number is only used inside `action_check_dossier` and cleared in the s
 bot/tracker_store.py masks the message that carried it before it is persisted. Nothing here
 logs a phone number or a dossier's contents.
 """
+
 from __future__ import annotations
 
 import logging
@@ -66,9 +67,7 @@ class ValidateDossierLookupForm(FormValidationAction):
     def name(self) -> str:
         return "validate_dossier_lookup_form"
 
-    def validate_dossier_code(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    def validate_dossier_code(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         code = find_dossier_code(_as_text(slot_value))
         if code is None:
             dispatcher.utter_message(response="utter_invalid_dossier_code")
@@ -80,14 +79,10 @@ class ValidateDossierLookupForm(FormValidationAction):
         locked_until = self.service_factory().locked_until(code, tracker.sender_id, client_of(tracker))
         if locked_until:
             # Last-4 proofs are refused for now; the full registered number is still checked.
-            dispatcher.utter_message(
-                text=messages.full_number_only_message(language_of(tracker), locked_until, datetime.now(timezone.utc))
-            )
+            dispatcher.utter_message(text=messages.full_number_only_message(language_of(tracker), locked_until, datetime.now(timezone.utc)))
         return {"dossier_code": code}
 
-    def validate_dossier_phone(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    def validate_dossier_phone(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         proof = parse_phone_proof(_as_text(slot_value))
         if proof is None:
             dispatcher.utter_message(response="utter_invalid_dossier_phone")
@@ -111,9 +106,7 @@ class ActionCheckDossier(Action):
     def name(self) -> str:
         return "action_check_dossier"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = language_of(tracker)
         service = self.service_factory()
         code, proof = validated_form(tracker)
@@ -149,7 +142,8 @@ class ActionCheckDossier(Action):
                 events.append(SlotSet(Slot.PROCEDURE, procedure.id))
         elif result.outcome is LookupOutcome.NOT_VERIFIED:
             dispatcher.utter_message(
-                text=messages.not_verified_message(lang, result.attempts_left), buttons=messages.retry_buttons(lang),
+                text=messages.not_verified_message(lang, result.attempts_left),
+                buttons=messages.retry_buttons(lang),
                 dossier_outcome=result.outcome.value,
             )
         elif result.outcome is LookupOutcome.LOCKED and result.locked_until is not None:
@@ -169,8 +163,6 @@ class ActionCancelDossierLookup(Action):
     def name(self) -> str:
         return "action_cancel_dossier_lookup"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_dossier_lookup_cancelled")
         return [ActiveLoop(None), SlotSet(Slot.REQUESTED_SLOT, None), *_clear_form()]

@@ -5,6 +5,7 @@ Static prompts (ask for the code, ask for the phone, invalid input, service down
 responses in domain/dossier.yml; what is here depends on the dossier or the lockout time.
 Plain words for a chat window: what the status means for the citizen and what to do next.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,9 +43,7 @@ def status_message(dossier: Dossier, lang: str, today: date, procedure_name: Opt
     """The whole answer for a verified dossier."""
     words = wording(lang)
     lines = [
-        words.DOSSIER + dossier.code
-        + (f" ({procedure_name})" if procedure_name else "")
-        + f": {words.DOSSIER_STATUS_LABELS[dossier.status]}.",
+        words.DOSSIER + dossier.code + (f" ({procedure_name})" if procedure_name else "") + f": {words.DOSSIER_STATUS_LABELS[dossier.status]}.",
         words.DOSSIER_STATUS_MEANINGS[dossier.status],
     ]
     if dossier.agency:
@@ -77,9 +76,7 @@ def result_buttons(lang: str, procedure_id: Optional[str]) -> list[dict]:
     words = wording(lang)
     buttons = [{"title": words.CHECK_ANOTHER_DOSSIER, "payload": "/check_dossier_status"}]
     if procedure_id:
-        buttons.append(
-            {"title": words.ASK_ABOUT_PROCEDURE, "payload": "/ask_documents" + json.dumps(naming(procedure_id))}
-        )
+        buttons.append({"title": words.ASK_ABOUT_PROCEDURE, "payload": "/ask_documents" + json.dumps(naming(procedure_id))})
     buttons.append({"title": words.TALK_TO_PERSON, "payload": "/request_human"})
     return buttons
 

@@ -6,6 +6,7 @@ in the console), marks the widget "waiting for a person" and pauses the assistan
 (Rasa `pause`): from then on only staff answer, until the console hands it back (`resume`).
 `action_default_fallback` (a second fallback in a row) offers the same.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,9 +48,7 @@ class ActionRequestHuman(Action):
     def name(self) -> Text:
         return "action_request_human"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         language = tracker.get_slot("language") or "vi"
         try:
             with index_engine().begin() as connection:
@@ -72,9 +71,7 @@ class ActionHandoffCancel(Action):
     def name(self) -> Text:
         return "action_handoff_cancel"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_handoff_cancelled")
         dispatcher.utter_message(json_message=ENDED)
         return []
@@ -86,9 +83,7 @@ class ActionDefaultFallback(Action):
     def name(self) -> Text:
         return "action_default_fallback"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_default")
         dispatcher.utter_message(response="utter_offer_human")
         return [UserUtteranceReverted()]

@@ -26,9 +26,7 @@ class ActionSlotsOfPayload(Action):
     def name(self) -> str:
         return "action_slots_of_payload"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == Intent.OUT_OF_SCOPE:
             # The "no" of "did you mean …?": no procedure in context and no choice pending.

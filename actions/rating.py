@@ -1,4 +1,5 @@
 """Records the citizen's satisfaction rating as a slot event the staff side can count."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -29,9 +30,7 @@ class ActionRecordRating(Action):
     def name(self) -> Text:
         return "action_record_rating"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         rating = parse_rating(next(tracker.get_latest_entity_values(Entity.RATING), None))
         if rating is None:
             dispatcher.utter_message(response="utter_ask_rating")

@@ -4,6 +4,7 @@ online channels, steps and legal basis.
 Follow-up questions ("còn lệ phí thì sao?", "how long?") use the procedure in the `procedure`
 slot; a question that names another procedure switches the slot to it.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -111,7 +112,7 @@ def units_for_place(store, tracker: Tracker) -> tuple[str | None, list]:
 
 
 def _says_former(text: str) -> bool:
-    """"Ninh Phước cũ", "old Ninh Phuoc district": the citizen means the former unit."""
+    """ "Ninh Phước cũ", "old Ninh Phuoc district": the citizen means the former unit."""
     words = nfc(text).lower().split()
     return bool({"cũ", "former", "old", "district"} & set(words)) or fold(text).endswith(" cu")
 
@@ -128,8 +129,7 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
     def name(self) -> str:
         return "action_answer_where_to_submit"
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         procedure = procedure_in_context(tracker, store)
         choice = pending_choice(tracker, store) if procedure is None else None
         differs: list[Reply] = []  # after an answer for the simpler option of a bundle offer
@@ -156,8 +156,7 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
             unit = store.get_unit(tracker.get_slot(Slot.UNIT_ID))
 
         if procedure is None:
-            reply = (options_again(choice, Intent.ASK_WHERE_TO_SUBMIT, language) if choice
-                     else answers.ask_procedure(language))
+            reply = options_again(choice, Intent.ASK_WHERE_TO_SUBMIT, language) if choice else answers.ask_procedure(language)
             if unit is not None and former:
                 reply = answers.place_only(language, spoken or "", unit.full_name.in_(language))
             send(dispatcher, [reply])
@@ -169,6 +168,5 @@ class ActionAnswerWhereToSubmit(KnowledgeAction):
             send(dispatcher, [answers.ask_location(procedure, language), *differs])
         else:
             body = office_in_unit(procedure, unit, language)
-            send(dispatcher, [answers.where_to_submit(
-                procedure, language, body, unit.full_name.in_(language), spoken, former), *differs])
+            send(dispatcher, [answers.where_to_submit(procedure, language, body, unit.full_name.in_(language), spoken, former), *differs])
         return events

@@ -4,6 +4,7 @@ The position lives in two slots, `walkthrough_procedure` and `walkthrough_step` 
 the citizen can leave for a question and come back to the same step with "tiếp tục".
 Steps are the procedure's own or the generic ones from common.yml (the store decides).
 """
+
 from __future__ import annotations
 
 from abc import abstractmethod
@@ -37,8 +38,7 @@ class ActionWalkthroughStart(ProcedureAnswerAction):
         if not procedure.steps:
             return [answers.steps_overview(procedure, (), language)], position_events(procedure, None)
         intro = answers.walkthrough_intro(procedure, procedure.steps, language)
-        return ([answers.walkthrough_step(procedure, procedure.steps, 0, language, intro)],
-                position_events(procedure, 0))
+        return ([answers.walkthrough_step(procedure, procedure.steps, 0, language, intro)], position_events(procedure, 0))
 
 
 class WalkthroughMoveAction(KnowledgeAction):
@@ -48,14 +48,12 @@ class WalkthroughMoveAction(KnowledgeAction):
     def move(self, index: int, steps, procedure, language: str) -> tuple[int | None, list[Reply]]:
         """The new step index (None when finished) and the replies."""
 
-    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore,
-                      language: str) -> list[EventType]:
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         procedure_id = tracker.get_slot(Slot.WALKTHROUGH_PROCEDURE)
         index = tracker.get_slot(Slot.WALKTHROUGH_STEP)
         procedure = store.get_procedure(procedure_id) if procedure_id else None
         if procedure is None or index is None or not procedure.steps:
-            send(dispatcher, [Reply(wording(language).NO_WALKTHROUGH,
-                                    answers.topic_buttons(["walkthrough"], language))])
+            send(dispatcher, [Reply(wording(language).NO_WALKTHROUGH, answers.topic_buttons(["walkthrough"], language))])
             return []
         index = min(int(index), len(procedure.steps) - 1)
         new_index, replies = self.move(index, procedure.steps, procedure, language)

@@ -8,6 +8,7 @@ tracker and streams the events) to its row in the index. Target: under 2 s.
     .venv/bin/python -m benchmarks.console_lag --users 20
 (start everything first with scripts/run.sh; settings come from scripts/env.sh)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,7 @@ class IndexWatcher(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        query = (select(messages.c.conversation_id, func.count()).where(messages.c.kind == "user")
-                 .group_by(messages.c.conversation_id))
+        query = select(messages.c.conversation_id, func.count()).where(messages.c.kind == "user").group_by(messages.c.conversation_id)
         while not self.stopping.is_set():
             now = time.monotonic()
             with self.engine.connect() as connection:
@@ -71,18 +71,27 @@ async def run(rasa_url: str, users: int) -> dict:
     answered: dict[tuple[str, int], float] = {}
     errors: list[str] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        await asyncio.gather(*(
-            citizen(session, f"{rasa_url}/webhooks/rest/webhook", CONVERSATIONS[i % len(CONVERSATIONS)],
-                    sender, answered, errors)
-            for i, sender in enumerate(senders)))
+        await asyncio.gather(
+            *(
+                citizen(session, f"{rasa_url}/webhooks/rest/webhook", CONVERSATIONS[i % len(CONVERSATIONS)], sender, answered, errors)
+                for i, sender in enumerate(senders)
+            )
+        )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not set(answered) <= set(watcher.seen):
         await asyncio.sleep(0.1)
     watcher.stopping.set()
     watcher.join()
     lags = [max(0.0, watcher.seen[key] - at) for key, at in answered.items() if key in watcher.seen]
-    return {"users": users, "messages": len(answered), "indexed": len(lags), "errors": len(errors),
-            "p50": percentile(lags, 50), "p95": percentile(lags, 95), "max": max(lags) if lags else None}
+    return {
+        "users": users,
+        "messages": len(answered),
+        "indexed": len(lags),
+        "errors": len(errors),
+        "p50": percentile(lags, 50),
+        "p95": percentile(lags, 95),
+        "max": max(lags) if lags else None,
+    }
 
 
 def main() -> None:

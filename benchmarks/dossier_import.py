@@ -7,6 +7,7 @@ changing status (the nightly-export case), and also times ownership checks again
 Writes the "dossier-import" section of benchmarks/REPORT.md. Default database: a temporary
 SQLite file; pass a PostgreSQL URL to measure there (its tables are dropped and recreated).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,9 @@ def fresh_database(url: str | None) -> tuple[str, str]:
         engine = create_db_engine(url)
         with engine.begin() as connection:
             for table in ("dossier_lookup_attempts", "dossier_status_history", "dossiers", "alembic_version"):
-                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"
-                                        if engine.dialect.name == "postgresql" else f"DROP TABLE IF EXISTS {table}"))
+                connection.execute(
+                    text(f"DROP TABLE IF EXISTS {table} CASCADE" if engine.dialect.name == "postgresql" else f"DROP TABLE IF EXISTS {table}")
+                )
         engine.dispose()
     migrate(url)
     return url, create_db_engine(url).dialect.name
@@ -120,8 +122,7 @@ def main() -> None:
             "",
             "| step | dossiers | time | rate |",
             "|---|---:|---:|---:|",
-            f"| first import (validate, hash, insert) | {created.total} | {first_seconds:.2f} s | "
-            f"{created.total / first_seconds:,.0f}/s |",
+            f"| first import (validate, hash, insert) | {created.total} | {first_seconds:.2f} s | {created.total / first_seconds:,.0f}/s |",
             f"| re-import, {updated.status_changes} status changes | {updated.total} | {second_seconds:.2f} s | "
             f"{updated.total / second_seconds:,.0f}/s |",
             "",

@@ -7,6 +7,7 @@ HTTP API that every message sent is in the tracker store.
     .venv/bin/python -m benchmarks.load_rest --users 20 --rounds 2
 (start the assistant first with scripts/run.sh; RASA_URL and JWT_SECRET come from scripts/env.sh)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,7 @@ async def citizen(session, url, conversation, latencies, errors, sent):
 
 
 async def stored_user_messages(session, rasa_url, token, sender):
-    async with session.get(f"{rasa_url}/conversations/{sender}/tracker",
-                           headers={"Authorization": f"Bearer {token}"}) as response:
+    async with session.get(f"{rasa_url}/conversations/{sender}/tracker", headers={"Authorization": f"Bearer {token}"}) as response:
         tracker = await response.json()
     return [e.get("text") for e in tracker.get("events", []) if e.get("event") == "user"]
 
@@ -61,11 +61,12 @@ async def run(rasa_url: str, users: int, rounds: int, jwt_secret: str) -> dict:
     async with aiohttp.ClientSession(timeout=timeout) as session:
         started = time.perf_counter()
         for _ in range(rounds):
-            await asyncio.gather(*(
-                citizen(session, f"{rasa_url}/webhooks/rest/webhook", CONVERSATIONS[i % len(CONVERSATIONS)],
-                        latencies, errors, sent)
-                for i in range(users)
-            ))
+            await asyncio.gather(
+                *(
+                    citizen(session, f"{rasa_url}/webhooks/rest/webhook", CONVERSATIONS[i % len(CONVERSATIONS)], latencies, errors, sent)
+                    for i in range(users)
+                )
+            )
         elapsed = time.perf_counter() - started
         claims = {"user": {"username": "benchmark", "role": "admin"}, "exp": int(time.time()) + 600}  # exp required
         token = jwt.encode(claims, jwt_secret, algorithm="HS256")
@@ -75,10 +76,16 @@ async def run(rasa_url: str, users: int, rounds: int, jwt_secret: str) -> dict:
             stored = await stored_user_messages(session, rasa_url, token, sender)
             missing += max(0, len(messages) - len(stored))
     return {
-        "users": users, "rounds": rounds, "messages": len(latencies), "seconds": elapsed,
-        "throughput": len(latencies) / elapsed, "p50": percentile(latencies, 50),
-        "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-        "errors": len(errors), "missing": missing,
+        "users": users,
+        "rounds": rounds,
+        "messages": len(latencies),
+        "seconds": elapsed,
+        "throughput": len(latencies) / elapsed,
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "p99": percentile(latencies, 99),
+        "errors": len(errors),
+        "missing": missing,
     }
 
 

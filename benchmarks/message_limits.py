@@ -8,6 +8,7 @@ sent meanwhile, and how long that citizen waited.
     .venv/bin/python -m benchmarks.message_limits
 (start the assistant first with scripts/run.sh; RASA_URL comes from scripts/env.sh)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,7 @@ async def main() -> None:
             await asyncio.sleep(0.05)
             _, waited = await post(session, url, "xin chào")
             status, took = await attack
-            print(f"{len(text):6d}-char message: HTTP {status} in {took:.3f} s; "
-                  f"another citizen meanwhile waited {waited:.2f} s")
+            print(f"{len(text):6d}-char message: HTTP {status} in {took:.3f} s; another citizen meanwhile waited {waited:.2f} s")
 
 
 if __name__ == "__main__":

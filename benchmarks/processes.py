@@ -3,6 +3,7 @@
 Each process is started in its own process group so that stopping it stops its children too,
 and only the processes started here are ever stopped.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,12 @@ class Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         began = time.monotonic()
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, env=self.env, stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT, start_new_session=True,
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.wait_until_up(timeout)
         self.started_seconds = time.monotonic() - began
@@ -102,10 +107,21 @@ def _process_tree(pid: int) -> list[int]:
     return pids
 
 
-def rasa_server(name: str, port: int, model: Path, endpoints: Path, credentials: Path, env: dict,
-                logs: Path, cwd: Path = ROOT, jwt_secret: str | None = None) -> Server:
-    arguments = ["--model", str(model), "--endpoints", str(endpoints),
-                 "--credentials", str(credentials), "--interface", "127.0.0.1", "--port", str(port)]
+def rasa_server(
+    name: str, port: int, model: Path, endpoints: Path, credentials: Path, env: dict, logs: Path, cwd: Path = ROOT, jwt_secret: str | None = None
+) -> Server:
+    arguments = [
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     if cwd != ROOT:  # a vanilla bot elsewhere: Rasa's own launcher
         command = [RASA, "run", *arguments] + (["--enable-api", f"--jwt-secret={jwt_secret}"] if jwt_secret else [])
         return Server(name, command, f"http://127.0.0.1:{port}/", env, logs / f"{name}.log", cwd=cwd)
@@ -132,10 +148,8 @@ def newest_model(models: Path = ROOT / "models") -> Path:
 
 def load_knowledge(env: dict) -> None:
     """Creates and fills the knowledge store named by env DATABASE_URL (demo dossiers too)."""
-    subprocess.run([PYTHON, "-m", "knowledge", "load"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([PYTHON, "-m", "knowledge.dossiers", "seed-demo"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([PYTHON, "-m", "knowledge", "load"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([PYTHON, "-m", "knowledge.dossiers", "seed-demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def base_env(**overrides: str) -> dict:

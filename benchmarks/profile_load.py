@@ -55,14 +55,14 @@ def main() -> None:
     logs = work / "logs"
     ports = {"rasa": 15300 + secrets.randbelow(200), "actions": 15600 + secrets.randbelow(200)}
     env = base_env(
-        DATABASE_URL=f"sqlite:///{work}/knowledge.db", TRACKER_STORE_URL=f"sqlite:///{work}/tracker.db",
+        DATABASE_URL=f"sqlite:///{work}/knowledge.db",
+        TRACKER_STORE_URL=f"sqlite:///{work}/tracker.db",
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
     )
     load_knowledge(env)
     actions = action_server("actions", ports["actions"], env, logs)
     actions.command.append("--debug")  # one log line per action request: counted below
-    rasa = rasa_server("assistant", ports["rasa"], args.model or newest_model(), ROOT / "endpoints.yml",
-                       ROOT / "credentials.yml", env, logs)
+    rasa = rasa_server("assistant", ports["rasa"], args.model or newest_model(), ROOT / "endpoints.yml", ROOT / "credentials.yml", env, logs)
     try:
         actions.start()
         rasa.start()
@@ -71,18 +71,36 @@ def main() -> None:
         calls_before = action_calls(actions.log)
         profile = work / "profile.txt"
         assert rasa.process is not None
-        spy = subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "--pid", str(rasa.process.pid), "--duration",
-                                str(args.seconds), "--rate", "50", "--format", "raw", "-o", str(profile), "--nonblocking"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        spy = subprocess.Popen(
+            [
+                str(VENV_BIN / "py-spy"),
+                "record",
+                "--pid",
+                str(rasa.process.pid),
+                "--duration",
+                str(args.seconds),
+                "--rate",
+                "50",
+                "--format",
+                "raw",
+                "-o",
+                str(profile),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
         load_before = os.getloadavg()[0]
         # py-spy samples in its own process while the citizens talk (the load outlasts the sampling).
         latencies, errors, _, elapsed = asyncio.run(load(url, ASSISTANT_CONVERSATIONS, args.users, args.conversations))
         spy.wait()
         messages = len(latencies)
         calls = action_calls(actions.log) - calls_before
-        print(f"{messages} messages from {args.users} citizens in {elapsed:.1f} s: "
-              f"{messages / elapsed:.1f} msg/s, errors {len(errors)}, "
-              f"load average {load_before:.1f}->{os.getloadavg()[0]:.1f}")
+        print(
+            f"{messages} messages from {args.users} citizens in {elapsed:.1f} s: "
+            f"{messages / elapsed:.1f} msg/s, errors {len(errors)}, "
+            f"load average {load_before:.1f}->{os.getloadavg()[0]:.1f}"
+        )
         print(f"action-server calls: {calls} ({calls / max(messages, 1):.2f} per message)")
         busy, idle, found = shares(profile, list(PARTS.values()))
         print(f"Rasa process samples: {busy} busy, {idle} waiting")

@@ -7,6 +7,7 @@ Prints, for the busiest functions, the share of samples in which each is on the 
 (inclusive), and the share of samples that contain any frame matching each `--match` pattern.
 Idle samples (the event loop waiting in `select`/`epoll`) are counted apart.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Writes one benchmark's section into benchmarks/REPORT.md, leaving the other sections alone."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,7 @@ HEADER = "# Benchmark report\n\nEach section is rewritten by the script named in
 
 
 def machine_line() -> str:
-    return (f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    return f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
 def write_section(name: str, markdown: str, report: Path = REPORT) -> None:

@@ -1,6 +1,7 @@
 """Per-message cost of the procedure resolver (what bot/nlu/procedure_resolver.py adds to every parse):
 `python -m benchmarks.resolver`. Resolves every held-out message three times with the index built
 from knowledge/content, as the trained component holds it, and prints p50/p99."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """The one way the benchmarks send a citizen's message over Rasa's REST webhook."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +8,7 @@ from typing import Optional
 import aiohttp
 
 
-async def post_message(session: aiohttp.ClientSession, url: str, sender: str,
-                       message: str) -> tuple[Optional[list], Optional[str]]:
+async def post_message(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> tuple[Optional[list], Optional[str]]:
     """(the assistant's replies, None), or (None, what went wrong: `HTTP <status>` or the exception's name)."""
     try:
         async with session.post(url, json={"sender": sender, "message": message}) as response:

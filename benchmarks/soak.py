@@ -10,6 +10,7 @@ holds 8-message conversations with a short pause (0.5-2 s) between messages. Che
 every message sent is in the tracker store, and memory: no process's resident memory grows by
 more than 10 % between the end of the first 2 minutes (warm-up) and the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,9 +71,17 @@ async def soak(cluster: LocalCluster, citizens: int, seconds: float) -> dict:
     for sender, messages in sent.items():
         stored = [e["text"] for e in cluster.stored_events(sender) if e["event"] == "user"]
         missing += max(0, len(messages) - len(stored))
-    return {"messages": len(latencies), "seconds": elapsed, "errors": errors, "missing": missing,
-            "conversations": len(sent), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-            "p99": percentile(latencies, 99), "memory": memory}
+    return {
+        "messages": len(latencies),
+        "seconds": elapsed,
+        "errors": errors,
+        "missing": missing,
+        "conversations": len(sent),
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "p99": percentile(latencies, 99),
+        "memory": memory,
+    }
 
 
 def main() -> None:
@@ -107,8 +116,8 @@ messages. Load average (1/5/15 min) before: {load_before[0]:.1f}/{load_before[1]
 
 | messages | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors | messages missing from tracker store |
 |---:|---:|---:|---:|---:|---:|---:|---:|
-| {result['messages']} | {result['conversations']} | {result['messages'] / result['seconds']:.1f} \
-| {result['p50'] * 1000:.0f} | {result['p95'] * 1000:.0f} | {result['p99'] * 1000:.0f} | {len(result['errors'])} | {result['missing']} |
+| {result["messages"]} | {result["conversations"]} | {result["messages"] / result["seconds"]:.1f} \
+| {result["p50"] * 1000:.0f} | {result["p95"] * 1000:.0f} | {result["p99"] * 1000:.0f} | {len(result["errors"])} | {result["missing"]} |
 
 Resident memory (MB) after the {WARM_UP_SECONDS // 60}-minute warm-up and at the end ({verdict}):
 

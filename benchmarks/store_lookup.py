@@ -6,6 +6,7 @@ when DATABASE_URL (or --postgres-url) names one, inside a temporary schema that 
 
     .venv/bin/python -m benchmarks.store_lookup [--calls 2000] [--dossiers 5000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,18 @@ from knowledge.loader import CONTENT_DIR, ContentError, load, read_content
 from knowledge.store import KnowledgeStore
 
 QUERIES = {
-    "find_procedures (accented)": ["Tôi muốn đăng ký khai sinh cho con", "làm lại thẻ căn cước bị mất",
-                                   "đăng ký tạm trú cần gì", "xin giấy phép xây dựng nhà ở"],
-    "find_procedures (unaccented, abbreviated)": ["toi muon dk khai sinh cho con", "lam lai cccd bi mat",
-                                                  "dang ky tam tru can gi", "xin giay phep xay dung nha o"],
+    "find_procedures (accented)": [
+        "Tôi muốn đăng ký khai sinh cho con",
+        "làm lại thẻ căn cước bị mất",
+        "đăng ký tạm trú cần gì",
+        "xin giấy phép xây dựng nhà ở",
+    ],
+    "find_procedures (unaccented, abbreviated)": [
+        "toi muon dk khai sinh cho con",
+        "lam lai cccd bi mat",
+        "dang ky tam tru can gi",
+        "xin giay phep xay dung nha o",
+    ],
     "find_units": ["tôi ở Tháp Chàm", "thap cham", "huyện Ninh Phước cũ", "xa phuoc hau", "Phan Rang"],
 }
 
@@ -51,12 +60,18 @@ def _seed_dossiers(store: DossierStore, count: int) -> list[str]:
     records = []
     for index in range(count):
         received = start + timedelta(minutes=7 * index)
-        records.append({
-            "code": f"000.00.12.H43-{received:%y%m%d}-{index % 10000:04d}",
-            "procedure_id": "birth-registration", "status": statuses[index % len(statuses)],
-            "applicant_phone_hash": uuid.uuid4().hex, "phone_last4_hash": uuid.uuid4().hex,
-            "received_at": received, "updated_at": received + timedelta(days=1), "agency": "UBND phường Đô Vinh",
-        })
+        records.append(
+            {
+                "code": f"000.00.12.H43-{received:%y%m%d}-{index % 10000:04d}",
+                "procedure_id": "birth-registration",
+                "status": statuses[index % len(statuses)],
+                "applicant_phone_hash": uuid.uuid4().hex,
+                "phone_last4_hash": uuid.uuid4().hex,
+                "received_at": received,
+                "updated_at": received + timedelta(days=1),
+                "agency": "UBND phường Đô Vinh",
+            }
+        )
     store.upsert_dossiers(records)
     return [record["code"] for record in records]
 
@@ -132,7 +147,8 @@ def main() -> None:
         "## Knowledge-store lookups (`python -m benchmarks.store_lookup`)",
         "",
         f"{args.calls} calls per lookup, {args.dossiers} synthetic dossiers, real content"
-        + (" (incomplete at the time of the run)" if partial else "") + ". Procedure and unit lookups answer "
+        + (" (incomplete at the time of the run)" if partial else "")
+        + ". Procedure and unit lookups answer "
         "from the store's in-memory catalogue; dossier lookups go to the database every time. "
         f"Load average at the end of the run: {os.getloadavg()[0]:.1f} (p99 on a shared machine is noisy).",
         "",

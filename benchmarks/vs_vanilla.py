@@ -12,6 +12,7 @@ conversations over the REST webhook, one after the other with no pause. The whol
 runs `--rounds` times (default 2), bots interleaved, with the machine's load average recorded
 around every measurement. Figures, the ratios and start-up time / memory go into REPORT.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,14 +40,19 @@ VANILLA_CONVERSATIONS = [
     ["hi there", "my day was horrible", "yes", "bye", "good morning", "I am unhappy", "no", "see you later"],
 ]
 ASSISTANT_CONVERSATIONS = [
-    ["xin chào", "con tôi mới sinh", "cần giấy tờ gì", "lệ phí bao nhiêu", "mất bao lâu",
-     "nộp ở đâu", "làm online được không", "cảm ơn"],
-    ["chao ban", "lam ho chieu can gi", "mat bao lau", "phi bn", "nop o dau", "lam online dc ko",
-     "ok", "cam on"],
-    ["Hello", "my passport expired", "what documents do I need", "how much does it cost",
-     "how long does it take", "where do I apply", "can I apply online", "thanks"],
-    ["tôi muốn đổi bằng lái xe", "cần những giấy tờ gì", "lệ phí", "bao lâu thì có", "nộp ở đâu",
-     "mat cccd lam lai the nao", "phi bn", "tạm biệt"],
+    ["xin chào", "con tôi mới sinh", "cần giấy tờ gì", "lệ phí bao nhiêu", "mất bao lâu", "nộp ở đâu", "làm online được không", "cảm ơn"],
+    ["chao ban", "lam ho chieu can gi", "mat bao lau", "phi bn", "nop o dau", "lam online dc ko", "ok", "cam on"],
+    [
+        "Hello",
+        "my passport expired",
+        "what documents do I need",
+        "how much does it cost",
+        "how long does it take",
+        "where do I apply",
+        "can I apply online",
+        "thanks",
+    ],
+    ["tôi muốn đổi bằng lái xe", "cần những giấy tờ gì", "lệ phí", "bao lâu thì có", "nộp ở đâu", "mat cccd lam lai the nao", "phi bn", "tạm biệt"],
 ]
 
 
@@ -104,20 +110,25 @@ def measure(bot: str, url: str, conversations, users: int, per_user: int, round_
     before = os.getloadavg()[0]
     latencies, errors, silent, elapsed = asyncio.run(load(url, conversations, users, per_user))
     after = os.getloadavg()[0]
-    result = Result(bot, users, round_, len(latencies), elapsed, len(errors), len(silent),
-                    percentile(latencies, 50), percentile(latencies, 95), before, after)
-    print(f"  {bot:9} {users:2} citizens round {round_}: {result.throughput:5.1f} msg/s  "
-          f"p50 {result.p50 * 1000:5.0f} ms  p95 {result.p95 * 1000:5.0f} ms  errors {result.errors}  "
-          f"no reply {result.no_reply}  "
-          f"load {before:.1f}->{after:.1f}", flush=True)
+    result = Result(
+        bot, users, round_, len(latencies), elapsed, len(errors), len(silent), percentile(latencies, 50), percentile(latencies, 95), before, after
+    )
+    print(
+        f"  {bot:9} {users:2} citizens round {round_}: {result.throughput:5.1f} msg/s  "
+        f"p50 {result.p50 * 1000:5.0f} ms  p95 {result.p95 * 1000:5.0f} ms  errors {result.errors}  "
+        f"no reply {result.no_reply}  "
+        f"load {before:.1f}->{after:.1f}",
+        flush=True,
+    )
     return result
 
 
 def create_vanilla_bot(folder: Path, env: dict) -> Path:
     """`rasa init` (trains the mood bot) plus an SQLite tracker store in endpoints.yml."""
     began = time.monotonic()
-    subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(folder)], cwd=folder, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    subprocess.run(
+        [RASA, "init", "--no-prompt", "--init-dir", str(folder)], cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     print(f"  vanilla bot created and trained in {time.monotonic() - began:.0f} s", flush=True)
     with (folder / "endpoints.yml").open("a") as endpoints:
         endpoints.write(f"\ntracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {folder / 'tracker.db'}\n")
@@ -130,18 +141,20 @@ def start_bots(work: Path, ports: dict) -> dict[str, list[Server]]:
     vanilla_dir = work / "vanilla"
     vanilla_dir.mkdir()
     vanilla_model = create_vanilla_bot(vanilla_dir, env)
-    vanilla = rasa_server("vanilla", ports["vanilla"], vanilla_model, vanilla_dir / "endpoints.yml",
-                          vanilla_dir / "credentials.yml", env, logs, cwd=vanilla_dir)
+    vanilla = rasa_server(
+        "vanilla", ports["vanilla"], vanilla_model, vanilla_dir / "endpoints.yml", vanilla_dir / "credentials.yml", env, logs, cwd=vanilla_dir
+    )
 
     assistant_env = base_env(
-        DATABASE_URL=f"sqlite:///{work}/knowledge.db", TRACKER_STORE_URL=f"sqlite:///{work}/tracker.db",
+        DATABASE_URL=f"sqlite:///{work}/knowledge.db",
+        TRACKER_STORE_URL=f"sqlite:///{work}/tracker.db",
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
-        JWT_SECRET=secrets.token_hex(32), DOSSIER_HASH_KEY=secrets.token_hex(32),
+        JWT_SECRET=secrets.token_hex(32),
+        DOSSIER_HASH_KEY=secrets.token_hex(32),
     )
     load_knowledge(assistant_env)
     actions = action_server("actions", ports["actions"], assistant_env, logs)
-    assistant = rasa_server("assistant", ports["assistant"], newest_model(), ROOT / "endpoints.yml",
-                            ROOT / "credentials.yml", assistant_env, logs)
+    assistant = rasa_server("assistant", ports["assistant"], newest_model(), ROOT / "endpoints.yml", ROOT / "credentials.yml", assistant_env, logs)
     bots = {"vanilla": [vanilla], "assistant": [actions, assistant]}
     for servers in bots.values():
         for server in servers:
@@ -151,25 +164,29 @@ def start_bots(work: Path, ports: dict) -> dict[str, list[Server]]:
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| round | bot | citizens | messages | messages/s | p50 ms | p95 ms | errors | no reply | "
-             "load avg before → after |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| round | bot | citizens | messages | messages/s | p50 ms | p95 ms | errors | no reply | load avg before → after |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in results:
-        lines.append(f"| {r.round} | {r.bot} | {r.users} | {r.messages} | {r.throughput:.1f} | {r.p50 * 1000:.0f} | "
-                     f"{r.p95 * 1000:.0f} | {r.errors} | {r.no_reply} | {r.load_before:.2f} → {r.load_after:.2f} |")
+        lines.append(
+            f"| {r.round} | {r.bot} | {r.users} | {r.messages} | {r.throughput:.1f} | {r.p50 * 1000:.0f} | "
+            f"{r.p95 * 1000:.0f} | {r.errors} | {r.no_reply} | {r.load_before:.2f} → {r.load_after:.2f} |"
+        )
     return "\n".join(lines)
 
 
 def ratios(results: list[Result]) -> str:
-    lines = ["| round | citizens | throughput assistant / vanilla | p50 assistant / vanilla | p95 assistant |",
-             "|---|---:|---:|---:|---:|"]
+    lines = ["| round | citizens | throughput assistant / vanilla | p50 assistant / vanilla | p95 assistant |", "|---|---:|---:|---:|---:|"]
     by_key = {(r.round, r.users, r.bot): r for r in results}
     for (round_, users, bot), assistant in sorted(by_key.items()):
         vanilla = by_key.get((round_, users, "vanilla"))
         if bot != "assistant" or vanilla is None:
             continue
-        lines.append(f"| {round_} | {users} | {assistant.throughput / vanilla.throughput:.2f}× | "
-                     f"{assistant.p50 / vanilla.p50:.2f}× | {assistant.p95 * 1000:.0f} ms |")
+        lines.append(
+            f"| {round_} | {users} | {assistant.throughput / vanilla.throughput:.2f}× | "
+            f"{assistant.p50 / vanilla.p50:.2f}× | {assistant.p95 * 1000:.0f} ms |"
+        )
     return "\n".join(lines)
 
 
@@ -211,27 +228,30 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     total = time.monotonic() - began
 
-    markdown = "\n".join([
-        "## This assistant against a vanilla `rasa init` bot (`python -m benchmarks.vs_vanilla`)",
-        "",
-        f"Same machine, same load generator, bots interleaved, {args.rounds} rounds. REST webhook, 8-message "
-        f"conversations sent back to back (no pause): 1 citizen holding {args.solo_conversations} conversations, "
-        f"then 20 concurrent citizens holding {args.crowd_conversations} each. Vanilla: `rasa init` mood bot, SQLite "
-        "tracker store. Assistant: newest model in models/, action server, masking SQL tracker store on SQLite. "
-        f"Run took {total / 60:.1f} min. Load average = 1-minute load of the whole machine (2 cores) before and "
-        "after each measurement: above 2 means other work was competing for the CPU.",
-        "",
-        table(results),
-        "",
-        "Ratios (same round):",
-        "",
-        ratios(results),
-        "",
-        "Start-up (process start to first answer on `/`, model loaded): "
-        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in startup.items())
-        + ". Memory after the run (RSS): "
-        + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()) + ".",
-    ])
+    markdown = "\n".join(
+        [
+            "## This assistant against a vanilla `rasa init` bot (`python -m benchmarks.vs_vanilla`)",
+            "",
+            f"Same machine, same load generator, bots interleaved, {args.rounds} rounds. REST webhook, 8-message "
+            f"conversations sent back to back (no pause): 1 citizen holding {args.solo_conversations} conversations, "
+            f"then 20 concurrent citizens holding {args.crowd_conversations} each. Vanilla: `rasa init` mood bot, SQLite "
+            "tracker store. Assistant: newest model in models/, action server, masking SQL tracker store on SQLite. "
+            f"Run took {total / 60:.1f} min. Load average = 1-minute load of the whole machine (2 cores) before and "
+            "after each measurement: above 2 means other work was competing for the CPU.",
+            "",
+            table(results),
+            "",
+            "Ratios (same round):",
+            "",
+            ratios(results),
+            "",
+            "Start-up (process start to first answer on `/`, model loaded): "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in startup.items())
+            + ". Memory after the run (RSS): "
+            + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items())
+            + ".",
+        ]
+    )
     write_section("vs_vanilla", markdown)
     print(markdown)
     if any(r.errors for r in results) or any(r.no_reply for r in results if r.bot == "assistant"):

@@ -16,6 +16,7 @@ options) and adds:
   answered with a bare 500 and one log line (rasa_sdk's own handler returns the request body,
   conversation included, which Rasa then logs).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -65,8 +66,7 @@ async def action_failed(request: Request, exception: Exception):
         action = (request.json or {}).get("next_action")
     except Exception:  # noqa: BLE001 - an unreadable body is itself the failure
         action = None
-    logger.error("An action server request failed: %s at %s (action %s)",
-                 type(exception).__name__, _where(exception), action)
+    logger.error("An action server request failed: %s at %s (action %s)", type(exception).__name__, _where(exception), action)
     status = getattr(exception, "status_code", 500)
     return response.json({"error": "action failed" if status >= 500 else "bad request"}, status=status)
 
@@ -92,9 +92,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         raise SystemExit("DOSSIER_HASH_KEY is not set (see scripts/env.sh); the action server will not start.")
     # The same logging set-up as `rasa run actions`.
     utils.configure_colored_logging(args.loglevel)
-    utils.configure_file_logging(
-        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
-    )
+    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file)
     utils.update_sanic_log_level()
 
     app = create_action_app(secret, args.actions, args.auto_reload)

@@ -13,6 +13,7 @@ endpoints.yml:
       type: bot.event_broker.EventBrokerFromUrl
       url: ${EVENT_BROKER_URL}
 """
+
 from __future__ import annotations
 
 import json

@@ -19,6 +19,7 @@ endpoints.yml (deploy/endpoints-scaled.yml):
       key_prefix: ${REDIS_KEY_PREFIX}     # alphanumeric: one prefix per deployment / test run
       socket_timeout: 2
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,9 +63,7 @@ class FallbackRedisLockStore(RedisLockStore):
         now = time.monotonic()
         if now - self._last_logged >= LOG_EVERY_SECONDS:
             self._last_logged = now
-            logger.error(
-                "Redis lock store unreachable (%s): using this process's in-memory lock until it is back",
-                error)
+            logger.error("Redis lock store unreachable (%s): using this process's in-memory lock until it is back", error)
 
     @asynccontextmanager
     async def lock(

@@ -19,6 +19,7 @@ message that says what to do (port the patch, or drop it, or run unpatched with 
 The upstream proposal
 is in docs/upstream/rasa-validator-once.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -101,16 +102,17 @@ def check_validator_patch_applies(remote_action_class: Any) -> None:
     except (OSError, TypeError) as error:  # no source shipped: cannot tell it is the same code
         raise RasaPatchError(_upgrade_message(f"the source of _validate_action_result is unavailable ({error})")) from error
     if fingerprint != EXPECTED_VALIDATE_SOURCE_SHA256:
-        raise RasaPatchError(_upgrade_message(
-            f"RemoteAction._validate_action_result changed (source sha256 {fingerprint[:12]}…, "
-            f"expected {EXPECTED_VALIDATE_SOURCE_SHA256[:12]}…)"))
+        raise RasaPatchError(
+            _upgrade_message(
+                f"RemoteAction._validate_action_result changed (source sha256 {fingerprint[:12]}…, expected {EXPECTED_VALIDATE_SOURCE_SHA256[:12]}…)"
+            )
+        )
     try:
         run_source = inspect.getsource(remote_action_class.run)
     except (OSError, TypeError) as error:
         raise RasaPatchError(_upgrade_message(f"the source of RemoteAction.run is unavailable ({error})")) from error
     if EXPECTED_CALL_SITE not in run_source:
-        raise RasaPatchError(_upgrade_message(
-            f"RemoteAction.run no longer calls `{EXPECTED_CALL_SITE}`"))
+        raise RasaPatchError(_upgrade_message(f"RemoteAction.run no longer calls `{EXPECTED_CALL_SITE}`"))
 
 
 def apply_action_response_validator_patch(remote_action_class: Any = None) -> bool:

@@ -12,6 +12,7 @@ The app Rasa builds is then hardened (`harden`): API tokens must be valid HS256 
 expiry (a token without `exp`, with `alg: none` or malformed gets 401, never a 500), request
 bodies and WebSocket frames are capped, and every response carries the security headers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,8 +63,7 @@ def refuse_weak_tokens(secret: str):
         except jwt.PyJWTError as error:
             logger.info("Refused an API token: %s.", type(error).__name__)
             return response.json(
-                {"status": "failure", "reason": "NotAuthenticated",
-                 "message": "A valid HS256 token with an expiry (exp) is required.", "code": 401},
+                {"status": "failure", "reason": "NotAuthenticated", "message": "A valid HS256 token with an expiry (exp) is required.", "code": 401},
                 status=401,
             )
         return None

@@ -18,6 +18,7 @@ endpoints.yml:
       url: ${TRACKER_STORE_URL}        # optional; else env TRACKER_STORE_URL, else `dialect`/`db`
                                        # as for Rasa's SQL store, else sqlite:///<repo>/var/tracker.db
 """
+
 from __future__ import annotations
 
 import copy
@@ -80,7 +81,7 @@ def tracker_store_url(host: Optional[Text] = None, **kwargs: Any) -> Optional[st
 def _ensure_sqlite_directory(url: str) -> None:
     prefix = "sqlite:///"
     if url.startswith(prefix) and url != prefix + ":memory:":
-        Path(url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
@@ -117,17 +118,18 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             reraise=True,
             before_sleep=lambda state: logger.warning(
                 "Tracker store unreachable during %s (attempt %d): %s; retrying",
-                what, state.attempt_number, type(state.outcome.exception()).__name__ if state.outcome else "?"),
+                what,
+                state.attempt_number,
+                type(state.outcome.exception()).__name__ if state.outcome else "?",
+            ),
         )
         async for attempt in retrying:
             with attempt:
                 return await operation()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
-                        ) -> Optional[DialogueStateTracker]:
-        return await self._with_retries(
-            "a read", lambda: super(MaskingSQLTrackerStore, self)._retrieve(sender_id, fetch_events_from_all_sessions))
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        return await self._with_retries("a read", lambda: super(MaskingSQLTrackerStore, self)._retrieve(sender_id, fetch_events_from_all_sessions))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Same as `SQLTrackerStore.save`, with each new event masked first; retried while the
@@ -236,20 +238,14 @@ def mask_event(data: dict, asked_for_phone: bool = False) -> dict:
         parse_data = data.get("parse_data") or {}
         intent = (parse_data.get("intent") or {}).get(INTENT_NAME_KEY)
         entities = parse_data.get("entities") or []
-        phone_answer = (
-            asked_for_phone
-            or intent == PHONE_INTENT
-            or any(entity.get("entity") == PHONE_ENTITY for entity in entities)
-        )
+        phone_answer = asked_for_phone or intent == PHONE_INTENT or any(entity.get("entity") == PHONE_ENTITY for entity in entities)
         data["text"] = mask_data(data.get("text"), all_digits=phone_answer)
         if "text" in parse_data:
             parse_data["text"] = mask_data(parse_data.get("text"), all_digits=phone_answer)
         if "metadata" in parse_data:
             parse_data["metadata"] = mask_data(parse_data["metadata"])
         for entity in entities:
-            entity["value"] = mask_data(
-                entity.get("value"), all_digits=phone_answer or entity.get("entity") == PHONE_ENTITY
-            )
+            entity["value"] = mask_data(entity.get("value"), all_digits=phone_answer or entity.get("entity") == PHONE_ENTITY)
     elif kind == "entities":
         for entity in data.get("entities") or []:
             entity["value"] = mask_data(entity.get("value"), all_digits=entity.get("entity") == PHONE_ENTITY)

@@ -1,5 +1,6 @@
 """`python -m console` serves the console; `python -m console users add NAME --role staff|maintainer|supervisor`
 creates an account and prints its one-time password."""
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     password = ensure_first_supervisor(app[ENGINE])
     url = f"http://{settings.host}:{settings.port}/"
     if password:
-        print(f"\n  Console: first supervisor created. Sign in at {url} as 'admin' with the one-time "
-              f"password {password} (you will choose a new one).\n", flush=True)
+        print(
+            f"\n  Console: first supervisor created. Sign in at {url} as 'admin' with the one-time "
+            f"password {password} (you will choose a new one).\n",
+            flush=True,
+        )
     print(f"  Support staff console: {url}", flush=True)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     return 0

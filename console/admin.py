@@ -1,4 +1,5 @@
 """Signing in and out, one's own password, and the supervisors' pages: accounts, audit, office hours."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,7 @@ async def change_password(request: web.Request) -> web.Response:
     if verified is None or len(new) < MIN_PASSWORD_LENGTH:
         return await render(request, "password.html", {"error": True}, status=400)
     with engine(request).begin() as connection:
-        queries.update_account(connection, account["username"], password_hash=auth.hash_password(new),
-                               must_change_password=False)
+        queries.update_account(connection, account["username"], password_hash=auth.hash_password(new), must_change_password=False)
         queries.record_audit(connection, account["username"], "password_changed")
     raise web.HTTPSeeOther("/")
 
@@ -62,8 +62,9 @@ async def accounts_page(request: web.Request) -> web.Response:
     with engine(request).connect() as connection:
         rows = queries.list_accounts(connection)
         hours = queries.office_hours(connection, open_store().office_hours())
-    return await render(request, "accounts.html", {"rows": rows, "created": None, "error": None,
-                                                   "hours": json.dumps(hours, ensure_ascii=False, indent=1)})
+    return await render(
+        request, "accounts.html", {"rows": rows, "created": None, "error": None, "hours": json.dumps(hours, ensure_ascii=False, indent=1)}
+    )
 
 
 async def accounts_change(request: web.Request) -> web.Response:
@@ -105,8 +106,9 @@ async def accounts_change(request: web.Request) -> web.Response:
     with engine(request).connect() as connection:
         rows = queries.list_accounts(connection)
         hours = queries.office_hours(connection, open_store().office_hours())
-    return await render(request, "accounts.html", {"rows": rows, "created": created, "error": error,
-                                                   "hours": json.dumps(hours, ensure_ascii=False, indent=1)})
+    return await render(
+        request, "accounts.html", {"rows": rows, "created": created, "error": error, "hours": json.dumps(hours, ensure_ascii=False, indent=1)}
+    )
 
 
 async def audit_page(request: web.Request) -> web.Response:

@@ -1,7 +1,8 @@
 """The console's aiohttp application: routes, middlewares and background tasks.
 
-    python -m console               # serve (CONSOLE_HOST:CONSOLE_PORT, default 127.0.0.1:8090)
+python -m console               # serve (CONSOLE_HOST:CONSOLE_PORT, default 127.0.0.1:8090)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,7 @@ async def security_headers(request: web.Request, handler):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
     return response
 
 
@@ -89,9 +89,17 @@ def create_app(settings: ConsoleSettings | None = None, maintainer_places: Maint
     app[HUB] = Hub()
     app[MAINTAINER] = maintainer_places or MaintainerPlaces.from_environment()
     app[MAINTAINER_JOBS] = JobRunner(app[MAINTAINER].layout.job_file)
-    setup_sessions(app, EncryptedCookieStorage(
-        settings.cookie_key(), cookie_name="console_session", httponly=True, samesite="Strict",
-        secure=settings.secure_cookies, max_age=SESSION_MAX_AGE))
+    setup_sessions(
+        app,
+        EncryptedCookieStorage(
+            settings.cookie_key(),
+            cookie_name="console_session",
+            httponly=True,
+            samesite="Strict",
+            secure=settings.secure_cookies,
+            max_age=SESSION_MAX_AGE,
+        ),
+    )
     app.middlewares.append(make_auth_middleware(ENGINE))
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(CONSOLE_DIR / "templates"), autoescape=True)
     app.on_startup.append(_start_background)

@@ -4,6 +4,7 @@ Passwords are hashed with Argon2 (argon2-cffi). The session lives in an encrypte
 SameSite=Strict cookie (aiohttp-session); each session carries a random CSRF token that every
 POST must send back. Failed sign-ins for an account slow the next attempts down.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,7 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def add_account(engine: Engine, username: str, role: str, password: Optional[str] = None,
-                must_change_password: bool = True) -> str:
+def add_account(engine: Engine, username: str, role: str, password: Optional[str] = None, must_change_password: bool = True) -> str:
     """Creates an account; returns its (one-time, unless given) password."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")

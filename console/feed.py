@@ -9,6 +9,7 @@
 Every applied event is announced on `notify(conversation_id)` (the live pages listen there).
 Nothing here imports Rasa.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,11 @@ DEFAULT_QUEUE = "rasa_console_events"  # the same default as bot/event_broker.py
 # Rasa's SQLEventBroker table, read only.
 _broker_metadata = MetaData()
 broker_events = Table(
-    "events", _broker_metadata,
-    Column("id", Integer, primary_key=True), Column("sender_id", String(255)), Column("data", Text),
+    "events",
+    _broker_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("data", Text),
 )
 
 Notify = Callable[[str], None]
@@ -77,9 +81,7 @@ class SqlBrokerFeed:
             after = queries.feed_position(connection, self.source)
         try:
             with self.broker.connect() as connection:
-                rows = connection.execute(
-                    select(broker_events).where(broker_events.c.id > after).order_by(broker_events.c.id).limit(BATCH)
-                ).all()
+                rows = connection.execute(select(broker_events).where(broker_events.c.id > after).order_by(broker_events.c.id).limit(BATCH)).all()
         except Exception as error:  # the broker table does not exist until Rasa's first start
             logger.debug("event table not readable yet: %s", error)
             return 0

@@ -5,6 +5,7 @@ Rasa stays the conversation's owner: the citizen's messages keep going through i
 only records them), and each staff reply is a bot event appended through its HTTP API, so the
 tracker, the event stream and this index all see it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,17 +29,25 @@ WATCH_SECONDS = 1.0
 
 CITIZEN_TEXTS = {
     "taken": ("Một cán bộ hỗ trợ đã tham gia cuộc trò chuyện.", "A staff member has joined the conversation."),
-    "returned": ("Cán bộ đã chuyển bạn lại cho trợ lý ảo. Bạn cần hỏi gì thêm cứ nhắn nhé.",
-                 "The staff member handed you back to the assistant. Ask me anything else."),
-    "closed": ("Cán bộ đã kết thúc cuộc trò chuyện. Cảm ơn bạn! Trợ lý ảo vẫn ở đây nếu bạn cần.",
-               "The staff member closed the conversation. Thank you! The assistant is still here if you need it."),
-    "cancelled": ("Vâng, bạn đã quay lại với trợ lý ảo. Bạn cần hỏi gì cứ nhắn nhé.",
-                  "OK, you are back with the assistant. What can I help you with?"),
-    "timeout": ("Hiện chưa có cán bộ nào rảnh. Bạn cứ để lại câu hỏi ở đây, cán bộ sẽ trả lời ngay khi có thể "
-                "(lần sau bạn mở lại khung chat trên trình duyệt này). Bạn cũng có thể quay lại trợ lý ảo.",
-                "Nobody is free right now. Leave your question here and a staff member will answer as soon as "
-                "possible (you will see it the next time you open the chat in this browser). You can also go "
-                "back to the assistant."),
+    "returned": (
+        "Cán bộ đã chuyển bạn lại cho trợ lý ảo. Bạn cần hỏi gì thêm cứ nhắn nhé.",
+        "The staff member handed you back to the assistant. Ask me anything else.",
+    ),
+    "closed": (
+        "Cán bộ đã kết thúc cuộc trò chuyện. Cảm ơn bạn! Trợ lý ảo vẫn ở đây nếu bạn cần.",
+        "The staff member closed the conversation. Thank you! The assistant is still here if you need it.",
+    ),
+    "cancelled": (
+        "Vâng, bạn đã quay lại với trợ lý ảo. Bạn cần hỏi gì cứ nhắn nhé.",
+        "OK, you are back with the assistant. What can I help you with?",
+    ),
+    "timeout": (
+        "Hiện chưa có cán bộ nào rảnh. Bạn cứ để lại câu hỏi ở đây, cán bộ sẽ trả lời ngay khi có thể "
+        "(lần sau bạn mở lại khung chat trên trình duyệt này). Bạn cũng có thể quay lại trợ lý ảo.",
+        "Nobody is free right now. Leave your question here and a staff member will answer as soon as "
+        "possible (you will see it the next time you open the chat in this browser). You can also go "
+        "back to the assistant.",
+    ),
 }
 
 
@@ -57,8 +66,7 @@ async def queue_json(request: web.Request) -> web.Response:
     with engine(request).connect() as connection:
         items = queries.open_handoffs(connection)
     keep = ("id", "conversation_id", "status", "taken_by", "requested_at", "last_message", "language")
-    return web.json_response({"items": [{k: item[k] for k in keep} for item in items]},
-                             headers={"Cache-Control": "no-store"})
+    return web.json_response({"items": [{k: item[k] for k in keep} for item in items]}, headers={"Cache-Control": "no-store"})
 
 
 async def queue_events(request: web.Request) -> web.StreamResponse:
@@ -169,15 +177,20 @@ async def _watch_once(app: web.Application) -> None:
     with engine_.begin() as connection:
         for handoff in queries.open_handoffs(connection):
             latest = connection.execute(
-                select(messages.c.intent, messages.c.timestamp).where(
-                    messages.c.conversation_id == handoff["conversation_id"], messages.c.kind == "user")
-                .order_by(messages.c.id.desc()).limit(1)).first()
+                select(messages.c.intent, messages.c.timestamp)
+                .where(messages.c.conversation_id == handoff["conversation_id"], messages.c.kind == "user")
+                .order_by(messages.c.id.desc())
+                .limit(1)
+            ).first()
             if latest and latest.intent == CANCEL_INTENT and latest.timestamp >= handoff["requested_at"] - 1:
                 if queries.end_handoff(connection, handoff["id"], "cancelled"):
                     queries.record_audit(connection, None, "handoff_cancelled", handoff["conversation_id"])
                     cancelled.append(handoff)
-        overdue = [h for h in queries.unanswered_handoffs(connection, app[SETTINGS].handoff_timeout_seconds)
-                   if queries.mark_timeout_notified(connection, h["id"])]
+        overdue = [
+            h
+            for h in queries.unanswered_handoffs(connection, app[SETTINGS].handoff_timeout_seconds)
+            if queries.mark_timeout_notified(connection, h["id"])
+        ]
     for handoff in cancelled:
         await _hand_back(app, handoff["conversation_id"], "cancelled", handoff["language"])
     for handoff in overdue:

@@ -1,4 +1,5 @@
 """Console wording: Vietnamese first, English too. The language is a per-session choice."""
+
 from __future__ import annotations
 
 LANGUAGES = ("vi", "en")
@@ -101,10 +102,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "top_procedures": ("Thủ tục được hỏi nhiều nhất", "Most asked procedures"),
     "top_not_understood": ("Câu trợ lý chưa hiểu nhiều nhất", "Most frequent messages not understood"),
     "office_hours": ("Giờ làm việc", "Office hours"),
-    "office_hours_hint": ("Mặc định lấy từ nội dung tri thức (knowledge/content/common.yml); để trống rồi lưu để "
-                          "quay về mặc định.",
-                          "By default from the knowledge content (knowledge/content/common.yml); save it empty "
-                          "to go back to that default."),
+    "office_hours_hint": (
+        "Mặc định lấy từ nội dung tri thức (knowledge/content/common.yml); để trống rồi lưu để quay về mặc định.",
+        "By default from the knowledge content (knowledge/content/common.yml); save it empty to go back to that default.",
+    ),
     "save": ("Lưu", "Save"),
     "paused": ("Trợ lý đang im lặng (cán bộ phụ trách)", "The assistant is paused (a person is answering)"),
     "live": ("Trực tiếp", "Live"),
@@ -113,10 +114,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "maintainer": ("Bảo trì mô hình", "Maintainer"),
     "inbox": ("Hộp thư chưa hiểu", "Inbox"),
     "models": ("Mô hình", "Models"),
-    "inbox_intro": ("Tin nhắn của người dân (đã che dữ liệu cá nhân) mà mô hình đang chạy hiểu chưa tốt, quan trọng nhất trước; "
-                    "các câu gần giống nhau được gộp. Câu đã có trong dữ liệu huấn luyện hoặc đã bỏ qua không hiện lại.",
-                    "Citizens' messages (personal data masked) with what the active model understood, most useful first; "
-                    "near-duplicates are grouped. Texts already in the training data or ignored are not shown again."),
+    "inbox_intro": (
+        "Tin nhắn của người dân (đã che dữ liệu cá nhân) mà mô hình đang chạy hiểu chưa tốt, quan trọng nhất trước; "
+        "các câu gần giống nhau được gộp. Câu đã có trong dữ liệu huấn luyện hoặc đã bỏ qua không hiện lại.",
+        "Citizens' messages (personal data masked) with what the active model understood, most useful first; "
+        "near-duplicates are grouped. Texts already in the training data or ignored are not shown again.",
+    ),
     "only_problems": ("Chỉ câu có vấn đề", "Problems only"),
     "all_messages": ("Tất cả", "All"),
     "groups_shown": ("{shown} / {total} nhóm", "{shown} of {total} groups"),
@@ -138,18 +141,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "annotated": ("Đã ghi {count} nhóm vào data/nlu/reviewed/.", "{count} group(s) written to data/nlu/reviewed/."),
     "set_procedure": ("Đặt thủ tục", "Set procedure"),
     "alias": ("Cụm từ gọi tên thủ tục (mặc định: cả câu)", "Words naming the procedure (default: the whole message)"),
-    "procedure_alias_added": ("Đã ghi {count} nhóm; thêm tên gọi \"{alias}\" vào knowledge/content/procedures/{procedure}.yml, "
-                              "sinh lại data/nlu/generated/.",
-                              "{count} group(s) written; alias \"{alias}\" added to knowledge/content/procedures/{procedure}.yml, "
-                              "data/nlu/generated/ regenerated."),
-    "procedure_alias_known": ("Đã ghi {count} nhóm; \"{alias}\" đã là tên gọi của {procedure}.",
-                              "{count} group(s) written; \"{alias}\" already names {procedure}."),
+    "procedure_alias_added": (
+        'Đã ghi {count} nhóm; thêm tên gọi "{alias}" vào knowledge/content/procedures/{procedure}.yml, sinh lại data/nlu/generated/.',
+        '{count} group(s) written; alias "{alias}" added to knowledge/content/procedures/{procedure}.yml, data/nlu/generated/ regenerated.',
+    ),
+    "procedure_alias_known": (
+        'Đã ghi {count} nhóm; "{alias}" đã là tên gọi của {procedure}.',
+        '{count} group(s) written; "{alias}" already names {procedure}.',
+    ),
     "new_intent": ("Tạo ý định mới", "Create a new intent"),
-    "new_intent_intro": ("Câu của các nhóm đã chọn thành ví dụ (theo ngôn ngữ của nhóm), cùng các ví dụ viết thêm. "
-                         "Cần ví dụ tiếng Việt và tiếng Anh, và câu trả lời (hai thứ tiếng) hoặc thủ tục của nó.",
-                         "The selected groups' messages become examples (by the group's language), with the examples "
-                         "written here. Vietnamese and English examples are needed, and either the answer (both "
-                         "languages) or the procedure it belongs to."),
+    "new_intent_intro": (
+        "Câu của các nhóm đã chọn thành ví dụ (theo ngôn ngữ của nhóm), cùng các ví dụ viết thêm. "
+        "Cần ví dụ tiếng Việt và tiếng Anh, và câu trả lời (hai thứ tiếng) hoặc thủ tục của nó.",
+        "The selected groups' messages become examples (by the group's language), with the examples "
+        "written here. Vietnamese and English examples are needed, and either the answer (both "
+        "languages) or the procedure it belongs to.",
+    ),
     "intent_name": ("Tên ý định (chữ thường, số, _)", "Intent name (lowercase, digits, _)"),
     "examples_vi": ("Ví dụ tiếng Việt (mỗi dòng một câu)", "Vietnamese examples (one per line)"),
     "examples_en": ("Ví dụ tiếng Anh (mỗi dòng một câu)", "English examples (one per line)"),
@@ -157,12 +164,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "response_en": ("Câu trả lời tiếng Anh", "Answer in English"),
     "or_procedure": ("…hoặc thủ tục của ý định", "…or the procedure it belongs to"),
     "no_procedure": ("(không)", "(none)"),
-    "intent_created": ("Đã tạo ý định {intent}: domain/reviewed.yml, data/nlu/reviewed/rules.yml, {count} ví dụ.",
-                       "Intent {intent} created: domain/reviewed.yml, data/nlu/reviewed/rules.yml, {count} examples."),
+    "intent_created": (
+        "Đã tạo ý định {intent}: domain/reviewed.yml, data/nlu/reviewed/rules.yml, {count} ví dụ.",
+        "Intent {intent} created: domain/reviewed.yml, data/nlu/reviewed/rules.yml, {count} examples.",
+    ),
     "conversation_to_test": ("Từ hội thoại thành bài kiểm thử", "From conversation to test"),
     "export_story": ("Xuất thành story kiểm thử (tests/stories/)", "Export as a test story (tests/stories/)"),
-    "story_exported": ("Đã ghi {path} ({steps} bước; {masked} tin có dữ liệu bị che).",
-                       "Wrote {path} ({steps} steps; {masked} message(s) with masked data)."),
+    "story_exported": (
+        "Đã ghi {path} ({steps} bước; {masked} tin có dữ liệu bị che).",
+        "Wrote {path} ({steps} steps; {masked} message(s) with masked data).",
+    ),
     "story_not_found": ("Kho hội thoại không có tin nhắn nào của hội thoại này.", "The tracker store holds no messages of this conversation."),
     "candidate": ("Mô hình ứng viên", "Candidate"),
     "active_model": ("Mô hình đang chạy", "Active model"),
@@ -195,8 +206,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "stories_result": ("Kiểm thử hội thoại: {passed}/{total} đạt", "Conversation tests: {passed} of {total} pass"),
     "stories_not_run": ("Kiểm thử hội thoại: chưa chạy", "Conversation tests: not run"),
     "changed_messages": ("Tin nhắn gần đây sẽ được hiểu khác", "Recent messages that would be understood differently"),
-    "changed_summary": ("{changed} / {distinct} tin khác nhau thay đổi ({messages} tin gần đây đã chạy lại, đã che).",
-                        "{changed} of {distinct} distinct messages change ({messages} recent messages replayed, masked)."),
+    "changed_summary": (
+        "{changed} / {distinct} tin khác nhau thay đổi ({messages} tin gần đây đã chạy lại, đã che).",
+        "{changed} of {distinct} distinct messages change ({messages} recent messages replayed, masked).",
+    ),
     "declines": ("từ chối (ngoài phạm vi)", "declines (out of scope)"),
     "asks": ("hỏi lại: {choices}", "asks: {choices}"),
 }

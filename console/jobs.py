@@ -4,6 +4,7 @@ kept for the models page (which polls it). Rasa is only ever imported in those s
 job (output, outcome) is also written to `Layout.job_file` (var/maintainer-job.json), so a restarted
 console still shows how it ended.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,14 +39,14 @@ class MaintainerPlaces:
     def from_environment(cls) -> "MaintainerPlaces":
         venv_python = ROOT / ".venv" / "bin" / "python"
         stories = Path(os.environ.get("MAINTAINER_STORIES_DIR") or ROOT / "tests" / "stories")
-        return cls(layout=Layout.from_environment(), stories_dir=stories,
-                   python=str(venv_python) if venv_python.exists() else "python")
+        return cls(layout=Layout.from_environment(), stories_dir=stories, python=str(venv_python) if venv_python.exists() else "python")
 
     def with_layout(self, layout: Layout, stories_dir: Optional[Path] = None) -> "MaintainerPlaces":
         return replace(self, layout=layout, stories_dir=stories_dir or self.stories_dir)
 
 
 # ------------------------------------------------------------------ background jobs
+
 
 @dataclass
 class Job:
@@ -62,14 +63,27 @@ class Job:
         return self.returncode is None
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "started_by": self.started_by, "started_at": self.started_at,
-                "ended_at": self.ended_at, "running": self.running, "returncode": self.returncode,
-                "lines": list(self.lines), "command": self.command}
+        return {
+            "kind": self.kind,
+            "started_by": self.started_by,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "running": self.running,
+            "returncode": self.returncode,
+            "lines": list(self.lines),
+            "command": self.command,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Job":
-        job = cls(str(data["kind"]), list(data.get("command") or []), str(data["started_by"]),
-                  float(data["started_at"]), returncode=data.get("returncode"), ended_at=data.get("ended_at"))
+        job = cls(
+            str(data["kind"]),
+            list(data.get("command") or []),
+            str(data["started_by"]),
+            float(data["started_at"]),
+            returncode=data.get("returncode"),
+            ended_at=data.get("ended_at"),
+        )
         job.lines.extend(str(line) for line in data.get("lines") or [])
         if job.running:  # written by a console that stopped before the job ended
             job.lines.append(INTERRUPTED)
@@ -124,8 +138,13 @@ class JobRunner:
     async def _run(self, job: Job, places: MaintainerPlaces, env: dict) -> None:
         try:
             self._process = await asyncio.create_subprocess_exec(
-                *job.command, cwd=str(places.layout.root), env=env, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT, preexec_fn=lambda: os.nice(JOB_NICENESS))
+                *job.command,
+                cwd=str(places.layout.root),
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                preexec_fn=lambda: os.nice(JOB_NICENESS),
+            )
             assert self._process.stdout is not None
             async for raw in self._process.stdout:
                 line = raw.decode("utf-8", "replace").rstrip()

@@ -1,4 +1,5 @@
 """Typed keys of the console application's shared objects (aiohttp AppKey)."""
+
 from __future__ import annotations
 
 from aiohttp import web

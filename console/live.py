@@ -4,6 +4,7 @@ The feed calls `Hub.notify(conversation_id)` after each applied event, the hando
 each state change. Each open page holds one SSE stream; it receives the conversation id that
 changed (or "queue") and fetches what it shows again, so no text ever travels in the event.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,7 @@ class Hub:
 
 async def event_stream(request: web.Request, hub: Hub, wanted: set[str]) -> web.StreamResponse:
     """`text/event-stream` of the topics in `wanted` (a conversation id, or QUEUE for any change)."""
-    response = web.StreamResponse(headers={
-        "Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
     await response.prepare(request)
     queue = hub.subscribe()
     try:

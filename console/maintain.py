@@ -7,6 +7,7 @@ console's own environment (.venv), at a lower CPU priority, one at a time; its o
 models page, which polls `/maintain/job.json`. Maintainers and supervisors may use these pages; only a
 supervisor may release a candidate the gate refused, with a written reason.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,13 +49,20 @@ ANNOTATE_ACTIONS = ("confirm", "intent", "procedure", "out_of_scope", "ignore", 
 def _job_environment(request: web.Request, places: MaintainerPlaces) -> dict:
     settings = request.app[SETTINGS]
     layout = places.layout
-    return {**os.environ, "MODELS_DIR": str(layout.models), "MAINTAINER_REVIEWED_DIR": str(layout.reviewed),
-            "MAINTAINER_AUDIT_LOG": str(layout.audit_log), "RASA_URL": settings.rasa_url,
-            "JWT_SECRET": settings.jwt_secret, "MAINTAINER_NAME": request["account"]["username"],
-            "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "MODELS_DIR": str(layout.models),
+        "MAINTAINER_REVIEWED_DIR": str(layout.reviewed),
+        "MAINTAINER_AUDIT_LOG": str(layout.audit_log),
+        "RASA_URL": settings.rasa_url,
+        "JWT_SECRET": settings.jwt_secret,
+        "MAINTAINER_NAME": request["account"]["username"],
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 # ------------------------------------------------------------------ helpers
+
 
 def _places(request: web.Request) -> MaintainerPlaces:
     return request.app[MAINTAINER]
@@ -80,16 +88,24 @@ def _model_in(directories: list[Path], name: str) -> Optional[Path]:
 
 # ------------------------------------------------------------------ inbox and annotation
 
+
 async def inbox_page(request: web.Request) -> web.Response:
     require_maintainer(request)
     places = _places(request)
     only_problems = request.query.get("problems") == "1"
-    groups = await asyncio.to_thread(build_inbox, _source(request), places.layout, INBOX_LIMIT,
-                                     only_problems=only_problems)
+    groups = await asyncio.to_thread(build_inbox, _source(request), places.layout, INBOX_LIMIT, only_problems=only_problems)
     intents = sorted(domain_intents(places.layout.domain))
-    return await render(request, "maintain_inbox.html", {
-        "groups": groups[:INBOX_SHOWN], "total_groups": len(groups), "intents": intents,
-        "procedures": procedure_ids(places.layout), "only_problems": only_problems})
+    return await render(
+        request,
+        "maintain_inbox.html",
+        {
+            "groups": groups[:INBOX_SHOWN],
+            "total_groups": len(groups),
+            "intents": intents,
+            "procedures": procedure_ids(places.layout),
+            "only_problems": only_problems,
+        },
+    )
 
 
 def _lines(value) -> list[str]:
@@ -130,8 +146,7 @@ async def inbox_annotate(request: web.Request) -> web.Response:
         else:
             by_intent: dict[str, list[str]] = {}
             for group in chosen:
-                intent = {"confirm": group.understood.intent, "out_of_scope": OUT_OF_SCOPE_INTENT,
-                          "intent": str(form.get("intent", ""))}[action]
+                intent = {"confirm": group.understood.intent, "out_of_scope": OUT_OF_SCOPE_INTENT, "intent": str(form.get("intent", ""))}[action]
                 if not intent or intent == "nlu_fallback":
                     raise AnnotationRefused("the model did not understand this message: choose the intent")
                 by_intent.setdefault(intent, []).extend(group.texts)
@@ -153,13 +168,22 @@ async def _set_procedure(request: web.Request, form, chosen: list[InboxGroup]) -
     alias = " ".join(str(form.get("alias", "")).split()) or None
     language = next((g.understood.language for g in chosen if g.understood.language in ("vi", "en")), "vi")
     texts = [text for group in chosen for text in group.texts]
-    result = await asyncio.to_thread(set_procedure, texts, procedure, intent, request["account"]["username"],
-                                     places.layout, alias, language, "console inbox")
-    _audit(request, "inbox_procedure_set", procedure,
-           f"intent {intent}; alias {'added' if result.alias_added else 'known'}; {len(texts)} texts; "
-           f"groups {','.join(g.id for g in chosen)}")
-    await flash(request, "procedure_alias_added" if result.alias_added else "procedure_alias_known",
-                count=str(len(chosen)), procedure=procedure, alias=result.alias)
+    result = await asyncio.to_thread(
+        set_procedure, texts, procedure, intent, request["account"]["username"], places.layout, alias, language, "console inbox"
+    )
+    _audit(
+        request,
+        "inbox_procedure_set",
+        procedure,
+        f"intent {intent}; alias {'added' if result.alias_added else 'known'}; {len(texts)} texts; groups {','.join(g.id for g in chosen)}",
+    )
+    await flash(
+        request,
+        "procedure_alias_added" if result.alias_added else "procedure_alias_known",
+        count=str(len(chosen)),
+        procedure=procedure,
+        alias=result.alias,
+    )
 
 
 async def _new_intent(request: web.Request, form, chosen: list[InboxGroup]) -> None:
@@ -170,15 +194,21 @@ async def _new_intent(request: web.Request, form, chosen: list[InboxGroup]) -> N
     procedure = str(form.get("intent_procedure", "")) or None
     response = None if procedure else {"vi": str(form.get("response_vi", "")), "en": str(form.get("response_en", ""))}
     name = str(form.get("name", "")).strip()
-    created = await asyncio.to_thread(create_intent, name, examples, request["account"]["username"], places.layout,
-                                      response, procedure, "console inbox")
-    _audit(request, "intent_created", created.name,
-           f"{created.response or 'procedure ' + str(created.procedure)}; {len(created.examples)} examples; "
-           f"groups {','.join(g.id for g in chosen) or '-'}")
+    created = await asyncio.to_thread(
+        create_intent, name, examples, request["account"]["username"], places.layout, response, procedure, "console inbox"
+    )
+    _audit(
+        request,
+        "intent_created",
+        created.name,
+        f"{created.response or 'procedure ' + str(created.procedure)}; {len(created.examples)} examples; "
+        f"groups {','.join(g.id for g in chosen) or '-'}",
+    )
     await flash(request, "intent_created", intent=created.name, count=str(len(created.examples)))
 
 
 # ------------------------------------------------------------------ models: train, compare, gate, release
+
 
 def _candidate_view(layout: Layout) -> Optional[dict]:
     candidate = newest_model(layout.candidates)
@@ -199,17 +229,23 @@ async def models_page(request: web.Request) -> web.Response:
     releases = list(reversed(manifest["releases"]))
     active_entry = next((r for r in releases if r["model"] == manifest["active"]), None)
     runner: JobRunner = request.app[MAINTAINER_JOBS]
-    return await render(request, "maintain_models.html", {
-        "candidate": _candidate_view(layout), "releases": releases, "active": manifest["active"],
-        "can_roll_back": bool(active_entry and active_entry.get("previous")),
-        "job": runner.current.as_dict() if runner.current else None})
+    return await render(
+        request,
+        "maintain_models.html",
+        {
+            "candidate": _candidate_view(layout),
+            "releases": releases,
+            "active": manifest["active"],
+            "can_roll_back": bool(active_entry and active_entry.get("previous")),
+            "job": runner.current.as_dict() if runner.current else None,
+        },
+    )
 
 
 async def job_json(request: web.Request) -> web.Response:
     require_maintainer(request)
     runner: JobRunner = request.app[MAINTAINER_JOBS]
-    return web.json_response({"job": runner.current.as_dict() if runner.current else None},
-                             headers={"Cache-Control": "no-store"})
+    return web.json_response({"job": runner.current.as_dict() if runner.current else None}, headers={"Cache-Control": "no-store"})
 
 
 async def start_job(request: web.Request) -> web.Response:
@@ -280,8 +316,7 @@ async def report_page(request: web.Request) -> web.Response:
     if not json_path.exists():
         raise web.HTTPNotFound(text="this model has not been compared")
     report = json.loads(json_path.read_text(encoding="utf-8"))
-    return await render(request, "maintain_report.html", {"report": report, "rows": figure_rows(report),
-                                                           "model": model.name})
+    return await render(request, "maintain_report.html", {"report": report, "rows": figure_rows(report), "model": model.name})
 
 
 def _share(pair) -> Optional[float]:
@@ -299,20 +334,32 @@ def figure_rows(report: dict) -> list[dict]:
     rows.append(_pair_row("wrongly_declined", active["wrongly_declined"], candidate["wrongly_declined"], lower_is_better=True))
     for kind in ("weighted", "macro"):
         before, after = active["intent_f1"][kind], candidate["intent_f1"][kind]
-        rows.append({"label": f"intent F1 ({kind})", "active": f"{before:.3f}", "candidate": f"{after:.3f}",
-                     "change": f"{after - before:+.3f}", "worse": after < before})
+        rows.append(
+            {
+                "label": f"intent F1 ({kind})",
+                "active": f"{before:.3f}",
+                "candidate": f"{after:.3f}",
+                "change": f"{after - before:+.3f}",
+                "worse": after < before,
+            }
+        )
     return rows
 
 
 def _pair_row(label: str, before, after, lower_is_better: bool = False) -> dict:
     b, a = _share(before), _share(after)
     change = (a or 0.0) - (b or 0.0)
-    return {"label": label, "active": "-" if b is None else f"{b:.1%} ({before[0]}/{before[1]})",
-            "candidate": "-" if a is None else f"{a:.1%} ({after[0]}/{after[1]})",
-            "change": f"{change * 100:+.1f} pt", "worse": change > 0 if lower_is_better else change < 0}
+    return {
+        "label": label,
+        "active": "-" if b is None else f"{b:.1%} ({before[0]}/{before[1]})",
+        "candidate": "-" if a is None else f"{a:.1%} ({after[0]}/{after[1]})",
+        "change": f"{change * 100:+.1f} pt",
+        "worse": change > 0 if lower_is_better else change < 0,
+    }
 
 
 # ------------------------------------------------------------------ from conversation to test
+
 
 async def export_conversation_story(request: web.Request) -> web.Response:
     require_maintainer(request)
@@ -325,8 +372,7 @@ async def export_conversation_story(request: web.Request) -> web.Response:
     else:
         _audit(request, "story_exported", conversation_id, story.path.name)
         shown = story.path.relative_to(ROOT) if story.path.is_relative_to(ROOT) else story.path
-        await flash(request, "story_exported", path=str(shown), steps=str(story.steps),
-                      masked=str(story.masked_steps))
+        await flash(request, "story_exported", path=str(shown), steps=str(story.steps), masked=str(story.masked_steps))
     raise web.HTTPSeeOther(f"/conversations/{conversation_id}")
 
 

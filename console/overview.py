@@ -1,4 +1,5 @@
 """Supervisors' overview: figures, charts drawn server-side with matplotlib (SVG), CSV export."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,7 @@ def _bar_chart_svg(labels: list[str], values: list[float], title: str) -> bytes:
     axes = figure.add_subplot()
     axes.bar(range(len(values)), values, color="#1f6f8b")
     axes.set_xticks(range(len(labels)))
-    axes.set_xticklabels(labels, rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center",
-                         fontsize=8)
+    axes.set_xticklabels(labels, rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center", fontsize=8)
     axes.set_title(title, fontsize=10)
     # Counts: whole numbers from zero, even when every bar is empty.
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -63,8 +63,21 @@ async def chart(request: web.Request) -> web.Response:
     return web.Response(body=svg, content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
-CSV_COLUMNS = ("id", "channel", "language", "started_at", "last_event_at", "user_messages", "fallbacks",
-               "low_confidence", "handoff_requested", "rating", "dossier_outcome", "procedures", "review_state")
+CSV_COLUMNS = (
+    "id",
+    "channel",
+    "language",
+    "started_at",
+    "last_event_at",
+    "user_messages",
+    "fallbacks",
+    "low_confidence",
+    "handoff_requested",
+    "rating",
+    "dossier_outcome",
+    "procedures",
+    "review_state",
+)
 
 
 async def export_csv(request: web.Request) -> web.Response:
@@ -73,12 +86,14 @@ async def export_csv(request: web.Request) -> web.Response:
     filters = ConversationFilter.from_query(request.query)
     with engine(request).begin() as connection:
         rows, _ = queries.list_conversations(connection, filters, 1, 100000)
-        queries.record_audit(connection, request["account"]["username"], "export", None,
-                             " ".join(f"{k}={v}" for k, v in filters.as_query().items()))
+        queries.record_audit(connection, request["account"]["username"], "export", None, " ".join(f"{k}={v}" for k, v in filters.as_query().items()))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow([str(row[c]).strip() if row[c] is not None else "" for c in CSV_COLUMNS])
-    return web.Response(body=buffer.getvalue().encode("utf-8-sig"), content_type="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="conversations.csv"', "Cache-Control": "no-store"})
+    return web.Response(
+        body=buffer.getvalue().encode("utf-8-sig"),
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="conversations.csv"', "Cache-Control": "no-store"},
+    )

@@ -1,4 +1,5 @@
 """Rendering helpers shared by the console's views."""
+
 from __future__ import annotations
 
 from datetime import datetime

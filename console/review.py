@@ -1,4 +1,5 @@
 """Reviewing conversations: the filtered list, one conversation, tags, notes and review state."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -19,11 +20,22 @@ async def conversation_list(request: web.Request) -> web.Response:
         counts = queries.facet_counts(connection, filters)
         choices = queries.filter_choices(connection)
         row_tags = {row["id"]: [t["tag"] for t in queries.conversation_tags(connection, row["id"])] for row in rows}
-    return await render(request, "conversations.html", {
-        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PER_PAGE)),
-        "filters": filters, "counts": counts, "choices": choices, "tags": TAGS, "row_tags": row_tags,
-        "states": queries.REVIEW_STATES,
-    })
+    return await render(
+        request,
+        "conversations.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PER_PAGE)),
+            "filters": filters,
+            "counts": counts,
+            "choices": choices,
+            "tags": TAGS,
+            "row_tags": row_tags,
+            "states": queries.REVIEW_STATES,
+        },
+    )
 
 
 def _conversation_or_404(connection, conversation_id: str) -> dict:
@@ -57,11 +69,13 @@ async def conversation_messages_json(request: web.Request) -> web.Response:
         rows = queries.conversation_messages(connection, conversation_id, after)
         handoff = queries.current_handoff(connection, conversation_id)
     keep = ("id", "kind", "text", "intent", "confidence", "procedure", "language", "author", "data", "timestamp")
-    return web.json_response({
-        "messages": [{key: row[key] for key in keep} for row in rows],
-        "handoff": {"id": handoff["id"], "status": handoff["status"], "taken_by": handoff["taken_by"]}
-        if handoff else None,
-    }, headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        {
+            "messages": [{key: row[key] for key in keep} for row in rows],
+            "handoff": {"id": handoff["id"], "status": handoff["status"], "taken_by": handoff["taken_by"]} if handoff else None,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def annotate(request: web.Request) -> web.Response:

@@ -1,4 +1,5 @@
 """Settings of the console, from environment variables with defaults (see scripts/env.sh)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ databases (created, dropped at the end), its own redis-server on its own port (s
 stop it), and a TCP proxy between Rasa and PostgreSQL (so a test may cut it). The machine's
 shared PostgreSQL and Redis services are never stopped.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,15 +36,26 @@ class Ports:
     base: int
 
     @property
-    def citizens(self) -> int: return self.base
+    def citizens(self) -> int:
+        return self.base
+
     @property
-    def actions_front(self) -> int: return self.base + 1
+    def actions_front(self) -> int:
+        return self.base + 1
+
     @property
-    def redis(self) -> int: return self.base + 2
+    def redis(self) -> int:
+        return self.base + 2
+
     @property
-    def postgres_proxy(self) -> int: return self.base + 3
-    def rasa(self, i: int) -> int: return self.base + 10 + i
-    def actions(self, i: int) -> int: return self.base + 30 + i
+    def postgres_proxy(self) -> int:
+        return self.base + 3
+
+    def rasa(self, i: int) -> int:
+        return self.base + 10 + i
+
+    def actions(self, i: int) -> int:
+        return self.base + 30 + i
 
 
 @dataclass
@@ -89,38 +101,71 @@ class LocalCluster:
         self.env = base_env(
             TRACKER_STORE_URL=f"postgresql://{user}@127.0.0.1:{self.ports.postgres_proxy}/{self.tracker_db}",
             DATABASE_URL=f"{PG_SERVER}/{self.knowledge_db}",
-            REDIS_HOST="127.0.0.1", REDIS_PORT=str(self.ports.redis), REDIS_DB="0", REDIS_KEY_PREFIX=self.name,
+            REDIS_HOST="127.0.0.1",
+            REDIS_PORT=str(self.ports.redis),
+            REDIS_DB="0",
+            REDIS_KEY_PREFIX=self.name,
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.ports.actions_front}/webhook",
-            JWT_SECRET=self.jwt_secret, DOSSIER_HASH_KEY=secrets.token_hex(32), SANIC_HOST="127.0.0.1",
+            JWT_SECRET=self.jwt_secret,
+            DOSSIER_HASH_KEY=secrets.token_hex(32),
+            SANIC_HOST="127.0.0.1",
             TRACKER_STORE_RETRY_SECONDS="30",
         )
         load_knowledge(self.env)
         self.start_redis()
         config = self.workdir / "haproxy.cfg"
-        config.write_text(haproxy_config(
-            self.ports.citizens, [self.ports.rasa(i) for i in range(1, self.rasa_count + 1)],
-            self.ports.actions_front, [self.ports.actions(i) for i in range(1, self.action_count + 1)]))
-        self.servers["haproxy"] = Server("haproxy", ["haproxy", "-W", "-db", "-f", str(config)],
-                                         f"http://127.0.0.1:{self.ports.citizens}/haproxy-health", self.env,
-                                         self.logs / "haproxy.log")
+        config.write_text(
+            haproxy_config(
+                self.ports.citizens,
+                [self.ports.rasa(i) for i in range(1, self.rasa_count + 1)],
+                self.ports.actions_front,
+                [self.ports.actions(i) for i in range(1, self.action_count + 1)],
+            )
+        )
+        self.servers["haproxy"] = Server(
+            "haproxy",
+            ["haproxy", "-W", "-db", "-f", str(config)],
+            f"http://127.0.0.1:{self.ports.citizens}/haproxy-health",
+            self.env,
+            self.logs / "haproxy.log",
+        )
         self.servers["haproxy"].start(timeout=30)
         for i in range(1, self.action_count + 1):
             self.servers[f"actions{i}"] = Server(
                 f"actions{i}",
-                [str(DEPLOY / "supervise.sh"), f"actions{i}", PYTHON, "-m", "bot.action_server", "--actions", "actions",
-                 "--port", str(self.ports.actions(i))],
-                f"http://127.0.0.1:{self.ports.actions(i)}/health", self.env, self.logs / f"actions{i}.log")
+                [
+                    str(DEPLOY / "supervise.sh"),
+                    f"actions{i}",
+                    PYTHON,
+                    "-m",
+                    "bot.action_server",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.ports.actions(i)),
+                ],
+                f"http://127.0.0.1:{self.ports.actions(i)}/health",
+                self.env,
+                self.logs / f"actions{i}.log",
+            )
         model = newest_model()
         for i in range(1, self.rasa_count + 1):
             self.servers[f"rasa{i}"] = rasa_server(
-                f"rasa{i}", self.ports.rasa(i), model, DEPLOY / "endpoints-scaled.yml", ROOT / "credentials.yml",
-                self.env, self.logs, jwt_secret=self.jwt_secret)
+                f"rasa{i}",
+                self.ports.rasa(i),
+                model,
+                DEPLOY / "endpoints-scaled.yml",
+                ROOT / "credentials.yml",
+                self.env,
+                self.logs,
+                jwt_secret=self.jwt_secret,
+            )
         started = [s for name, s in self.servers.items() if name.startswith(("rasa", "actions"))]
         self.logs.mkdir(parents=True, exist_ok=True)
         for server in started:  # all at once: the Rasa processes load their models in parallel
             server.process = subprocess.Popen(
-                server.command, cwd=server.cwd, env=server.env, stdout=server.log.open("a"),
-                stderr=subprocess.STDOUT, start_new_session=True)
+                server.command, cwd=server.cwd, env=server.env, stdout=server.log.open("a"), stderr=subprocess.STDOUT, start_new_session=True
+            )
         for server in started:
             server.wait_until_up(timeout=400)
         self.wait_for_load_balancer()
@@ -138,15 +183,20 @@ class LocalCluster:
         self._drop_databases()
 
     def start_redis(self) -> None:
-        server = Server("redis", ["redis-server", "--port", str(self.ports.redis), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "no"],
-                        "", self.env, self.logs / "redis.log")
+        server = Server(
+            "redis",
+            ["redis-server", "--port", str(self.ports.redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            "",
+            self.env,
+            self.logs / "redis.log",
+        )
         server.log.parent.mkdir(parents=True, exist_ok=True)
-        server.process = subprocess.Popen(server.command, stdout=server.log.open("a"), stderr=subprocess.STDOUT,
-                                          start_new_session=True)
+        server.process = subprocess.Popen(server.command, stdout=server.log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 20
-        while subprocess.run(["redis-cli", "-p", str(self.ports.redis), "ping"], capture_output=True,
-                             text=True).stdout.strip() != "PONG" or server.process.poll() is not None:
+        while (
+            subprocess.run(["redis-cli", "-p", str(self.ports.redis), "ping"], capture_output=True, text=True).stdout.strip() != "PONG"
+            or server.process.poll() is not None
+        ):
             if time.monotonic() > deadline or server.process.poll() is not None:
                 raise RuntimeError(f"redis-server did not start:\n{server.tail()}")
             time.sleep(0.2)
@@ -185,23 +235,21 @@ class LocalCluster:
 
     # ---- talking to it
     def send(self, sender: str, text: str, base_url: str | None = None, timeout: float = 120) -> list[dict]:
-        response = requests.post(f"{base_url or self.url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=timeout)
+        response = requests.post(f"{base_url or self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout)
         response.raise_for_status()
         return response.json()
 
     def token(self) -> str:
-        return jwt.encode({"user": {"username": "scale-test", "role": "admin"}, "exp": int(time.time()) + 900},
-                          self.jwt_secret, algorithm="HS256")
+        return jwt.encode({"user": {"username": "scale-test", "role": "admin"}, "exp": int(time.time()) + 900}, self.jwt_secret, algorithm="HS256")
 
     def stored_events(self, sender: str) -> list[dict]:
         """Every event of `sender` in the tracker store, in the order they were stored."""
         import json
+
         engine = sa.create_engine(self.tracker_url_direct)
         try:
             with engine.connect() as connection:
-                rows = connection.execute(
-                    sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender})
+                rows = connection.execute(sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender})
                 return [json.loads(row.data) for row in rows]
         finally:
             engine.dispose()

@@ -4,6 +4,7 @@ Used by the scale fault tests between the Rasa processes and PostgreSQL (the sha
 PostgreSQL server itself is never stopped). `down()` closes every open connection and refuses
 new ones, like a restarting server; `up()` accepts again.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -14,6 +14,7 @@ without them has seen none; a question asking two things counts when either is l
 evaluation/stories.csv (long story-first questions written by the matcher's author, not collected:
 a smoke test, not a measure of real citizens).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,10 +101,8 @@ def read_real(path: Path) -> list[Row]:
         rows = []
         for r in csv.DictReader(file):
             out = r["label"] == "out_of_scope"
-            variant = "out_of_scope" if out else "english" if r["language"] == "en" else \
-                "accented" if has_marks(r["text"]) else "unaccented"
-            rows.append(Row(r["text"], variant, "out_of_scope" if out else "find_procedure",
-                            tuple(r["label"].split("|"))))
+            variant = "out_of_scope" if out else "english" if r["language"] == "en" else "accented" if has_marks(r["text"]) else "unaccented"
+            rows.append(Row(r["text"], variant, "out_of_scope" if out else "find_procedure", tuple(r["label"].split("|"))))
         return rows
 
 
@@ -145,37 +144,44 @@ def main(argv: Optional[list[str]] = None) -> int:
         build_ms[name] = (time.perf_counter() - started) * 1000
         resolvers[name] = resolver_with(index)
 
-    lines = [f"Model `{model.name}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
-             f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores. Procedure landed = directly or among ≤ 3 "
-             "clarifying choices (as `evaluation.run`), then how many of those directly (no clarifying question).",
-             "", "| set | matcher | " + " | ".join(f"{v}: landed / directly" for v in VARIANTS)
-             + " | out-of-scope declined | in-scope wrongly declined |",
-             "|---|---|" + "---|" * (len(VARIANTS) + 2)]
+    lines = [
+        f"Model `{model.name}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores. Procedure landed = directly or among ≤ 3 "
+        "clarifying choices (as `evaluation.run`), then how many of those directly (no clarifying question).",
+        "",
+        "| set | matcher | " + " | ".join(f"{v}: landed / directly" for v in VARIANTS) + " | out-of-scope declined | in-scope wrongly declined |",
+        "|---|---|" + "---|" * (len(VARIANTS) + 2),
+    ]
     for set_name, rows in sets.items():
         for name, resolve_one in resolvers.items():
             outcomes = judge(rows, parsed[set_name], resolve_one)
             result = metrics(outcomes)
-            cells = [f"{fmt(result['procedure'][v])} / {directly(outcomes, v)[0]}" if result["procedure"][v][1] else "–"
-                     for v in VARIANTS]
-            lines.append(f"| {set_name} | {name} | " + " | ".join(cells)
-                         + f" | {fmt(result['oos_recall']) if result['oos_recall'][1] else '–'}"
-                         + f" | {fmt(result['wrongly_declined'])} |")
+            cells = [f"{fmt(result['procedure'][v])} / {directly(outcomes, v)[0]}" if result["procedure"][v][1] else "–" for v in VARIANTS]
+            lines.append(
+                f"| {set_name} | {name} | "
+                + " | ".join(cells)
+                + f" | {fmt(result['oos_recall']) if result['oos_recall'][1] else '–'}"
+                + f" | {fmt(result['wrongly_declined'])} |"
+            )
     lines += ["", *[f"- {name}: {len(rows)} messages" for name, rows in sets.items()]]
     timings = timed(resolvers, [parse for parses in parsed.values() for parse in parses])
-    lines += ["", f"| matcher | resolver per message: median | p95 | max (median of {REPEAT} runs each) "
-              "| building the matcher |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"| matcher | resolver per message: median | p95 | max (median of {REPEAT} runs each) | building the matcher |",
+        "|---|---|---|---|---|",
+    ]
     for name, times in timings.items():
-        lines.append(f"| {name} | {statistics.median(times):.2f} ms | {percentile(times, 0.95):.2f} ms "
-                     f"| {max(times):.2f} ms | {build_ms[name]:.0f} ms |")
+        lines.append(
+            f"| {name} | {statistics.median(times):.2f} ms | {percentile(times, 0.95):.2f} ms | {max(times):.2f} ms | {build_ms[name]:.0f} ms |"
+        )
     print("\n".join(lines))
     if not args.no_notes:
         text = NOTES.read_text(encoding="utf-8")
         table = "\n".join([BEGIN, *lines, END])
         if BEGIN in text:
-            text = text[:text.index(BEGIN)] + table + text[text.index(END) + len(END):]
+            text = text[: text.index(BEGIN)] + table + text[text.index(END) + len(END) :]
         else:
-            text = text.rstrip("\n") + "\n\n### Phrase matcher: hand-written vs spaCy (`python -m evaluation.matchers`)\n\n" \
-                + table + "\n"
+            text = text.rstrip("\n") + "\n\n### Phrase matcher: hand-written vs spaCy (`python -m evaluation.matchers`)\n\n" + table + "\n"
         NOTES.write_text(text, encoding="utf-8")
     return 0
 

@@ -9,6 +9,7 @@ assistant copes with writers, editors and page styles it has never seen. The spl
 function of the data (sites ordered by a hash of their name), so re-running it after adding
 questions moves no site that was already placed unless the new questions change the counts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,8 +73,10 @@ class Question:
 
 def read_questions(path: Path = QUESTIONS) -> list[Question]:
     with path.open(encoding="utf-8", newline="") as file:
-        return [Question(r["id"], r["language"], tuple(r["label"].split("|")), r["intent"], r["host"], r["url"],
-                         r["note"], r["text"]) for r in csv.DictReader(file)]
+        return [
+            Question(r["id"], r["language"], tuple(r["label"].split("|")), r["intent"], r["host"], r["url"], r["note"], r["text"])
+            for r in csv.DictReader(file)
+        ]
 
 
 def site_of(host: str) -> str:
@@ -180,6 +183,7 @@ def write_training(questions: Optional[list[Question]] = None, path: Path = TRAI
 
 # ------------------------------------------------------------------ evaluation
 
+
 def rows(questions: list[Question]) -> list:
     """The held-out questions as evaluation.run rows (same measures as the short-message set); the
     expected intent is the question's `intent` column (reported, not part of the landing judgement)."""
@@ -214,8 +218,7 @@ def summary_lines(result: dict) -> list[str]:
 
     # Variants the held-out part has no question of (real writers rarely drop every diacritic) are left out.
     lines = [f"landed directly on the right procedure, {v}: {fmt(c)}" for v, c in result["direct"].items() if c[1]]
-    lines += [f"right procedure landed or offered among at most 3, {v}: {fmt(c)}"
-              for v, c in result["with_clarify"].items() if c[1]]
+    lines += [f"right procedure landed or offered among at most 3, {v}: {fmt(c)}" for v, c in result["with_clarify"].items() if c[1]]
     lines += [
         f"out-of-scope declined: {fmt(result['oos_recall'])}",
         f"out-of-scope taken for a procedure: {fmt(result['oos_took_procedure'])}",
@@ -225,15 +228,16 @@ def summary_lines(result: dict) -> list[str]:
 
 
 def errors_table(outcomes: list) -> list[str]:
-    lines = ["| id | variant | expected | intent expected | intent got | landed on / offered | message |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| id | variant | expected | intent expected | intent got | landed on / offered | message |", "|---|---|---|---|---|---|---|"]
     for question, o in outcomes:
         wrong = (o.in_scope and not landed_directly(o)) or (not o.in_scope and not o.declined)
         if wrong:
             landed_on = o.procedure or ", ".join(o.candidates) or ("declined" if o.declined else "-")
             text = question.text if len(question.text) <= 160 else question.text[:157] + "..."
-            lines.append(f"| {question.id} | {o.row.variant} | {'/'.join(o.row.expected)} | {o.row.intent} | {o.intent} "
-                         f"({o.confidence:.2f}) | {landed_on} | {text.replace('|', '/')} |")
+            lines.append(
+                f"| {question.id} | {o.row.variant} | {'/'.join(o.row.expected)} | {o.row.intent} | {o.intent} "
+                f"({o.confidence:.2f}) | {landed_on} | {text.replace('|', '/')} |"
+            )
     return lines
 
 
@@ -285,8 +289,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     training, held = write_training()
     for name, part in (("training", training), ("held-out", held)):
         sites = Counter(q.site for q in part)
-        print(f"{name}: {len(part)} questions from {len(sites)} sites: "
-              + ", ".join(f"{s} {n}" for s, n in sorted(sites.items())))
+        print(f"{name}: {len(part)} questions from {len(sites)} sites: " + ", ".join(f"{s} {n}" for s, n in sorted(sites.items())))
     intents = Counter(q.intent for q in training)
     print("training intents: " + ", ".join(f"{i} {n}" for i, n in sorted(intents.items())))
     print(f"wrote {TRAINING.relative_to(ROOT)}")

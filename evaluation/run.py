@@ -14,6 +14,7 @@ into "landed directly" (a message naming one procedure fills the slot, no questi
 "asked, with the right option among at most 3" (a message that really fits several procedures); it
 takes any list of outcomes, so other evaluation sets report the same measures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -111,23 +112,27 @@ def _variant_order(variant: str) -> tuple[int, str]:
 def landing_lines(landing: dict[str, dict[str, tuple[int, int]]]) -> list[str]:
     lines = []
     for variant, counts in landing.items():
-        lines.append(f"landed directly, {variant}: {fmt(counts['landed_directly'])}"
-                     f" (asked needlessly {fmt(counts['asked_needlessly'])}; one message = "
-                     f"{100 / max(counts['landed_directly'][1], 1):.2f} points)")
+        lines.append(
+            f"landed directly, {variant}: {fmt(counts['landed_directly'])}"
+            f" (asked needlessly {fmt(counts['asked_needlessly'])}; one message = "
+            f"{100 / max(counts['landed_directly'][1], 1):.2f} points)"
+        )
         if counts["asked_right"][1]:
-            lines.append(f"fits several procedures, {variant}: asked with the right option among at most "
-                         f"{MAX_CLARIFY_CHOICES} {fmt(counts['asked_right'])}, landed directly on one "
-                         f"{fmt(counts['several_landed'])}")
+            lines.append(
+                f"fits several procedures, {variant}: asked with the right option among at most "
+                f"{MAX_CLARIFY_CHOICES} {fmt(counts['asked_right'])}, landed directly on one "
+                f"{fmt(counts['several_landed'])}"
+            )
     return lines
 
 
 def read_heldout(path: Path = HELDOUT) -> list[Row]:
     with path.open(encoding="utf-8", newline="") as file:
-        return [Row(r["text"], r["variant"], r["intent"], tuple(r["procedure"].split("|")))
-                for r in csv.DictReader(file)]
+        return [Row(r["text"], r["variant"], r["intent"], tuple(r["procedure"].split("|"))) for r in csv.DictReader(file)]
 
 
 # ------------------------------------------------------------------ model
+
 
 def latest_model(directory: Path) -> Optional[Path]:
     models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
@@ -152,6 +157,7 @@ def train_if_needed(out: Path, force: bool = False) -> tuple[Optional[Path], Opt
 
 
 # ------------------------------------------------------------------ parsing
+
 
 def landed(parse: dict) -> tuple[Optional[str], list[str], bool]:
     """(procedure put in the slot, clarifying choices offered, declined as out of scope) -
@@ -191,11 +197,19 @@ def outcome_of(row: Row, parse: dict) -> Outcome:
     ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
     guess = ranking[0] if ranking else parse["intent"]
     procedure, candidates, declined = landed(parse)
-    return Outcome(row, parse["intent"]["name"], guess["name"], float(guess.get("confidence") or 0),
-                   procedure, candidates, declined and parse["intent"]["name"] != "out_of_scope")
+    return Outcome(
+        row,
+        parse["intent"]["name"],
+        guess["name"],
+        float(guess.get("confidence") or 0),
+        procedure,
+        candidates,
+        declined and parse["intent"]["name"] != "out_of_scope",
+    )
 
 
 # ------------------------------------------------------------------ metrics
+
 
 def share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
@@ -206,11 +220,12 @@ def intent_f1(outcomes: list[Outcome], threshold: Optional[float] = None) -> dic
     from sklearn.metrics import f1_score
 
     expected = [o.row.intent for o in outcomes]
-    predicted = [o.intent if threshold is None else (o.guess if o.confidence >= threshold else "nlu_fallback")
-                 for o in outcomes]
+    predicted = [o.intent if threshold is None else (o.guess if o.confidence >= threshold else "nlu_fallback") for o in outcomes]
     labels = sorted(set(expected))
-    return {"weighted": f1_score(expected, predicted, labels=labels, average="weighted", zero_division=0),
-            "macro": f1_score(expected, predicted, labels=labels, average="macro", zero_division=0)}
+    return {
+        "weighted": f1_score(expected, predicted, labels=labels, average="weighted", zero_division=0),
+        "macro": f1_score(expected, predicted, labels=labels, average="macro", zero_division=0),
+    }
 
 
 def metrics(outcomes: list[Outcome]) -> dict:
@@ -237,16 +252,19 @@ def threshold_table(outcomes: list[Outcome]) -> list[dict]:
     for threshold in THRESHOLDS:
         right = [o for o in outcomes if o.guess == o.row.intent]
         wrong = [o for o in outcomes if o.guess != o.row.intent]
-        table.append({
-            "threshold": threshold,
-            "right_sent_to_fallback": share(sum(o.confidence < threshold for o in right), len(right)),
-            "wrong_caught_by_fallback": share(sum(o.confidence < threshold for o in wrong), len(wrong)),
-            "intent_f1_weighted": intent_f1(outcomes, threshold)["weighted"],
-        })
+        table.append(
+            {
+                "threshold": threshold,
+                "right_sent_to_fallback": share(sum(o.confidence < threshold for o in right), len(right)),
+                "wrong_caught_by_fallback": share(sum(o.confidence < threshold for o in wrong), len(wrong)),
+                "intent_f1_weighted": intent_f1(outcomes, threshold)["weighted"],
+            }
+        )
     return table
 
 
 # ------------------------------------------------------------------ rasa test nlu (images)
+
 
 def rasa_test_nlu(model: Path, rows: list[Row], out: Path) -> None:
     """Rasa's own report, confusion matrix and confidence histogram for the held-out intents."""
@@ -255,16 +273,15 @@ def rasa_test_nlu(model: Path, rows: list[Row], out: Path) -> None:
         by_intent[row.intent].append(row.text)
     lines = ['version: "3.1"', "nlu:"]
     for intent, texts in sorted(by_intent.items()):
-        lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {json.dumps(t, ensure_ascii=False)[1:-1]}"
-                                                              for t in texts]
+        lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {json.dumps(t, ensure_ascii=False)[1:-1]}" for t in texts]
     out.mkdir(parents=True, exist_ok=True)
     data = out / "heldout_nlu.yml"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    subprocess.run(RASA + ["test", "nlu", "--model", str(model), "--nlu", str(data), "--out", str(out)],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(RASA + ["test", "nlu", "--model", str(model), "--nlu", str(data), "--out", str(out)], cwd=ROOT, check=True, capture_output=True)
 
 
 # ------------------------------------------------------------------ report
+
 
 def fmt(part_whole: tuple[int, int]) -> str:
     part, whole = part_whole
@@ -293,17 +310,14 @@ def errors_table(outcomes: list[Outcome]) -> list[str]:
     lines = ["| variant | message | expected | intent | landed on / offered |", "|---|---|---|---|---|"]
     for o in outcomes:
         needless = o.in_scope and len(o.row.expected) == 1 and o.procedure is None
-        wrong = (o.in_scope and (not o.procedure_correct or o.declined or needless)) or (
-            not o.in_scope and not o.declined)
+        wrong = (o.in_scope and (not o.procedure_correct or o.declined or needless)) or (not o.in_scope and not o.declined)
         if wrong:
             landed_on = o.procedure or ", ".join(o.candidates) or "-"
-            lines.append(f"| {o.row.variant} | {o.row.text} | {'/'.join(o.row.expected)} | {o.intent} "
-                         f"({o.confidence:.2f}) | {landed_on} |")
+            lines.append(f"| {o.row.variant} | {o.row.text} | {'/'.join(o.row.expected)} | {o.intent} ({o.confidence:.2f}) | {landed_on} |")
     return lines
 
 
-def write_report(result: dict, table: list[dict], outcomes: list[Outcome], model: Path,
-                 train_seconds: Optional[float], out: Path) -> None:
+def write_report(result: dict, table: list[dict], outcomes: list[Outcome], model: Path, train_seconds: Optional[float], out: Path) -> None:
     counts = Counter(o.row.variant for o in outcomes)
     text = [
         "# NLU evaluation on the held-out set",
@@ -327,10 +341,10 @@ def write_report(result: dict, table: list[dict], outcomes: list[Outcome], model
         "A message counts as landing on the right procedure when the slot mapping fills `procedure` with an "
         f"expected id, or when the assistant asks a clarifying question with at most {MAX_CLARIFY_CHOICES} "
         "buttons that include it (life events such as a newborn offer the bundle and the single procedure). "
-        "\"Landed directly\" counts only the messages that name one procedure (one expected id): the slot is "
+        '"Landed directly" counts only the messages that name one procedure (one expected id): the slot is '
         "filled with it and no question is asked. A message labelled with several ids really fits several "
-        "procedures; for it a question with the right option is the expected answer (\"asked with the right "
-        "option\").",
+        'procedures; for it a question with the right option is the expected answer ("asked with the right '
+        'option").',
         "",
         "## Fallback threshold calibration",
         "",
@@ -338,8 +352,11 @@ def write_report(result: dict, table: list[dict], outcomes: list[Outcome], model
         "",
         "| threshold | correct intents sent to fallback | wrong intents caught | intent F1 (weighted) |",
         "|---|---|---|---|",
-        *[f"| {row['threshold']:.2f} | {row['right_sent_to_fallback']:.1%} | {row['wrong_caught_by_fallback']:.1%} "
-          f"| {row['intent_f1_weighted']:.3f} |" for row in table],
+        *[
+            f"| {row['threshold']:.2f} | {row['right_sent_to_fallback']:.1%} | {row['wrong_caught_by_fallback']:.1%} "
+            f"| {row['intent_f1_weighted']:.3f} |"
+            for row in table
+        ],
         "",
         "Images (Rasa's `rasa test nlu` on the same set): `evaluation/results/intent_confusion_matrix.png`, "
         "`evaluation/results/intent_histogram.png`.",
@@ -361,11 +378,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--models-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--report", type=Path, default=REPORT)
     parser.add_argument("--no-images", action="store_true", help="skip `rasa test nlu` (faster)")
-    parser.add_argument("--set", choices=["short", "real"], default="short",
-                        help="short: evaluation/heldout.csv; real: the held-out real citizen questions "
-                             "(evaluation/real_questions.py, report in evaluation/real_questions/REPORT.md)")
-    parser.add_argument("--force-train", action="store_true",
-                        help="retrain everything without Rasa's cache and report the full training time")
+    parser.add_argument(
+        "--set",
+        choices=["short", "real"],
+        default="short",
+        help="short: evaluation/heldout.csv; real: the held-out real citizen questions "
+        "(evaluation/real_questions.py, report in evaluation/real_questions/REPORT.md)",
+    )
+    parser.add_argument("--force-train", action="store_true", help="retrain everything without Rasa's cache and report the full training time")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 

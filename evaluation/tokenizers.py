@@ -5,6 +5,7 @@ For every Vietnamese message of the held-out set, written accented, this tokeniz
 and its diacritic-free copy with both tokenizers and measures how often the two copies give the
 same folded tokens (the lemmas the featurizers see), and how many multi-syllable words pyvi finds.
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,8 +37,7 @@ def main() -> int:
         accented = [nfc(r["text"]) for r in csv.DictReader(file) if r["variant"] == "accented"]
 
     results = {}
-    for name, tokenize in (("whitespace + folded lemma", whitespace_tokens),
-                           ("spaCy blank('vi') + pyvi", lambda t: pyvi_tokens(nlp, t))):
+    for name, tokenize in (("whitespace + folded lemma", whitespace_tokens), ("spaCy blank('vi') + pyvi", lambda t: pyvi_tokens(nlp, t))):
         same = multi_accented = multi_plain = 0
         for text in accented:
             with_marks, without_marks = tokenize(text), tokenize(strip_diacritics(text))

@@ -8,6 +8,7 @@
 Exit status: 0 ok, 1 invalid content or database error. Facts last reviewed more than 6 months ago are
 reported as warnings (on stderr); they do not change the exit status.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--content", default=str(CONTENT_DIR), help="content directory (default: %(default)s)")
         command.add_argument("--partial", action="store_true", help="do not require all catalogue procedures")
         if name == "check":
-            command.add_argument("--today", type=date.fromisoformat, default=None,
-                                 help="date the review ages are counted from (default: today)")
+            command.add_argument("--today", type=date.fromisoformat, default=None, help="date the review ages are counted from (default: today)")
     args = parser.parse_args(argv)
 
     url = database_url()
@@ -51,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
             for warning in warnings:
                 print(f"warning: {warning}", file=sys.stderr)
             if warnings:
-                print(f"{len(warnings)} file(s) with facts to review again (older than {REVIEW_MAX_AGE_MONTHS} months); "
-                      "see README, Reviewing the content", file=sys.stderr)
+                print(
+                    f"{len(warnings)} file(s) with facts to review again (older than {REVIEW_MAX_AGE_MONTHS} months); "
+                    "see README, Reviewing the content",
+                    file=sys.stderr,
+                )
         else:
             report = load(args.content, url, require_complete_catalogue=not args.partial)
             print(f"{report.summary()} ({_safe_url(url)})")

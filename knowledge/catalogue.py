@@ -5,6 +5,7 @@ The ids are the contract.
 Other parts of the assistant and the evaluations rely on these ids; never rename them. The loader checks
 that every content file is one of them and, for a complete load, that all of them are present.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,7 @@ class CatalogueEntry(NamedTuple):
 def _read_catalogue(path: Path = CATALOGUE_FILE) -> tuple[CatalogueEntry, ...]:
     with path.open(encoding="utf-8", newline="") as handle:
         return tuple(
-            CatalogueEntry(row["id"], row["name_vi"], row["name_en"], row["essential_25"].strip() == "yes")
-            for row in csv.DictReader(handle)
+            CatalogueEntry(row["id"], row["name_vi"], row["name_en"], row["essential_25"].strip() == "yes") for row in csv.DictReader(handle)
         )
 
 

@@ -103,17 +103,11 @@ def keeps_choice(intent: Optional[str], chose_procedure: bool) -> bool:
 def keeps_pending_choice(intent: Optional[str], current: Optional[str], resolution: Optional[Resolution]) -> bool:
     """`keeps_choice` for a parsed message: it chose a procedure when the resolver found one."""
     search_text = intent in PROCEDURE_INTENTS
-    chose = (
-        search_text
-        and resolution is not None
-        and resolution.decide(search_text, intent == Intent.FIND_PROCEDURE or not current).found
-    )
+    chose = search_text and resolution is not None and resolution.decide(search_text, intent == Intent.FIND_PROCEDURE or not current).found
     return keeps_choice(intent, bool(chose))
 
 
-def choose_procedure(
-    intent: Optional[str], current: Optional[str], in_form: bool, resolution: Resolution
-) -> ProcedureChange:
+def choose_procedure(intent: Optional[str], current: Optional[str], in_form: bool, resolution: Resolution) -> ProcedureChange:
     """The procedure in context after this message. `resolution`: the resolver's parse data
     (knowledge/resolution.py), whose procedure ids are catalogue ids."""
     if intent == Intent.OUT_OF_SCOPE:

@@ -2,6 +2,7 @@
 
 One setting: DATABASE_URL (any SQLAlchemy URL). Default: an SQLite file at var/knowledge.db.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ def database_url(url: Optional[str] = None) -> str:
     url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{REPO_ROOT / 'var' / 'knowledge.db'}"
     # Heroku-style URLs are still common; SQLAlchemy only accepts the long dialect name.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     return url
 
 

@@ -4,6 +4,7 @@ all of them in one transaction, or nothing.
 Each field has its own check (`FIELD_CHECKS`); a check returns the clean value and the problems
 it found. Problems never echo a phone number.
 """
+
 from __future__ import annotations
 
 import json

@@ -8,6 +8,7 @@ while; the full registered number is always checked, so the owner is never locke
 `locked_until`, never the attempt table (kept in the database so several action-server
 processes agree).
 """
+
 from __future__ import annotations
 
 import enum
@@ -44,6 +45,7 @@ OVERALL_BUDGET_WINDOW = timedelta(minutes=15)
 
 
 # --------------------------------------------------------------------------- lookup attempts (lockout)
+
 
 def _anonymous_key(value: str) -> str:
     """A conversation id or client key as the attempt table stores it: hashed, never in clear."""
@@ -109,10 +111,7 @@ class LookupAttempts:
         """When the lockout on this code, conversation or client ends, or None when there is none."""
         now = self.clock()
         with Session(self.engine) as session:
-            ends = [
-                self._lock_end(session, condition, limit, now)[0]
-                for condition, limit in self._conditions(code, conversation_id, client)
-            ]
+            ends = [self._lock_end(session, condition, limit, now)[0] for condition, limit in self._conditions(code, conversation_id, client)]
         future = [end for end in ends if end is not None and end > now]
         return max(future) if future else None
 
@@ -121,8 +120,11 @@ class LookupAttempts:
         now = self.clock()
         with Session(self.engine) as session, session.begin():
             row = LookupAttemptRow(
-                code=code[:64], conversation=_anonymous_key(conversation_id),
-                client=_anonymous_key(client) if client else None, at=now, succeeded=False,
+                code=code[:64],
+                conversation=_anonymous_key(conversation_id),
+                client=_anonymous_key(client) if client else None,
+                at=now,
+                succeeded=False,
             )
             session.add(row)
             session.flush()
@@ -146,9 +148,7 @@ class LookupAttempts:
         now = self.clock()
         with Session(self.engine) as session, session.begin():
             if succeeded:
-                session.execute(
-                    update(LookupAttemptRow).where(LookupAttemptRow.id == admission.attempt_id).values(succeeded=True)
-                )
+                session.execute(update(LookupAttemptRow).where(LookupAttemptRow.id == admission.attempt_id).values(succeeded=True))
             # Attempts only matter for half an hour; keep the table small.
             session.execute(delete(LookupAttemptRow).where(LookupAttemptRow.at < now - timedelta(days=1)))
 
@@ -157,27 +157,25 @@ class LookupAttempts:
         since = self.clock() - LOCKOUT_WINDOW
         with Session(self.engine) as session:
             left = [
-                limit - (
+                limit
+                - (
                     session.scalar(
-                        select(func.count()).select_from(LookupAttemptRow).where(
-                            condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since
-                        )
-                    ) or 0
+                        select(func.count())
+                        .select_from(LookupAttemptRow)
+                        .where(condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since)
+                    )
+                    or 0
                 )
                 for condition, limit in self._conditions(code, conversation_id, client)
             ]
         return max(0, min(left))
 
     @staticmethod
-    def _lock_end(
-        session: Session, condition: Any, limit: int, now: datetime, exclude: Optional[int] = None
-    ) -> tuple[Optional[datetime], int]:
+    def _lock_end(session: Session, condition: Any, limit: int, now: datetime, exclude: Optional[int] = None) -> tuple[Optional[datetime], int]:
         """End of the latest lockout (`limit` failures within 15 minutes lock for 15 minutes after the
         last), and how many failures fall within the last 15 minutes."""
         since = now - LOCKOUT_WINDOW - LOCKOUT_DURATION
-        query = select(LookupAttemptRow.at).where(
-            condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since
-        )
+        query = select(LookupAttemptRow.at).where(condition, LookupAttemptRow.succeeded.is_(False), LookupAttemptRow.at > since)
         if exclude is not None:
             query = query.where(LookupAttemptRow.id != exclude)
         failures = session.scalars(query.order_by(LookupAttemptRow.at)).all()
@@ -208,6 +206,7 @@ class LookupAttempts:
 
 
 # --------------------------------------------------------------------------- sources
+
 
 class LookupUnavailable(Exception):
     """The dossier source cannot answer right now (remote API down, slow or failing)."""
@@ -318,6 +317,7 @@ def dossier_from_remote(code: str, payload: dict) -> Found:
 
 # --------------------------------------------------------------------------- the service
 
+
 class DossierLookupService:
     """Ownership-checked lookup with lockout, in front of a local or remote source."""
 
@@ -330,9 +330,7 @@ class DossierLookupService:
         are now. The full registered number is checked even then."""
         return self._attempts.locked_until(code, conversation_id, client)
 
-    async def check(
-        self, code: str, proof: PhoneProof, conversation_id: str, client: Optional[str] = None
-    ) -> LookupResult:
+    async def check(self, code: str, proof: PhoneProof, conversation_id: str, client: Optional[str] = None) -> LookupResult:
         """`client`: the citizen's address as the web server saw it (see bot/channels/client_address.py)."""
         admission = self._attempts.admit(code, conversation_id, client)
         refused_until = admission.refuses(proof)
@@ -341,9 +339,9 @@ class DossierLookupService:
             if admission.budget_until is not None:
                 # For the operator's alert: no code, no phone, no conversation.
                 logger.warning(
-                    "dossier lookup: overall failure budget spent (at least %d failed checks in %d minutes); "
-                    "last-4 checks refused until %s",
-                    self._attempts.overall_budget, OVERALL_BUDGET_WINDOW.total_seconds() // 60,
+                    "dossier lookup: overall failure budget spent (at least %d failed checks in %d minutes); last-4 checks refused until %s",
+                    self._attempts.overall_budget,
+                    OVERALL_BUDGET_WINDOW.total_seconds() // 60,
                     admission.budget_until.isoformat(timespec="seconds"),
                 )
             return LookupResult(LookupOutcome.LOCKED, locked_until=refused_until)
@@ -372,8 +370,7 @@ def lookup_service() -> DossierLookupService:
     if key not in _services:
         engine = create_db_engine(url)  # the lockout table lives in the knowledge database in both cases
         source: DossierSource = (
-            RemoteDossierSource(OneStopClient(settings)) if settings
-            else LocalDossierSource(DossierStore(engine), read_history=False)
+            RemoteDossierSource(OneStopClient(settings)) if settings else LocalDossierSource(DossierStore(engine), read_history=False)
         )
         budget = int(os.environ.get("DOSSIER_FAILURE_BUDGET") or OVERALL_FAILURE_BUDGET)
         _services[key] = DossierLookupService(source, LookupAttempts(engine, overall_budget=budget))

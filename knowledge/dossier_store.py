@@ -8,6 +8,7 @@
 
 Dossiers change all the time: every call reads or writes the database (no cache).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,16 @@ def _time(value) -> Optional[datetime]:
 
 
 DOSSIER_FIELDS = (
-    "procedure_id", "status", "applicant_phone_hash", "phone_last4_hash", "received_at", "due_at",
-    "updated_at", "agency", "missing_documents", "note",
+    "procedure_id",
+    "status",
+    "applicant_phone_hash",
+    "phone_last4_hash",
+    "received_at",
+    "due_at",
+    "updated_at",
+    "agency",
+    "missing_documents",
+    "note",
 )
 _TIME_FIELDS = ("received_at", "due_at", "updated_at")
 _CHUNK = 500  # codes per IN (...) query
@@ -67,13 +76,8 @@ def _prepare_dossier(record: Mapping) -> _DossierUpsert:
         if at is None:
             raise ValueError(f"dossier {code}: a history entry has no time")
         history.append({"status": entry["status"], "at": at, "note": entry.get("note")})
-    status_at = (
-        _time(record.get("status_at")) or values.get("updated_at") or values.get("received_at")
-        or utcnow()
-    )
-    return _DossierUpsert(
-        code, values, tuple(sorted(history, key=lambda entry: entry["at"])), status_at, record.get("status_note")
-    )
+    status_at = _time(record.get("status_at")) or values.get("updated_at") or values.get("received_at") or utcnow()
+    return _DossierUpsert(code, values, tuple(sorted(history, key=lambda entry: entry["at"])), status_at, record.get("status_note"))
 
 
 def _stored_dossiers(session: Session, codes: list[str]) -> tuple[dict[str, dict], dict[str, set]]:
@@ -83,12 +87,10 @@ def _stored_dossiers(session: Session, codes: list[str]) -> tuple[dict[str, dict
     columns = [m.DossierRow.code, *(getattr(m.DossierRow, name) for name in DOSSIER_FIELDS)]
     history = m.DossierStatusRow
     for start in range(0, len(codes), _CHUNK):
-        chunk = codes[start:start + _CHUNK]
+        chunk = codes[start : start + _CHUNK]
         for row in session.execute(select(*columns).where(m.DossierRow.code.in_(chunk))).mappings():
             stored[row["code"]] = dict(row)
-        for code, status, at in session.execute(
-            select(history.dossier_code, history.status, history.at).where(history.dossier_code.in_(chunk))
-        ):
+        for code, status, at in session.execute(select(history.dossier_code, history.status, history.at).where(history.dossier_code.in_(chunk))):
             known_changes.setdefault(code, set()).add((status, at))
     return stored, known_changes
 
@@ -111,7 +113,10 @@ def _upsert_dossiers(session: Session, records: list[_DossierUpsert]) -> Dossier
             previous_status = None
             # The same dict stands in `stored`, so a later record of this batch updates the pending insert.
             current = stored[code] = inserts[code] = {
-                "code": code, **dict.fromkeys(DOSSIER_FIELDS), "missing_documents": [], **record.values,
+                "code": code,
+                **dict.fromkeys(DOSSIER_FIELDS),
+                "missing_documents": [],
+                **record.values,
             }
             changed = True
         else:
@@ -131,9 +136,7 @@ def _upsert_dossiers(session: Session, records: list[_DossierUpsert]) -> Dossier
         last_status = record.history[-1]["status"] if record.history else previous_status
         if last_status != status and (status, record.status_at) not in known:
             known.add((status, record.status_at))
-            history_rows.append(
-                {"dossier_code": code, "status": status, "at": record.status_at, "note": record.status_note}
-            )
+            history_rows.append({"dossier_code": code, "status": status, "at": record.status_at, "note": record.status_note})
             counts["status_changes"] += 1
         if previous_status is None:
             counts["inserted"] += 1
@@ -151,10 +154,17 @@ def _upsert_dossiers(session: Session, records: list[_DossierUpsert]) -> Dossier
 
 def _dossier(row: m.DossierRow) -> Dossier:
     return Dossier(
-        code=row.code, procedure_id=row.procedure_id, status=row.status,
-        applicant_phone_hash=row.applicant_phone_hash, phone_last4_hash=row.phone_last4_hash,
-        received_at=row.received_at, due_at=row.due_at, updated_at=row.updated_at, agency=row.agency,
-        missing_documents=tuple(row.missing_documents or ()), note=row.note,
+        code=row.code,
+        procedure_id=row.procedure_id,
+        status=row.status,
+        applicant_phone_hash=row.applicant_phone_hash,
+        phone_last4_hash=row.phone_last4_hash,
+        received_at=row.received_at,
+        due_at=row.due_at,
+        updated_at=row.updated_at,
+        agency=row.agency,
+        missing_documents=tuple(row.missing_documents or ()),
+        note=row.note,
     )
 
 

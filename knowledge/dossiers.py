@@ -8,6 +8,7 @@ knowledge.dossier_store (persistence), knowledge.dossier_lookup (ownership-check
 lockout), knowledge.phone_hash (keyed hashes), knowledge.personal_data (codes and phones in text).
 `scripts/run.sh --demo-dossiers` runs `seed-demo`; nothing loads demo data unless asked.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,10 +48,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except MissingHashKey as error:
         print(f"{path}: not imported. {error}", file=sys.stderr)
         return 1
-    print(
-        f"{path}: {summary.total} dossiers ({summary.created} new, {summary.updated} updated, "
-        f"{summary.status_changes} status changes)"
-    )
+    print(f"{path}: {summary.total} dossiers ({summary.created} new, {summary.updated} updated, {summary.status_changes} status changes)")
     return 0
 
 

@@ -6,6 +6,7 @@
 Every problem is reported as `file:line: where: what`. A bad file stops the load before the database
 is touched; a re-load of unchanged content changes nothing (each part is compared by content hash).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -98,9 +99,7 @@ class _ContentYamlLoader(_BaseLoader):
     }
 
 
-_ContentYamlLoader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_ContentYamlLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 @dataclass
@@ -207,9 +206,7 @@ def _validator(name: str) -> Draft202012Validator:
 
         resolver = RefResolver(base_uri=schema["$id"], referrer=schema, store=schemas)
         return Draft202012Validator(schema, resolver=resolver, format_checker=FormatChecker())
-    registry = Registry().with_resources(
-        (schema_id, Resource.from_contents(contents)) for schema_id, contents in schemas.items()
-    )
+    registry = Registry().with_resources((schema_id, Resource.from_contents(contents)) for schema_id, contents in schemas.items())
     return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
 
 
@@ -288,12 +285,10 @@ def _check_procedure(parsed: _Parsed, stem: str) -> list[str]:
     earlier_questions: dict[str, list[str]] = {}
     for index, question in enumerate(data.get("checklist", [])):
         errors += _duplicates(parsed, ("checklist", index, "answers"), question["answers"], key="value")
-        errors += _check_conditions(parsed, ("checklist", index, "ask_when"), question.get("ask_when", {}),
-                                    earlier_questions)
+        errors += _check_conditions(parsed, ("checklist", index, "ask_when"), question.get("ask_when", {}), earlier_questions)
         earlier_questions[question["id"]] = [answer["value"] for answer in question["answers"]]
     for index, document in enumerate(data["documents"]):
-        errors += _check_conditions(parsed, ("documents", index, "when"), document.get("when", {}),
-                                    earlier_questions)
+        errors += _check_conditions(parsed, ("documents", index, "when"), document.get("when", {}), earlier_questions)
     for index, item in enumerate(data["fee"]["items"]):
         online = item.get("online", {})
         if online.get("valid_from") and online.get("valid_until") and online["valid_from"] > online["valid_until"]:
@@ -315,8 +310,7 @@ def _check_units(parsed: _Parsed) -> list[str]:
         for former_index, former in enumerate(unit.get("former_units", [])):
             if former.get("district") and former["district"] not in district_ids:
                 errors.append(
-                    parsed.error(("units", index, "former_units", former_index, "district"),
-                                 f"unknown former district '{former['district']}'")
+                    parsed.error(("units", index, "former_units", former_index, "district"), f"unknown former district '{former['district']}'")
                 )
     total = data["province"]["unit_counts"]["total"]
     if len(data["units"]) > total:
@@ -326,12 +320,15 @@ def _check_units(parsed: _Parsed) -> list[str]:
 
 def _check_common(parsed: _Parsed) -> list[str]:
     periods = parsed.data["office_hours"]["periods"]
-    return _duplicates(parsed, ("channels",), parsed.data["channels"]) + _duplicates(
-        parsed, ("steps",), parsed.data["steps"]
-    ) + [
-        parsed.error(("office_hours", "periods", index), f"the period ends ({end}) before it starts ({start})")
-        for index, (start, end) in enumerate(periods) if end <= start
-    ]
+    return (
+        _duplicates(parsed, ("channels",), parsed.data["channels"])
+        + _duplicates(parsed, ("steps",), parsed.data["steps"])
+        + [
+            parsed.error(("office_hours", "periods", index), f"the period ends ({end}) before it starts ({start})")
+            for index, (start, end) in enumerate(periods)
+            if end <= start
+        ]
+    )
 
 
 def _with_defaults(procedure: dict) -> dict:
@@ -340,9 +337,7 @@ def _with_defaults(procedure: dict) -> dict:
         procedure.setdefault(key, [])
     for key in ("national_code", "url", "deadline"):
         procedure.setdefault(key, None)
-    procedure["documents"] = [
-        {"note": None, "aliases": {}, "when": {}, **document} for document in procedure["documents"]
-    ]
+    procedure["documents"] = [{"note": None, "aliases": {}, "when": {}, **document} for document in procedure["documents"]]
     for document in procedure["documents"]:
         document["aliases"] = {"vi": [], "en": [], **document["aliases"]}
     procedure["checklist"] = [{"ask_when": {}, **question} for question in procedure["checklist"]]
@@ -416,9 +411,7 @@ def read_content(content_dir: Path | str = CONTENT_DIR, require_complete_catalog
                 errors.append(parsed.error(("names",), f"the catalogue names it '{entry.name_vi}' / '{entry.name_en}'"))
         missing = [pid for pid in CATALOGUE_IDS if pid not in all_file_ids]
         if missing:
-            errors.append(
-                f"{_display(procedures_dir)}:1: missing procedure files for catalogue ids: {', '.join(missing)}"
-            )
+            errors.append(f"{_display(procedures_dir)}:1: missing procedure files for catalogue ids: {', '.join(missing)}")
 
     if errors:
         if len(errors) > MAX_REPORTED_ERRORS:
@@ -462,8 +455,7 @@ def _reviewed_dates(data: Any, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
             yield from _reviewed_dates(item, path + (index,))
 
 
-def stale_reviews(content_dir: Path | str = CONTENT_DIR, today: Optional[date] = None,
-                  months: int = REVIEW_MAX_AGE_MONTHS) -> list[str]:
+def stale_reviews(content_dir: Path | str = CONTENT_DIR, today: Optional[date] = None, months: int = REVIEW_MAX_AGE_MONTHS) -> list[str]:
     """Warnings, one per content file, for facts last reviewed more than `months` months before `today`.
 
     `file:line: N facts last reviewed more than 6 months ago (oldest: date at path)`; the line is the
@@ -555,59 +547,105 @@ def _write_procedure_children(session: Session, procedure: dict) -> None:
     # Names first, then aliases; an alias that folds to an earlier phrase adds nothing to matching.
     aliases = [{"procedure_id": pid, **phrase} for phrase in alias_phrases(procedure["names"], procedure["aliases"])]
     _insert(session, m.ProcedureAliasRow, aliases)
-    _insert(session, m.ProcedureLifeEventRow, [
-        {"procedure_id": pid, "life_event": event, "position": index}
-        for index, event in enumerate(procedure["life_events"])
-    ])
-    _insert(session, m.ProcedureLinkRow, [
-        {"procedure_id": pid, "kind": kind, "position": index, "target_id": target}
-        for kind, key in (("related", "related"), ("bundle", "bundle_of"))
-        for index, target in enumerate(procedure[key])
-    ])
-    _insert(session, m.DocumentRow, [
-        {
-            "procedure_id": pid, "id": document["id"], "position": index, "name": document["name"],
-            "note": document["note"], "required": document["required"], "when": _as_lists(document["when"]),
-            **_provenance(document),
-        }
-        for index, document in enumerate(procedure["documents"])
-    ])
-    _insert(session, m.DocumentAliasRow, [
-        {"procedure_id": pid, "document_id": document["id"], "lang": lang, "alias": alias, "folded": fold(alias)}
-        for document in procedure["documents"]
-        for lang in ("vi", "en")
-        for alias in document["aliases"][lang]
-    ])
-    _insert(session, m.FeeItemRow, [
-        {
-            "procedure_id": pid, "position": index, "label": item["label"], "amount_vnd": item["amount_vnd"],
-            "online_amount_vnd": item.get("online", {}).get("amount_vnd"),
-            "online_valid_from": _day(item.get("online", {}).get("valid_from")),
-            "online_valid_until": _day(item.get("online", {}).get("valid_until")),
-        }
-        for index, item in enumerate(procedure["fee"]["items"])
-    ])
-    _insert(session, m.ChecklistQuestionRow, [
-        {
-            "procedure_id": pid, "id": question["id"], "position": index, "question": question["question"],
-            "answers": question["answers"], "ask_when": _as_lists(question["ask_when"]),
-        }
-        for index, question in enumerate(procedure["checklist"])
-    ])
-    _insert(session, m.StepRow, [
-        {
-            "procedure_id": pid, "id": step["id"], "position": index, "title": step["title"],
-            "detail": step["detail"], "help": step.get("help"),
-        }
-        for index, step in enumerate(procedure["steps"])
-    ])
+    _insert(
+        session,
+        m.ProcedureLifeEventRow,
+        [{"procedure_id": pid, "life_event": event, "position": index} for index, event in enumerate(procedure["life_events"])],
+    )
+    _insert(
+        session,
+        m.ProcedureLinkRow,
+        [
+            {"procedure_id": pid, "kind": kind, "position": index, "target_id": target}
+            for kind, key in (("related", "related"), ("bundle", "bundle_of"))
+            for index, target in enumerate(procedure[key])
+        ],
+    )
+    _insert(
+        session,
+        m.DocumentRow,
+        [
+            {
+                "procedure_id": pid,
+                "id": document["id"],
+                "position": index,
+                "name": document["name"],
+                "note": document["note"],
+                "required": document["required"],
+                "when": _as_lists(document["when"]),
+                **_provenance(document),
+            }
+            for index, document in enumerate(procedure["documents"])
+        ],
+    )
+    _insert(
+        session,
+        m.DocumentAliasRow,
+        [
+            {"procedure_id": pid, "document_id": document["id"], "lang": lang, "alias": alias, "folded": fold(alias)}
+            for document in procedure["documents"]
+            for lang in ("vi", "en")
+            for alias in document["aliases"][lang]
+        ],
+    )
+    _insert(
+        session,
+        m.FeeItemRow,
+        [
+            {
+                "procedure_id": pid,
+                "position": index,
+                "label": item["label"],
+                "amount_vnd": item["amount_vnd"],
+                "online_amount_vnd": item.get("online", {}).get("amount_vnd"),
+                "online_valid_from": _day(item.get("online", {}).get("valid_from")),
+                "online_valid_until": _day(item.get("online", {}).get("valid_until")),
+            }
+            for index, item in enumerate(procedure["fee"]["items"])
+        ],
+    )
+    _insert(
+        session,
+        m.ChecklistQuestionRow,
+        [
+            {
+                "procedure_id": pid,
+                "id": question["id"],
+                "position": index,
+                "question": question["question"],
+                "answers": question["answers"],
+                "ask_when": _as_lists(question["ask_when"]),
+            }
+            for index, question in enumerate(procedure["checklist"])
+        ],
+    )
+    _insert(
+        session,
+        m.StepRow,
+        [
+            {
+                "procedure_id": pid,
+                "id": step["id"],
+                "position": index,
+                "title": step["title"],
+                "detail": step["detail"],
+                "help": step.get("help"),
+            }
+            for index, step in enumerate(procedure["steps"])
+        ],
+    )
 
 
 def _procedure_row(procedure: dict, position: int) -> dict:
     return {
-        "id": procedure["id"], "position": position, "national_code": procedure["national_code"],
-        "category": procedure["category"], "essential": procedure["essential"], "names": procedure["names"],
-        "summary": procedure["summary"], "url": procedure["url"],
+        "id": procedure["id"],
+        "position": position,
+        "national_code": procedure["national_code"],
+        "category": procedure["category"],
+        "essential": procedure["essential"],
+        "names": procedure["names"],
+        "summary": procedure["summary"],
+        "url": procedure["url"],
     }
 
 
@@ -623,53 +661,96 @@ def _write_units(session: Session, units: dict) -> None:
     session.execute(delete(m.CommonFactRow).where(m.CommonFactRow.key == "province"))
     province = units["province"]
     _insert(session, m.CommonFactRow, [{"key": "province", "value": province}])
-    _insert(session, m.FormerDistrictRow, [
-        {"id": district["id"], "position": index, "name": district["name"], "kind": district["kind"],
-         **_provenance(district)}
-        for index, district in enumerate(units["former_districts"])
-    ])
-    _insert(session, m.AdministrativeUnitRow, [
-        {
-            "id": unit["id"], "position": index, "name": unit["name"], "folded": fold(unit["name"]),
-            "kind": unit["kind"], "province": province["name"]["vi"],
-            "full_name": unit_full_name(unit["name"], unit["kind"]), "note": unit.get("note"), **_provenance(unit),
-        }
-        for index, unit in enumerate(units["units"])
-    ])
-    _insert(session, m.FormerUnitRow, [
-        {
-            "unit_id": unit["id"], "position": index, "name": former["name"], "folded": fold(former["name"]),
-            "kind": former["kind"], "district_id": former.get("district"), "partial": former.get("partial", False),
-        }
-        for unit in units["units"]
-        for index, former in enumerate(unit.get("former_units", []))
-    ])
-    _insert(session, m.UnitCommonNameRow, [
-        {"unit_id": unit["id"], "position": index, "name": name, "folded": fold(name)}
-        for unit in units["units"]
-        for index, name in enumerate(unit.get("common_names", []))
-    ])
+    _insert(
+        session,
+        m.FormerDistrictRow,
+        [
+            {"id": district["id"], "position": index, "name": district["name"], "kind": district["kind"], **_provenance(district)}
+            for index, district in enumerate(units["former_districts"])
+        ],
+    )
+    _insert(
+        session,
+        m.AdministrativeUnitRow,
+        [
+            {
+                "id": unit["id"],
+                "position": index,
+                "name": unit["name"],
+                "folded": fold(unit["name"]),
+                "kind": unit["kind"],
+                "province": province["name"]["vi"],
+                "full_name": unit_full_name(unit["name"], unit["kind"]),
+                "note": unit.get("note"),
+                **_provenance(unit),
+            }
+            for index, unit in enumerate(units["units"])
+        ],
+    )
+    _insert(
+        session,
+        m.FormerUnitRow,
+        [
+            {
+                "unit_id": unit["id"],
+                "position": index,
+                "name": former["name"],
+                "folded": fold(former["name"]),
+                "kind": former["kind"],
+                "district_id": former.get("district"),
+                "partial": former.get("partial", False),
+            }
+            for unit in units["units"]
+            for index, former in enumerate(unit.get("former_units", []))
+        ],
+    )
+    _insert(
+        session,
+        m.UnitCommonNameRow,
+        [
+            {"unit_id": unit["id"], "position": index, "name": name, "folded": fold(name)}
+            for unit in units["units"]
+            for index, name in enumerate(unit.get("common_names", []))
+        ],
+    )
 
 
 def _write_common(session: Session, common: dict) -> None:
     session.execute(delete(m.GenericStepRow))
     session.execute(delete(m.ChannelRow))
     session.execute(delete(m.CommonFactRow).where(m.CommonFactRow.key.in_(("support", "confidence_labels", "office_hours"))))
-    _insert(session, m.GenericStepRow, [
-        {"id": step["id"], "position": index, "title": step["title"], "detail": step["detail"],
-         "help": step.get("help"), **_provenance(step)}
-        for index, step in enumerate(common["steps"])
-    ])
-    _insert(session, m.ChannelRow, [
-        {"id": channel["id"], "position": index, "name": channel["name"], "url": channel["url"],
-         "note": channel.get("note"), **_provenance(channel)}
-        for index, channel in enumerate(common["channels"])
-    ])
-    _insert(session, m.CommonFactRow, [
-        {"key": "support", "value": common["support"]},
-        {"key": "confidence_labels", "value": common["confidence_labels"]},
-        {"key": "office_hours", "value": common["office_hours"]},
-    ])
+    _insert(
+        session,
+        m.GenericStepRow,
+        [
+            {"id": step["id"], "position": index, "title": step["title"], "detail": step["detail"], "help": step.get("help"), **_provenance(step)}
+            for index, step in enumerate(common["steps"])
+        ],
+    )
+    _insert(
+        session,
+        m.ChannelRow,
+        [
+            {
+                "id": channel["id"],
+                "position": index,
+                "name": channel["name"],
+                "url": channel["url"],
+                "note": channel.get("note"),
+                **_provenance(channel),
+            }
+            for index, channel in enumerate(common["channels"])
+        ],
+    )
+    _insert(
+        session,
+        m.CommonFactRow,
+        [
+            {"key": "support", "value": common["support"]},
+            {"key": "confidence_labels", "value": common["confidence_labels"]},
+            {"key": "office_hours", "value": common["office_hours"]},
+        ],
+    )
 
 
 def _set_version(session: Session, key: str, sha256: str, stored: dict) -> None:
@@ -731,8 +812,7 @@ def write_content(session: Session, content: Content) -> LoadReport:
     )
 
 
-def load(content_dir: Path | str = CONTENT_DIR, url: Optional[str] = None,
-         require_complete_catalogue: bool = True) -> LoadReport:
+def load(content_dir: Path | str = CONTENT_DIR, url: Optional[str] = None, require_complete_catalogue: bool = True) -> LoadReport:
     """Validates the content, migrates the database, and loads everything in one transaction."""
     content = read_content(content_dir, require_complete_catalogue=require_complete_catalogue)
     engine = create_db_engine(url)

@@ -7,6 +7,7 @@ is a real table. Every fact carries its provenance: source, reviewed date, confi
 The schema itself is created by the Alembic migrations in `knowledge/migrations/`; a test checks that
 the migrations and these models agree.
 """
+
 from __future__ import annotations
 
 from datetime import timezone

@@ -5,6 +5,7 @@ knowledge/schema/, so a renamed intent or level fails a test instead of silently
 Plain string constants (`Intent.FIND_PROCEDURE == "find_procedure"`), so they compare with what
 Rasa sends. To add a name: add the constant here in the same group as its domain file.
 """
+
 from __future__ import annotations
 
 
@@ -103,10 +104,14 @@ class AgencyLevel:
 
 
 # Agency levels whose office depends on the citizen's commune or ward.
-COMMUNE_LEVELS = frozenset({
-    AgencyLevel.COMMUNE_COMMITTEE, AgencyLevel.COMMUNE_POLICE, AgencyLevel.ANY_COMMUNE_POLICE,
-    AgencyLevel.BUSINESS_REGISTRATION,
-})
+COMMUNE_LEVELS = frozenset(
+    {
+        AgencyLevel.COMMUNE_COMMITTEE,
+        AgencyLevel.COMMUNE_POLICE,
+        AgencyLevel.ANY_COMMUNE_POLICE,
+        AgencyLevel.BUSINESS_REGISTRATION,
+    }
+)
 
 
 class UnitKind:

@@ -14,6 +14,7 @@ Every attempt has a timeout, a lookup retries a bounded number of times on timeo
 connection errors and 5xx answers, and a circuit breaker stops calling a remote that
 keeps failing until it has had time to recover (half-open: one trial call decides).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -144,7 +145,5 @@ class OneStopClient:
     def _client_session(self) -> aiohttp.ClientSession:
         # A session belongs to the event loop that created it; the action server has one loop.
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
-            )
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds))
         return self._session

@@ -5,6 +5,7 @@ One module for every place that must not keep a citizen's numbers in clear: the 
 store, the event stream, the console and the logs. Pure standard library on purpose, so the
 Rasa-side code can import it without pulling in SQLAlchemy or the one-stop client.
 """
+
 from __future__ import annotations
 
 import logging
@@ -91,8 +92,8 @@ def mask_personal_numbers(text: str, *, all_digits: bool = False) -> str:
     pieces: list[str] = []
     position = 0
     for match in _KEEP.finditer(source):
-        pieces.append(_mask_plain(text[position:match.start()], all_digits, has_code))
-        pieces.append(text[match.start():match.end()])
+        pieces.append(_mask_plain(text[position : match.start()], all_digits, has_code))
+        pieces.append(text[match.start() : match.end()])
         position = match.end()
     pieces.append(_mask_plain(text[position:], all_digits, has_code))
     return "".join(pieces)
@@ -119,8 +120,6 @@ def _mask_plain(text: str, all_digits: bool, has_code: bool) -> str:
 def _nfkc_digits(text: str) -> str:
     """Full-width digits to ASCII so the pattern sees them; other characters untouched."""
     return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
-
-
 
 
 # --------------------------------------------------------------------------- codes and phones in citizen input
@@ -192,6 +191,7 @@ def parse_phone_proof(text: str | None) -> PhoneProof | None:
 
 
 # --------------------------------------------------------------------------- logs
+
 
 class _MaskedLogRecord(logging.LogRecord):
     """A log record whose message and traceback are masked when they are rendered."""

@@ -4,6 +4,7 @@ Phones are stored only as HMACs bound to the dossier code, so an ownership check
 them but nobody can read them back. The key is DOSSIER_HASH_KEY (generated per machine by
 scripts/env.sh).
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -19,6 +19,7 @@ weighed down. A one-sentence message scores exactly as with `AliasMatcher`. The 
 span cannot express (the message is part of an alias, or shares most of its words) come from
 `AliasMatcher`, so there is one definition of those scores.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,27 @@ _TOKEN = re.compile(r"\w+|\n|[^\w\s]")
 _SENTENCE_END = ["?", "!", ".", ";", "\n", "…"]
 # Folded phrases that make a sentence a question even without "?" (Vietnamese, then English).
 QUESTION_MARKERS = (
-    "khong", "the nao", "o dau", "bao nhieu", "gi", "bao lau", "lam sao", "ra sao", "tai sao", "cach nao",
-    "how", "what", "where", "which", "when", "can i", "do i", "should i", "is it", "could i", "may i",
+    "khong",
+    "the nao",
+    "o dau",
+    "bao nhieu",
+    "gi",
+    "bao lau",
+    "lam sao",
+    "ra sao",
+    "tai sao",
+    "cach nao",
+    "how",
+    "what",
+    "where",
+    "which",
+    "when",
+    "can i",
+    "do i",
+    "should i",
+    "is it",
+    "could i",
+    "may i",
 )
 # A procedure named only in the story counts this much of what it would in the question.
 STORY_WEIGHT = 0.6
@@ -141,12 +161,11 @@ class SpacyPhraseMatcher:
             if folded == whole:
                 score = 1.0
             elif question is None or number == question:
-                context = whole if question is None else fold(text[sentence.start:sentence.end])
+                context = whole if question is None else fold(text[sentence.start : sentence.end])
                 score = 0.5 + 0.45 * len(folded) / len(context)
             else:
                 score = STORY_WEIGHT * (0.5 + 0.45 * len(folded) / len(whole))
-            spans.append(Span(procedure_id, alias, found[span.start].start(), found[span.end - 1].end(), number,
-                              round(min(score, 1.0), 4)))
+            spans.append(Span(procedure_id, alias, found[span.start].start(), found[span.end - 1].end(), number, round(min(score, 1.0), 4)))
         kept = {span.procedure_id for span in spans}
         shadowed = {self.entries[key][0] for key in keys.values()} - kept
         return Analysis(tuple(sentences), question, tuple(spans), tuple(sorted(shadowed)))
@@ -154,8 +173,7 @@ class SpacyPhraseMatcher:
     def find(self, text: str, limit: int = 5) -> list[ProcedureMatch]:
         """Procedures best first: the best span of each, or a partial match where it has no span."""
         analysis = self.analyse(text)
-        best = {m.procedure_id: m for m in self.partial.find(text, len(self.order), contained=False)
-                if m.procedure_id not in analysis.shadowed}
+        best = {m.procedure_id: m for m in self.partial.find(text, len(self.order), contained=False) if m.procedure_id not in analysis.shadowed}
         for span in analysis.spans:
             if span.procedure_id not in best or span.score > best[span.procedure_id].score:
                 best[span.procedure_id] = ProcedureMatch(span.procedure_id, span.score, span.alias)
@@ -165,5 +183,9 @@ class SpacyPhraseMatcher:
     def explain(self, text: str) -> dict:
         """Sentences and spans as plain JSON, for the resolver's explanation in the parse data."""
         analysis = self.analyse(text)
-        return {"sentences": [asdict(s) for s in analysis.sentences], "question": analysis.question,
-                "spans": [asdict(s) for s in analysis.spans], "shadowed": list(analysis.shadowed)}
+        return {
+            "sentences": [asdict(s) for s in analysis.sentences],
+            "question": analysis.question,
+            "spans": [asdict(s) for s in analysis.spans],
+            "shadowed": list(analysis.shadowed),
+        }

@@ -8,6 +8,7 @@ it from knowledge/content at training time and keeps it in the model as JSON) an
 The phrase matcher is one replaceable piece: anything with `find(text, limit)` returning
 `ProcedureMatch`es best first (see `PhraseMatcher`) can stand in for `AliasMatcher`.
 """
+
 from __future__ import annotations
 
 import math
@@ -143,8 +144,7 @@ def words_of(text: str, keep_marks: bool) -> list[str]:
 def keywords(text: str, keep_marks: bool = False) -> set[str]:
     """Content words and adjacent word pairs ("con dau": seal, though "dau" alone is "where")."""
     words = words_of(text, keep_marks)
-    pairs = {f"{a} {b}" for a, b in zip(words, words[1:])
-             if not (fold(a) in STOPWORDS and fold(b) in STOPWORDS)}
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:]) if not (fold(a) in STOPWORDS and fold(b) in STOPWORDS)}
     return {word for word in words if fold(word) not in STOPWORDS} | pairs
 
 
@@ -190,27 +190,34 @@ class ProcedureIndex:
     # -- builders --
 
     @classmethod
-    def from_content(cls, procedures: Iterable[Mapping], matcher_factory: MatcherFactory = AliasMatcher
-                     ) -> "ProcedureIndex":
+    def from_content(cls, procedures: Iterable[Mapping], matcher_factory: MatcherFactory = AliasMatcher) -> "ProcedureIndex":
         """From validated content dicts (`knowledge.loader.read_content(...).procedures`)."""
         indexed, aliases = {}, []
         for data in procedures:
             pid = data["id"]
             indexed[pid] = IndexedProcedure(
-                id=pid, names=dict(data["names"]), aliases_vi=tuple(data["aliases"].get("vi", ())),
-                aliases_en=tuple(data["aliases"].get("en", ())), life_events=tuple(data.get("life_events", ())),
+                id=pid,
+                names=dict(data["names"]),
+                aliases_vi=tuple(data["aliases"].get("vi", ())),
+                aliases_en=tuple(data["aliases"].get("en", ())),
+                life_events=tuple(data.get("life_events", ())),
                 bundle_of=tuple(data.get("bundle_of", ())),
             )
-            aliases += [(pid, phrase["alias"], phrase["folded"])
-                        for phrase in alias_phrases(data["names"], data["aliases"])]
+            aliases += [(pid, phrase["alias"], phrase["folded"]) for phrase in alias_phrases(data["names"], data["aliases"])]
         return cls(indexed, aliases, matcher_factory)
 
     def to_dict(self) -> dict:
         """Plain JSON (the NLU component persists it in the model; never pickle)."""
         return {
             "procedures": [
-                {"id": p.id, "names": dict(p.names), "aliases_vi": list(p.aliases_vi),
-                 "aliases_en": list(p.aliases_en), "life_events": list(p.life_events), "bundle_of": list(p.bundle_of)}
+                {
+                    "id": p.id,
+                    "names": dict(p.names),
+                    "aliases_vi": list(p.aliases_vi),
+                    "aliases_en": list(p.aliases_en),
+                    "life_events": list(p.life_events),
+                    "bundle_of": list(p.bundle_of),
+                }
                 for p in self.procedures.values()
             ],
             "aliases": [list(alias) for alias in self.aliases],
@@ -220,8 +227,12 @@ class ProcedureIndex:
     def from_dict(cls, data: Mapping, matcher_factory: MatcherFactory = AliasMatcher) -> "ProcedureIndex":
         procedures = {
             p["id"]: IndexedProcedure(
-                id=p["id"], names=p["names"], aliases_vi=tuple(p["aliases_vi"]), aliases_en=tuple(p["aliases_en"]),
-                life_events=tuple(p["life_events"]), bundle_of=tuple(p["bundle_of"]),
+                id=p["id"],
+                names=p["names"],
+                aliases_vi=tuple(p["aliases_vi"]),
+                aliases_en=tuple(p["aliases_en"]),
+                life_events=tuple(p["life_events"]),
+                bundle_of=tuple(p["bundle_of"]),
             )
             for p in data["procedures"]
         }
@@ -252,8 +263,7 @@ class ProcedureIndex:
             vocabulary = {}
             for procedure in self.procedures.values():
                 phrases = [procedure.names["vi"], procedure.names["en"], *procedure.aliases_vi, *procedure.aliases_en]
-                vocabulary[procedure.id] = set().union(
-                    *(keywords(phrase, keep_marks) for phrase in phrases for keep_marks in (True, False)))
+                vocabulary[procedure.id] = set().union(*(keywords(phrase, keep_marks) for phrase in phrases for keep_marks in (True, False)))
             frequency = Counter(word for words in vocabulary.values() for word in words)
             idf = {word: math.log(len(vocabulary) / count) for word, count in frequency.items()}
             self._keywords = (vocabulary, idf)

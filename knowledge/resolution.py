@@ -9,6 +9,7 @@ message inside the Rasa server and puts the resolution in the parse data under
 from there (`resolution_of`), and resolve themselves only for messages that did not go
 through the NLU pipeline (button payloads such as `/find_procedure{"procedure":"passport"}`).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -49,11 +50,21 @@ PROCEDURE_WORDS = frozenset(
 
 # Intents whose message may name the procedure the conversation is now about, and whose text is
 # searched for one.
-PROCEDURE_INTENTS = frozenset({
-    Intent.FIND_PROCEDURE, Intent.ASK_DOCUMENTS, Intent.ASK_FEE, Intent.ASK_PROCESSING_TIME, Intent.ASK_AGENCY,
-    Intent.ASK_WHERE_TO_SUBMIT, Intent.ASK_ONLINE, Intent.ASK_STEPS, Intent.ASK_LEGAL_BASIS,
-    Intent.START_CHECKLIST, Intent.WALKTHROUGH_START,
-})
+PROCEDURE_INTENTS = frozenset(
+    {
+        Intent.FIND_PROCEDURE,
+        Intent.ASK_DOCUMENTS,
+        Intent.ASK_FEE,
+        Intent.ASK_PROCESSING_TIME,
+        Intent.ASK_AGENCY,
+        Intent.ASK_WHERE_TO_SUBMIT,
+        Intent.ASK_ONLINE,
+        Intent.ASK_STEPS,
+        Intent.ASK_LEGAL_BASIS,
+        Intent.START_CHECKLIST,
+        Intent.WALKTHROUGH_START,
+    }
+)
 
 # Life events whose paperwork the one-stop shop chains into one application (a bundle).
 BUNDLE_LIFE_EVENTS = ("newborn", "death-in-family")
@@ -141,9 +152,12 @@ class Resolution:
         change), "khai sinh" in "khai sinh kèm thẻ bảo hiểm y tế một lần" (the newborn bundle)."""
         other = self.keyword_choice
         # A named bundle that its parts' words outweigh has no score of its own: it stays named.
-        if other and other != named and self.keyword_scores.get(named, 0.0) > 0 and self.keyword_scores.get(
-                other, 0.0) >= max(
-                NAMED_OVERRIDE_MIN_SCORE, NAMED_OVERRIDE_LEAD * self.keyword_scores.get(named, 0.0)):
+        if (
+            other
+            and other != named
+            and self.keyword_scores.get(named, 0.0) > 0
+            and self.keyword_scores.get(other, 0.0) >= max(NAMED_OVERRIDE_MIN_SCORE, NAMED_OVERRIDE_LEAD * self.keyword_scores.get(named, 0.0))
+        ):
             return other
         return named
 
@@ -155,9 +169,12 @@ class Resolution:
         if choice.procedure_id is not None or not choice.candidates:
             return None
         other = self.keyword_choice
-        if other and other not in choice.candidates and self.keyword_scores.get(other, 0.0) >= max(
-                NAMED_OVERRIDE_MIN_SCORE,
-                NAMED_OVERRIDE_LEAD * max(self.keyword_scores.get(pid, 0.0) for pid in choice.candidates)):
+        if (
+            other
+            and other not in choice.candidates
+            and self.keyword_scores.get(other, 0.0)
+            >= max(NAMED_OVERRIDE_MIN_SCORE, NAMED_OVERRIDE_LEAD * max(self.keyword_scores.get(pid, 0.0) for pid in choice.candidates))
+        ):
             # The words point clearly elsewhere: "bố mất rồi, chuyển hóa đơn tiền điện sang tên mẹ".
             return other
         if choice.life_event in BUNDLE_LIFE_EVENTS:
@@ -261,8 +278,7 @@ def keyword_ranking(text: str, catalogue: CatalogueView) -> list[tuple[str, floa
 
 
 def _keyword_choice(ranked: list[tuple[str, float]]) -> Optional[str]:
-    if ranked and ranked[0][1] >= KEYWORD_MIN_SCORE and (
-            len(ranked) == 1 or ranked[0][1] >= KEYWORD_CHOICE_LEAD * ranked[1][1]):
+    if ranked and ranked[0][1] >= KEYWORD_MIN_SCORE and (len(ranked) == 1 or ranked[0][1] >= KEYWORD_CHOICE_LEAD * ranked[1][1]):
         return ranked[0][0]
     return None
 
@@ -273,16 +289,14 @@ def _mentions_paperwork(text: str) -> bool:
     return bool(set(words_of(text, keep_marks=has_marks(text))) & known)
 
 
-def resolve(message: Mapping, catalogue: CatalogueView, search_text: bool = True,
-            rank_keywords: bool = True) -> Resolution:
+def resolve(message: Mapping, catalogue: CatalogueView, search_text: bool = True, rank_keywords: bool = True) -> Resolution:
     """Every step of the decision on one parsed message (text and entities); the NLU component runs
     them all, a caller that knows its context may skip the text search or the keyword ranking."""
     resolution = Resolution()
     resolution.named, resolution.unresolved = _entity_procedure_ids(message, catalogue)
     if len(resolution.named) > 1:
         # Several procedures named: prefer a bundle that chains all of them.
-        resolution.bundle = next((p.id for p in catalogue.list_procedures()
-                                  if p.is_bundle and set(resolution.named) <= {p.id, *p.bundle_of}), None)
+        resolution.bundle = next((p.id for p in catalogue.list_procedures() if p.is_bundle and set(resolution.named) <= {p.id, *p.bundle_of}), None)
     text = message.get("text") or ""
     explain = getattr(catalogue, "explain_phrases", None)
     if explain is not None:
@@ -306,8 +320,7 @@ def resolve(message: Mapping, catalogue: CatalogueView, search_text: bool = True
     return resolution
 
 
-def resolution_of(message: Mapping, catalogue: CatalogueView, search_text: bool = True,
-                  rank_keywords: bool = True) -> Resolution:
+def resolution_of(message: Mapping, catalogue: CatalogueView, search_text: bool = True, rank_keywords: bool = True) -> Resolution:
     """The resolution the NLU component put in the parse data; resolved here (only the steps the
     caller's context needs) for a message that skipped the NLU pipeline (a button payload) or was
     built by hand."""
@@ -326,8 +339,7 @@ def outside_public_services(message: Mapping, found: Identification) -> bool:
     return not (found.found or found.candidates or _entities(message, Entity.LIFE_EVENT) or _mentions_paperwork(text))
 
 
-def identify(message: Mapping, catalogue: CatalogueView, search_text: bool = True,
-             rank_keywords: bool = True) -> Identification:
+def identify(message: Mapping, catalogue: CatalogueView, search_text: bool = True, rank_keywords: bool = True) -> Identification:
     """The procedure a parsed message is about (see `Resolution.decide`)."""
     return resolution_of(message, catalogue, search_text, rank_keywords).decide(search_text, rank_keywords)
 
@@ -335,6 +347,5 @@ def identify(message: Mapping, catalogue: CatalogueView, search_text: bool = Tru
 def fallback_guess(message: Mapping, topics: Iterable[str]) -> str:
     """The intent the fallback question proposes: the best guess when it is one of `topics` (worth
     confirming, not small talk), else a search for a procedure."""
-    ranking = [i.get("name") for i in message.get("intent_ranking") or []
-               if i.get("name") not in (Intent.NLU_FALLBACK, Intent.OUT_OF_SCOPE)]
+    ranking = [i.get("name") for i in message.get("intent_ranking") or [] if i.get("name") not in (Intent.NLU_FALLBACK, Intent.OUT_OF_SCOPE)]
     return ranking[0] if ranking and ranking[0] in set(topics) else Intent.FIND_PROCEDURE

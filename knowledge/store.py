@@ -10,6 +10,7 @@ Procedure content and units change only when `python -m knowledge load` runs, so
 once and answers from memory (call `reload()` after a load in a long-running process). Dossiers live in
 the same database but are read and written by knowledge.dossier_store.
 """
+
 from __future__ import annotations
 
 import threading
@@ -79,9 +80,7 @@ def _conditions(value: Optional[Mapping]) -> dict[str, tuple[str, ...]]:
 
 
 def _step(row, provenance: Optional[Provenance] = None) -> Step:
-    return Step(
-        id=row.id, title=_text(row.title), detail=_text(row.detail), help=_text(row.help), provenance=provenance
-    )
+    return Step(id=row.id, title=_text(row.title), detail=_text(row.detail), help=_text(row.help), provenance=provenance)
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -135,9 +134,9 @@ def _fee(fact, items: list) -> Fee:
             FeeItem(
                 label=_text(item.label),
                 amount_vnd=item.amount_vnd,
-                online=None if item.online_amount_vnd is None else OnlineDiscount(
-                    item.online_amount_vnd, item.online_valid_from, item.online_valid_until
-                ),
+                online=None
+                if item.online_amount_vnd is None
+                else OnlineDiscount(item.online_amount_vnd, item.online_valid_from, item.online_valid_until),
             )
             for item in items
         ),
@@ -182,21 +181,25 @@ def _read_procedures(session: Session, generic_steps: tuple[Step, ...]) -> dict[
             summary=_text(row.summary),
             url=row.url,
             agency=Agency(
-                level=agency.data["level"], name=_text(agency.data["name"]),
-                where_to_submit=_text(agency.data["where_to_submit"]), provenance=_provenance(agency),
+                level=agency.data["level"],
+                name=_text(agency.data["name"]),
+                where_to_submit=_text(agency.data["where_to_submit"]),
+                provenance=_provenance(agency),
             ),
             processing_time=ProcessingTime(
-                text=_text(timing.data["text"]), working_days=timing.data.get("working_days"),
+                text=_text(timing.data["text"]),
+                working_days=timing.data.get("working_days"),
                 provenance=_provenance(timing),
             ),
             fee=_fee(fact["fee"], fee_items.get(pid, [])),
             online=OnlineAvailability(
-                availability=online.data["availability"], channels=tuple(online.data["channels"]),
-                note=_text(online.data.get("note")), provenance=_provenance(online),
+                availability=online.data["availability"],
+                channels=tuple(online.data["channels"]),
+                note=_text(online.data.get("note")),
+                provenance=_provenance(online),
             ),
             legal_basis=LegalBasis(items=tuple(_text(t) for t in legal.data["items"]), provenance=_provenance(legal)),
-            deadline=Deadline(_text(fact["deadline"].data["text"]), _provenance(fact["deadline"]))
-            if "deadline" in fact else None,
+            deadline=Deadline(_text(fact["deadline"].data["text"]), _provenance(fact["deadline"])) if "deadline" in fact else None,
             aliases_vi=tuple(a.alias for a in names_and_aliases if a.lang == "vi" and not a.is_name),
             aliases_en=tuple(a.alias for a in names_and_aliases if a.lang == "en" and not a.is_name),
             life_events=tuple(e.life_event for e in life_events.get(pid, [])),
@@ -204,7 +207,10 @@ def _read_procedures(session: Session, generic_steps: tuple[Step, ...]) -> dict[
             bundle_of=tuple(link.target_id for link in links.get(pid, []) if link.kind == "bundle"),
             documents=tuple(
                 Document(
-                    id=doc.id, name=_text(doc.name), required=doc.required, provenance=_provenance(doc),
+                    id=doc.id,
+                    name=_text(doc.name),
+                    required=doc.required,
+                    provenance=_provenance(doc),
                     note=_text(doc.note),
                     aliases_vi=tuple(document_aliases.get((pid, doc.id), {}).get("vi", [])),
                     aliases_en=tuple(document_aliases.get((pid, doc.id), {}).get("en", [])),
@@ -214,7 +220,8 @@ def _read_procedures(session: Session, generic_steps: tuple[Step, ...]) -> dict[
             ),
             checklist=tuple(
                 Question(
-                    id=q.id, question=_text(q.question),
+                    id=q.id,
+                    question=_text(q.question),
                     answers=tuple(Answer(value=a["value"], label=_text(a["label"])) for a in q.answers),
                     ask_when=_conditions(q.ask_when),
                 )
@@ -231,18 +238,14 @@ def _read_catalogue(session: Session) -> _Catalogue:
     generic_rows = session.scalars(select(m.GenericStepRow).order_by(m.GenericStepRow.position))
     catalogue.generic_steps = tuple(_step(row, _provenance(row)) for row in generic_rows)
     for row in session.scalars(select(m.ChannelRow).order_by(m.ChannelRow.position)):
-        catalogue.channels[row.id] = Channel(
-            id=row.id, name=_text(row.name), url=row.url, provenance=_provenance(row), note=_text(row.note)
-        )
+        catalogue.channels[row.id] = Channel(id=row.id, name=_text(row.name), url=row.url, provenance=_provenance(row), note=_text(row.note))
     catalogue.procedures = _read_procedures(session, catalogue.generic_steps)
     catalogue.aliases = [
-        (row.procedure_id, row.alias, row.folded)
-        for row in session.scalars(select(m.ProcedureAliasRow).order_by(m.ProcedureAliasRow.id))
+        (row.procedure_id, row.alias, row.folded) for row in session.scalars(select(m.ProcedureAliasRow).order_by(m.ProcedureAliasRow.id))
     ]
     catalogue.index = ProcedureIndex(
         {
-            p.id: IndexedProcedure(p.id, {"vi": p.names.vi, "en": p.names.en}, p.aliases_vi, p.aliases_en,
-                                   p.life_events, p.bundle_of)
+            p.id: IndexedProcedure(p.id, {"vi": p.names.vi, "en": p.names.en}, p.aliases_vi, p.aliases_en, p.life_events, p.bundle_of)
             for p in catalogue.procedures.values()
         },
         catalogue.aliases,
@@ -253,22 +256,29 @@ def _read_catalogue(session: Session) -> _Catalogue:
     if "support" in common:
         support = common["support"]
         catalogue.support = SupportLine(
-            phone=support["phone"], name=_text(support["name"]), note=_text(support.get("note")),
+            phone=support["phone"],
+            name=_text(support["name"]),
+            note=_text(support.get("note")),
             provenance=_provenance_from_dict(support["provenance"]),
         )
     if "province" in common:
         province = common["province"]
         catalogue.province = Province(
-            name=_text(province["name"]), seat=_text(province["seat"]),
+            name=_text(province["name"]),
+            seat=_text(province["seat"]),
             effective_from=date.fromisoformat(province["effective_from"]),
-            unit_counts=dict(province["unit_counts"]), provenance=_provenance_from_dict(province["provenance"]),
-            former_provinces=tuple(province.get("former_provinces", [])), note=_text(province.get("note")),
+            unit_counts=dict(province["unit_counts"]),
+            provenance=_provenance_from_dict(province["provenance"]),
+            former_provinces=tuple(province.get("former_provinces", [])),
+            note=_text(province.get("note")),
         )
     if "office_hours" in common:
         hours = common["office_hours"]
         catalogue.office_hours = OfficeHours(
-            timezone_offset_hours=hours["timezone_offset_hours"], days=tuple(hours["days"]),
-            periods=tuple((start, end) for start, end in hours["periods"]), text=_text(hours["text"]),
+            timezone_offset_hours=hours["timezone_offset_hours"],
+            days=tuple(hours["days"]),
+            periods=tuple((start, end) for start, end in hours["periods"]),
+            text=_text(hours["text"]),
             provenance=_provenance_from_dict(hours["provenance"]),
         )
     catalogue.confidence_labels = {key: _text(value) for key, value in common.get("confidence_labels", {}).items()}
@@ -310,11 +320,14 @@ def _read_units(session: Session, catalogue: _Catalogue) -> None:
             if former_row.district_id and districts[former_row.district_id] not in unit_districts:
                 unit_districts.append(districts[former_row.district_id])
         catalogue.units[row.id] = AdministrativeUnit(
-            id=row.id, name=row.name, kind=row.kind, full_name=_text(row.full_name), province=row.province,
-            provenance=_provenance(row), note=_text(row.note),
-            former_units=tuple(
-                FormerUnit(name=f.name, kind=f.kind, district=f.district_id, partial=f.partial) for f in former_rows
-            ),
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            full_name=_text(row.full_name),
+            province=row.province,
+            provenance=_provenance(row),
+            note=_text(row.note),
+            former_units=tuple(FormerUnit(name=f.name, kind=f.kind, district=f.district_id, partial=f.partial) for f in former_rows),
             former_districts=tuple(unit_districts),
             common_names=tuple(common.get(row.id, [])),
         )
@@ -328,8 +341,7 @@ def _read_units(session: Session, catalogue: _Catalogue) -> None:
                 district = districts[former_row.district_id]
                 add(district.name, district.kind, "former-district", row.id, former_row.partial)
     catalogue.unit_index = [
-        _UnitEntry(folded=folded, word_count=len(folded.split()), units=tuple(entry["units"].items()),
-                   name=entry["name"], name_kind=name_kind)
+        _UnitEntry(folded=folded, word_count=len(folded.split()), units=tuple(entry["units"].items()), name=entry["name"], name_kind=name_kind)
         for (folded, name_kind), entry in entries.items()
         if folded
     ]
@@ -356,9 +368,7 @@ class KnowledgeStore:
                         with self._sessions() as session:
                             self._catalogue = _read_catalogue(session)
                     except (exc.OperationalError, exc.ProgrammingError) as error:
-                        raise StoreNotReady(
-                            "the knowledge store has no tables; run `python -m knowledge load`"
-                        ) from error
+                        raise StoreNotReady("the knowledge store has no tables; run `python -m knowledge load`") from error
                 catalogue = self._catalogue
         return catalogue
 

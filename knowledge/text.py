@@ -4,6 +4,7 @@ Vietnamese citizens type with or without diacritics and with everyday abbreviati
 `fold` turns all of those into one comparable form; it never replaces the original
 text, which Rasa needs intact for entity offsets.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,16 +12,54 @@ import unicodedata
 
 # Everyday chat abbreviations, keyed by their accent-free lowercase form.
 ABBREVIATIONS: dict[str, str] = {
-    "ko": "khong", "k": "khong", "kh": "khong", "khg": "khong", "hong": "khong", "hok": "khong",
-    "dc": "duoc", "đc": "duoc", "dk": "dang ky", "đk": "dang ky", "dky": "dang ky",
-    "j": "gi", "bn": "bao nhieu", "bnh": "bao nhieu", "ntn": "nhu the nao", "sao": "sao",
-    "cccd": "can cuoc cong dan", "cmnd": "chung minh nhan dan", "cmt": "chung minh nhan dan",
-    "gplx": "giay phep lai xe", "bhyt": "bao hiem y te", "bhxh": "bao hiem xa hoi",
-    "hc": "ho chieu", "lltp": "ly lich tu phap", "gks": "giay khai sinh", "tthc": "thu tuc hanh chinh",
-    "dvc": "dich vu cong", "ubnd": "uy ban nhan dan", "ca": "cong an", "tp": "thanh pho",
-    "vs": "voi", "ng": "nguoi", "đt": "dien thoai", "dt": "dien thoai", "sdt": "so dien thoai",
-    "r": "roi", "ms": "moi", "mk": "minh", "e": "em", "a": "anh", "c": "chi", "tks": "cam on",
-    "thanks": "thanks", "ok": "ok", "oke": "ok", "okie": "ok", "uh": "u", "uhm": "u",
+    "ko": "khong",
+    "k": "khong",
+    "kh": "khong",
+    "khg": "khong",
+    "hong": "khong",
+    "hok": "khong",
+    "dc": "duoc",
+    "đc": "duoc",
+    "dk": "dang ky",
+    "đk": "dang ky",
+    "dky": "dang ky",
+    "j": "gi",
+    "bn": "bao nhieu",
+    "bnh": "bao nhieu",
+    "ntn": "nhu the nao",
+    "sao": "sao",
+    "cccd": "can cuoc cong dan",
+    "cmnd": "chung minh nhan dan",
+    "cmt": "chung minh nhan dan",
+    "gplx": "giay phep lai xe",
+    "bhyt": "bao hiem y te",
+    "bhxh": "bao hiem xa hoi",
+    "hc": "ho chieu",
+    "lltp": "ly lich tu phap",
+    "gks": "giay khai sinh",
+    "tthc": "thu tuc hanh chinh",
+    "dvc": "dich vu cong",
+    "ubnd": "uy ban nhan dan",
+    "ca": "cong an",
+    "tp": "thanh pho",
+    "vs": "voi",
+    "ng": "nguoi",
+    "đt": "dien thoai",
+    "dt": "dien thoai",
+    "sdt": "so dien thoai",
+    "r": "roi",
+    "ms": "moi",
+    "mk": "minh",
+    "e": "em",
+    "a": "anh",
+    "c": "chi",
+    "tks": "cam on",
+    "thanks": "thanks",
+    "ok": "ok",
+    "oke": "ok",
+    "okie": "ok",
+    "uh": "u",
+    "uhm": "u",
 }
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -4,6 +4,7 @@ one-stop API, records given to the dossier store) goes through `parse_timestamp`
 A timestamp without an offset is Vietnam local time: that is what the provincial one-stop
 system writes. Times are kept as aware UTC datetimes.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

@@ -2,6 +2,7 @@
 
 They mirror `knowledge/content/FORMAT.md`. Actions format them per language; nothing here knows Rasa.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -87,9 +88,7 @@ class OnlineDiscount:
     valid_until: Optional[date] = None
 
     def valid_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_until is None or day <= self.valid_until
-        )
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_until is None or day <= self.valid_until)
 
 
 @dataclass(frozen=True)

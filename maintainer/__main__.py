@@ -1,4 +1,5 @@
 """`python -m maintainer COMMAND`: the maintainers' loop from a shell or CI (see README, Maintainers)."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,11 +23,13 @@ def _who(value: Optional[str]) -> str:
 
 def _source():
     from maintainer.messages import TrackerStoreMessages
+
     return TrackerStoreMessages(tracker_store_url())
 
 
 def _server(by: str, rasa_api: bool = False):
     from maintainer.release import RasaServer
+
     secret = os.environ.get("JWT_SECRET")
     if not secret:
         sys.exit("JWT_SECRET is not set: run `. scripts/env.sh` first")
@@ -35,6 +38,7 @@ def _server(by: str, rasa_api: bool = False):
 
 def _candidate(layout: Layout, given: Optional[str]) -> Path:
     from maintainer.train import newest_model
+
     path = Path(given) if given else newest_model(layout.candidates)
     if path is None or not path.exists():
         sys.exit(f"no candidate model{f' {given}' if given else ''}: run `python -m maintainer train` first")
@@ -43,10 +47,9 @@ def _candidate(layout: Layout, given: Optional[str]) -> Path:
 
 def cmd_inbox(args, layout: Layout) -> int:
     from maintainer.inbox import build_inbox, inbox_markdown
-    groups = build_inbox(_source(), layout, limit=args.limit, low_confidence=args.low_confidence,
-                         only_problems=args.problems)[:args.top]
-    print(json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=2) if args.json
-          else inbox_markdown(groups))
+
+    groups = build_inbox(_source(), layout, limit=args.limit, low_confidence=args.low_confidence, only_problems=args.problems)[: args.top]
+    print(json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=2) if args.json else inbox_markdown(groups))
     return 0
 
 
@@ -55,12 +58,14 @@ def _groups(layout: Layout, group_ids: list[str], limit: int) -> list:
     if not group_ids:
         return []
     from maintainer.inbox import build_inbox, find_group
+
     groups = build_inbox(_source(), layout, limit=limit)
     return [find_group(groups, group_id) for group_id in group_ids]
 
 
 def cmd_annotate(args, layout: Layout) -> int:
     from maintainer.annotate import AnnotationRefused, annotate, ignore
+
     texts = list(args.texts)
     try:
         groups = _groups(layout, args.group, args.limit)
@@ -78,11 +83,13 @@ def cmd_annotate(args, layout: Layout) -> int:
             return 0
         if args.procedure:
             from maintainer.procedures import set_procedure
+
             language = args.language or next((g.understood.language for g in groups if g.understood.language), "vi")
-            outcome = set_procedure(texts, args.procedure, args.intent, _who(args.by), layout, alias=args.alias,
-                                    language=language)
-            print(f"{'added' if outcome.alias_added else 'already there'}: alias {outcome.alias!r} ({outcome.language}) "
-                  f"of {outcome.procedure} in {outcome.content_file}; data/nlu/generated/ regenerated")
+            outcome = set_procedure(texts, args.procedure, args.intent, _who(args.by), layout, alias=args.alias, language=language)
+            print(
+                f"{'added' if outcome.alias_added else 'already there'}: alias {outcome.alias!r} ({outcome.language}) "
+                f"of {outcome.procedure} in {outcome.content_file}; data/nlu/generated/ regenerated"
+            )
             result = outcome.examples
         else:
             result = annotate(texts, args.intent, _who(args.by), layout)
@@ -99,6 +106,7 @@ def cmd_annotate(args, layout: Layout) -> int:
 def cmd_new_intent(args, layout: Layout) -> int:
     from maintainer.annotate import AnnotationRefused
     from maintainer.intents import create_intent
+
     examples = {"vi": list(args.vi), "en": list(args.en)}
     try:
         for group in _groups(layout, args.group, args.limit):
@@ -113,15 +121,19 @@ def cmd_new_intent(args, layout: Layout) -> int:
         print(f"refused: {refused}", file=sys.stderr)
         return EXIT_REFUSED
     answer = created.response or f"{created.procedure} (action_discover_procedure)"
-    print(f"created intent {created.name} -> {answer} with {len(created.examples)} examples: {layout.reviewed_domain}, "
-          f"{layout.reviewed / 'rules.yml'}, {layout.reviewed / (created.name + '.yml')}")
+    print(
+        f"created intent {created.name} -> {answer} with {len(created.examples)} examples: {layout.reviewed_domain}, "
+        f"{layout.reviewed / 'rules.yml'}, {layout.reviewed / (created.name + '.yml')}"
+    )
     return 0
 
 
 def cmd_train(args, layout: Layout) -> int:
     from maintainer.train import train_candidate
-    result = train_candidate(layout, niceness=args.nice, force=args.force, reuse=not args.no_reuse,
-                             name=args.name, on_progress=lambda p: print(p, flush=True))
+
+    result = train_candidate(
+        layout, niceness=args.nice, force=args.force, reuse=not args.no_reuse, name=args.name, on_progress=lambda p: print(p, flush=True)
+    )
     how = f"reused {result.reused_from.name} (fingerprint-identical)" if result.reused_from else "trained"
     print(f"candidate: {result.model} ({how} in {result.seconds:.0f} s)")
     return 0
@@ -130,13 +142,21 @@ def cmd_train(args, layout: Layout) -> int:
 def cmd_compare(args, layout: Layout) -> int:
     from maintainer.compare import compare
     from maintainer.release import active_model
+
     candidate = _candidate(layout, args.candidate)
     server = _server(_who(None)) if os.environ.get("JWT_SECRET") else None
     active = Path(args.active) if args.active else active_model(layout, server)
     if active is None:
         sys.exit("no active model found (models/ is empty); give --active PATH")
-    files = compare(candidate, active, layout, source=_source(), replay_limit=args.replay,
-                    run_stories=not args.no_stories, on_progress=lambda line: print(line, flush=True))
+    files = compare(
+        candidate,
+        active,
+        layout,
+        source=_source(),
+        replay_limit=args.replay,
+        run_stories=not args.no_stories,
+        on_progress=lambda line: print(line, flush=True),
+    )
     print(files.markdown_path.read_text(encoding="utf-8") if args.print else "")
     print(f"report: {files.markdown_path}\n        {files.json_path}")
     gate = files.report["gate"]
@@ -147,14 +167,14 @@ def cmd_compare(args, layout: Layout) -> int:
 def cmd_gate(args, layout: Layout) -> int:
     from maintainer.compare import report_paths
     from maintainer.gate import apply_override, evaluate_gate
+
     target = Path(args.report) if args.report else _candidate(layout, None)
     report_file = target if target.suffix == ".json" else report_paths(target)[0]
     if not report_file.exists():
         print(f"no report {report_file}: run `python -m maintainer compare` first", file=sys.stderr)
         return EXIT_REFUSED
     report = json.loads(report_file.read_text(encoding="utf-8"))
-    decision = apply_override(evaluate_gate(report), args.override, _who(args.by),
-                              report["candidate"]["model"], layout)
+    decision = apply_override(evaluate_gate(report), args.override, _who(args.by), report["candidate"]["model"], layout)
     if decision.passed:
         print("gate: passed")
         return 0
@@ -170,10 +190,10 @@ def cmd_gate(args, layout: Layout) -> int:
 
 def cmd_release(args, layout: Layout) -> int:
     from maintainer.release import ReleaseRefused, release
+
     by = _who(args.by)
     try:
-        entry = release(_candidate(layout, args.candidate), layout, _server(by, args.rasa_api), by, override=args.override,
-                        keep=args.keep)
+        entry = release(_candidate(layout, args.candidate), layout, _server(by, args.rasa_api), by, override=args.override, keep=args.keep)
     except ReleaseRefused as refused:
         print(f"release refused: {refused}", file=sys.stderr)
         return EXIT_GATE_REFUSED
@@ -183,6 +203,7 @@ def cmd_release(args, layout: Layout) -> int:
 
 def cmd_rollback(args, layout: Layout) -> int:
     from maintainer.release import ReleaseRefused, rollback
+
     by = _who(args.by)
     try:
         model = rollback(layout, _server(by, args.rasa_api), by, to=args.to)
@@ -195,6 +216,7 @@ def cmd_rollback(args, layout: Layout) -> int:
 
 def cmd_releases(args, layout: Layout) -> int:
     from maintainer.release import read_manifest
+
     manifest = read_manifest(layout)
     for entry in manifest["releases"]:
         mark = "*" if entry["model"] == manifest["active"] else " "
@@ -205,6 +227,7 @@ def cmd_releases(args, layout: Layout) -> int:
 
 def cmd_export_story(args, layout: Layout) -> int:
     from maintainer.stories import export_story
+
     try:
         story = export_story(_source(), args.conversation_id, Path(args.out), name=args.name)
     except LookupError as error:
@@ -212,8 +235,7 @@ def cmd_export_story(args, layout: Layout) -> int:
         return EXIT_REFUSED
     print(f"wrote {story.path} ({story.steps} steps)")
     if story.masked_steps:
-        print(f"note: {story.masked_steps} message(s) hold masked personal data; check the story still passes "
-              "with `rasa test core`")
+        print(f"note: {story.masked_steps} message(s) hold masked personal data; check the story still passes with `rasa test core`")
     return 0
 
 
@@ -235,10 +257,11 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("--ignore", action="store_true", help="never show these texts in the inbox again")
     p.add_argument("--group", action="append", default=[], help="an inbox group id (all its texts); repeatable")
     p.add_argument("--by", help="who annotates (default $MAINTAINER_NAME or the user name)")
-    p.add_argument("--procedure", help="with --intent: the procedure the texts are about; the alias joins its "
-                                       "knowledge file and data/nlu/generated/ is regenerated")
-    p.add_argument("--alias", help="with --procedure: the words of the texts naming it (default: the whole text, "
-                                   "for --intent find_procedure)")
+    p.add_argument(
+        "--procedure",
+        help="with --intent: the procedure the texts are about; the alias joins its knowledge file and data/nlu/generated/ is regenerated",
+    )
+    p.add_argument("--alias", help="with --procedure: the words of the texts naming it (default: the whole text, for --intent find_procedure)")
     p.add_argument("--language", choices=["vi", "en"], help="the alias's language (default: the group's, else vi)")
     p.add_argument("--limit", type=int, default=2000, help="recent messages the groups are read from")
     p.add_argument("texts", nargs="*")
@@ -251,8 +274,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--group", action="append", default=[], help="an inbox group id (its texts, by their language)")
     p.add_argument("--response-vi", help="the answer in Vietnamese (with --response-en)")
     p.add_argument("--response-en", help="the answer in English")
-    p.add_argument("--procedure", help="instead of a response: the procedure it belongs to (presented by "
-                                       "action_discover_procedure)")
+    p.add_argument("--procedure", help="instead of a response: the procedure it belongs to (presented by action_discover_procedure)")
     p.add_argument("--by")
     p.add_argument("--limit", type=int, default=2000, help="recent messages the groups are read from")
     p.set_defaults(run=cmd_new_intent)
@@ -264,8 +286,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="model name (default candidate-<UTC time>)")
     p.set_defaults(run=cmd_train)
 
-    p = commands.add_parser("compare", help="candidate vs active: held-out, conversation tests, replay; "
-                                            "exit 1 when the gate refuses")
+    p = commands.add_parser("compare", help="candidate vs active: held-out, conversation tests, replay; exit 1 when the gate refuses")
     p.add_argument("candidate", nargs="?", help="default: the newest in models/candidates/")
     p.add_argument("--active", help="default: the model the running server has loaded")
     p.add_argument("--replay", type=int, default=2000, help="recent citizen messages to replay (default 2000)")

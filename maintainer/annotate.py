@@ -2,6 +2,7 @@
 sidecar <intent>.provenance.csv saying when and by whom each example was added - never who wrote
 it in the first place. Ignored messages are listed in ignored.csv so the inbox stops showing them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,6 +39,7 @@ def one_writer(function):
     def serialized(*args, **kwargs):
         with _WRITING:
             return function(*args, **kwargs)
+
     return serialized
 
 
@@ -100,8 +102,7 @@ def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source:
     for text in cleaned:
         others = known.get(near_duplicate_key(text), set()) - {intent}
         if others:
-            raise AnnotationRefused(f"{text!r} is already an example of {', '.join(sorted(others))}: "
-                                    "the same words cannot train two intents")
+            raise AnnotationRefused(f"{text!r} is already an example of {', '.join(sorted(others))}: the same words cannot train two intents")
     result = AnnotationResult(intent, file)
     for text in cleaned:
         (result.already_there if text in existing else result.added).append(text)
@@ -110,16 +111,22 @@ def annotate(texts: Iterable[str], intent: str, by: str, layout: Layout, source:
     layout.reviewed.mkdir(parents=True, exist_ok=True)
     write_examples(file, intent, existing + result.added)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    append_csv(provenance_file(layout, intent), PROVENANCE_FIELDS,
-                [{"text": text, "added_at": now, "added_by": by.strip(), "source": source} for text in result.added])
+    append_csv(
+        provenance_file(layout, intent),
+        PROVENANCE_FIELDS,
+        [{"text": text, "added_at": now, "added_by": by.strip(), "source": source} for text in result.added],
+    )
     return result
 
 
 def write_examples(file: Path, intent: str, examples: list[str]) -> None:
-    lines = ['version: "3.1"',
-             f"# Reviewed citizen messages (masked), added with `python -m maintainer annotate`; "
-             f"who and when: {file.stem}.provenance.csv",
-             "nlu:", f"- intent: {intent}", "  examples: |"]
+    lines = [
+        'version: "3.1"',
+        f"# Reviewed citizen messages (masked), added with `python -m maintainer annotate`; who and when: {file.stem}.provenance.csv",
+        "nlu:",
+        f"- intent: {intent}",
+        "  examples: |",
+    ]
     lines += [f"    - {text}" for text in examples]
     file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -141,8 +148,7 @@ def ignore(texts: Iterable[str], by: str, layout: Layout) -> list[str]:
         key = near_duplicate_key(masked)
         if key and key not in already:
             already.add(key)
-            rows.append({"key": key, "text": masked,
-                         "ignored_at": now, "ignored_by": by.strip()})
+            rows.append({"key": key, "text": masked, "ignored_at": now, "ignored_by": by.strip()})
     layout.reviewed.mkdir(parents=True, exist_ok=True)
     append_csv(layout.reviewed / "ignored.csv", IGNORED_FIELDS, rows)
     return [row["text"] for row in rows]

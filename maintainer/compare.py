@@ -7,6 +7,7 @@ Three views, one report (Markdown + JSON beside the candidate):
 - a replay of the most recent citizen messages (masked) through both models, listing each message
   whose intent or procedure would change, side by side.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -52,10 +53,15 @@ def report_paths(candidate: Path) -> tuple[Path, Path]:
 
 # ------------------------------------------------------------------ understanding (held-out + replay)
 
+
 def _understanding(outcome) -> dict:
-    return {"intent": outcome.intent, "confidence": round(outcome.confidence, 3),
-            "procedure": outcome.procedure, "offered": list(outcome.candidates),
-            "declined": bool(outcome.declined)}
+    return {
+        "intent": outcome.intent,
+        "confidence": round(outcome.confidence, 3),
+        "procedure": outcome.procedure,
+        "offered": list(outcome.candidates),
+        "declined": bool(outcome.declined),
+    }
 
 
 def _metrics_json(result: dict) -> dict:
@@ -67,7 +73,7 @@ async def _evaluate(model: Path, heldout_rows, replay_rows) -> tuple[dict, list[
 
     # One agent load per model: held-out rows and replayed messages in one pass.
     outcomes = await parse_all(model, list(heldout_rows) + list(replay_rows))
-    heldout, replay = outcomes[:len(heldout_rows)], outcomes[len(heldout_rows):]
+    heldout, replay = outcomes[: len(heldout_rows)], outcomes[len(heldout_rows) :]
     return _metrics_json(metrics(heldout)), [_understanding(o) for o in replay]
 
 
@@ -87,6 +93,7 @@ def _landing(understood: dict) -> tuple:
 
 # ------------------------------------------------------------------ conversation tests
 
+
 def story_names(stories: Path) -> list[str]:
     names = []
     for path in sorted(stories.rglob("*.yml")):
@@ -98,45 +105,55 @@ def run_conversation_tests(model: Path, stories: Path, layout: Layout, out: Path
     """`rasa test core` on the test stories (Rasa runs them with an in-memory tracker store and
     without executing custom actions), as tests/e2e/test_stories.py does."""
     started = time.monotonic()
-    result = subprocess.run([RASA, "test", "core", "--model", str(model), "--stories", str(stories),
-                             "--out", str(out), "--no-plot"], cwd=layout.root, capture_output=True, text=True)
+    result = subprocess.run(
+        [RASA, "test", "core", "--model", str(model), "--stories", str(stories), "--out", str(out), "--no-plot"],
+        cwd=layout.root,
+        capture_output=True,
+        text=True,
+    )
     failed_file = out / "failed_test_stories.yml"
     failed = (yaml.safe_load(failed_file.read_text(encoding="utf-8")) or {}) if failed_file.exists() else {}
     failed_names = [s.get("story") for s in failed.get("stories") or []]
     if result.returncode != 0:
         failed_names.append(f"rasa test core exited with {result.returncode}: {result.stderr[-300:]}")
-    return {"total": len(story_names(stories)), "failed": failed_names,
-            "seconds": round(time.monotonic() - started, 1)}
+    return {"total": len(story_names(stories)), "failed": failed_names, "seconds": round(time.monotonic() - started, 1)}
 
 
 # ------------------------------------------------------------------ the comparison
 
-def compare(candidate: Path, active: Path, layout: Layout, source: Optional[MessageSource] = None,
-            replay_limit: int = DEFAULT_REPLAY, run_stories: bool = True,
-            stories: Optional[Path] = None, on_progress: Callable[[str], None] = print) -> ComparisonFiles:
+
+def compare(
+    candidate: Path,
+    active: Path,
+    layout: Layout,
+    source: Optional[MessageSource] = None,
+    replay_limit: int = DEFAULT_REPLAY,
+    run_stories: bool = True,
+    stories: Optional[Path] = None,
+    on_progress: Callable[[str], None] = print,
+) -> ComparisonFiles:
     from evaluation.run import Row, read_heldout
 
     started = time.monotonic()
     heldout_rows = read_heldout()
     replayed = []
     if source is not None and replay_limit > 0:
-        replayed = [m.text for m in source.recent_messages(replay_limit)
-                    if m.text.strip() and not m.text.startswith("/")]  # button payloads parse the same way
+        replayed = [
+            m.text for m in source.recent_messages(replay_limit) if m.text.strip() and not m.text.startswith("/")
+        ]  # button payloads parse the same way
     counts = Counter(replayed)
     texts = list(counts)
     replay_rows = [Row(text, "replay", "", ()) for text in texts]
 
     with tempfile.TemporaryDirectory() as tmp:
-        on_progress(f"parsing {len(heldout_rows)} held-out and {len(texts)} distinct replayed messages "
-                    f"with the active model {active.name}")
+        on_progress(f"parsing {len(heldout_rows)} held-out and {len(texts)} distinct replayed messages with the active model {active.name}")
         active_metrics, active_replay = asyncio.run(_evaluate(active, heldout_rows, replay_rows))
         on_progress(f"... and with the candidate {candidate.name}")
         candidate_metrics, candidate_replay = asyncio.run(_evaluate(candidate, heldout_rows, replay_rows))
         story_results = None
         if run_stories:
             on_progress("running the conversation tests on the candidate (rasa test core)")
-            story_results = run_conversation_tests(candidate, stories or layout.root / "tests" / "stories",
-                                                   layout, Path(tmp) / "stories")
+            story_results = run_conversation_tests(candidate, stories or layout.root / "tests" / "stories", layout, Path(tmp) / "stories")
 
     report = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -144,8 +161,11 @@ def compare(candidate: Path, active: Path, layout: Layout, source: Optional[Mess
         "active": {"model": active.name, "sha256": sha256(active)},
         "heldout": {"active": active_metrics, "candidate": candidate_metrics},
         "stories": story_results,
-        "replay": {"messages": len(replayed), "distinct": len(texts),
-                   "changed": understanding_changes(texts, counts, active_replay, candidate_replay)},
+        "replay": {
+            "messages": len(replayed),
+            "distinct": len(texts),
+            "changed": understanding_changes(texts, counts, active_replay, candidate_replay),
+        },
         "seconds": None,
     }
     report["gate"] = evaluate_gate(report).as_dict()
@@ -162,6 +182,7 @@ def load_report(candidate: Path) -> Optional[dict]:
 
 
 # ------------------------------------------------------------------ Markdown
+
 
 def _pct(pair) -> str:
     part, whole = pair
@@ -219,11 +240,14 @@ def report_markdown(report: dict) -> str:
         lines.append(f"{stories['total'] - len(stories['failed'])} of {stories['total']} stories pass.")
         lines += [f"- failed: {_cell(name)}" for name in stories["failed"]]
     replay = report["replay"]
-    lines += ["", "## Recent citizen messages that would be understood differently", "",
-              f"{len(replay['changed'])} of {replay['distinct']} distinct messages change "
-              f"({replay['messages']} recent messages replayed, masked).", ""]
+    lines += [
+        "",
+        "## Recent citizen messages that would be understood differently",
+        "",
+        f"{len(replay['changed'])} of {replay['distinct']} distinct messages change ({replay['messages']} recent messages replayed, masked).",
+        "",
+    ]
     if replay["changed"]:
         lines += ["| message (masked) | count | active model | candidate |", "|---|---|---|---|"]
-        lines += [f"| {_cell(row['text'])} | {row['count']} | {_does(row['active'])} | {_does(row['candidate'])} |"
-                  for row in replay["changed"]]
+        lines += [f"| {_cell(row['text'])} | {row['count']} | {_does(row['active'])} | {_does(row['candidate'])} |" for row in replay["changed"]]
     return "\n".join(lines) + "\n"

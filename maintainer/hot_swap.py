@@ -13,6 +13,7 @@ credentials.yml (the secret is read from the environment variable it names, as f
     maintainer.hot_swap.ModelReleaseChannel:
       jwt_secret_env: JWT_SECRET
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,7 +54,7 @@ class ModelReleaseChannel(InputChannel):
         if not self.jwt_secret or not header.startswith("Bearer "):
             return False
         try:
-            claims = jwt.decode(header[len("Bearer "):], self.jwt_secret, algorithms=["HS256"], options={"require": ["exp"]})
+            claims = jwt.decode(header[len("Bearer ") :], self.jwt_secret, algorithms=["HS256"], options={"require": ["exp"]})
         except jwt.InvalidTokenError:
             return False
         return (claims.get("user") or {}).get("role") == "admin"
@@ -72,12 +73,10 @@ class ModelReleaseChannel(InputChannel):
             async with self._loading:  # one swap at a time
                 current: Agent = request.app.ctx.agent
                 try:
-                    processor = await asyncio.get_running_loop().run_in_executor(
-                        None, _build_processor, path, current)
+                    processor = await asyncio.get_running_loop().run_in_executor(None, _build_processor, path, current)
                 except Exception as error:  # a bad model leaves the running one in place
                     logger.exception("model %s could not be loaded", path.name)
-                    return response.json({"error": f"could not load {path.name}: {type(error).__name__}"},
-                                         status=500)
+                    return response.json({"error": f"could not load {path.name}: {type(error).__name__}"}, status=500)
                 request.app.ctx.agent = _agent_with(processor, current)
             logger.info("model %s loaded in place", path.name)
             return response.empty(status=204)
@@ -87,16 +86,25 @@ class ModelReleaseChannel(InputChannel):
 
 def _build_processor(model: Path, current: Agent) -> MessageProcessor:
     """The slow part (unpacking and loading every component), off the event loop."""
-    return MessageProcessor(model_path=model, tracker_store=current.tracker_store, lock_store=current.lock_store,
-                            generator=TemplatedNaturalLanguageGenerator({}), action_endpoint=current.action_endpoint,
-                            http_interpreter=current.http_interpreter)
+    return MessageProcessor(
+        model_path=model,
+        tracker_store=current.tracker_store,
+        lock_store=current.lock_store,
+        generator=TemplatedNaturalLanguageGenerator({}),
+        action_endpoint=current.action_endpoint,
+        http_interpreter=current.http_interpreter,
+    )
 
 
 def _agent_with(processor: MessageProcessor, current: Agent) -> Agent:
     """The new agent, built without an await so no message sees it half-made."""
-    agent = Agent(lock_store=current.lock_store, action_endpoint=current.action_endpoint,
-                  model_server=current.model_server, remote_storage=current.remote_storage,
-                  http_interpreter=current.http_interpreter)
+    agent = Agent(
+        lock_store=current.lock_store,
+        action_endpoint=current.action_endpoint,
+        model_server=current.model_server,
+        remote_storage=current.remote_storage,
+        http_interpreter=current.http_interpreter,
+    )
     agent.tracker_store = current.tracker_store
     agent.processor = processor
     agent.domain = processor.domain

@@ -1,4 +1,5 @@
 """The inbox: citizens' messages worth a maintainer's look, near-duplicates grouped, most useful first."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,17 +72,27 @@ class InboxGroup:
     def as_dict(self) -> dict:
         latest = self.understood
         return {
-            "group": self.id, "text": self.text, "count": self.count, "variants": self.texts,
-            "reasons": self.reasons, "intent": latest.intent,
+            "group": self.id,
+            "text": self.text,
+            "count": self.count,
+            "variants": self.texts,
+            "reasons": self.reasons,
+            "intent": latest.intent,
             "confidence": round(latest.confidence, 3) if latest.confidence is not None else None,
-            "procedure": latest.procedure, "language": latest.language,
+            "procedure": latest.procedure,
+            "language": latest.language,
             "conversations": sorted({m.conversation_id for m in self.messages}),
         }
 
 
-def build_inbox(source: MessageSource, layout: Layout, limit: int = 2000,
-                low_confidence: float = LOW_CONFIDENCE, only_problems: bool = False,
-                nlu_dir: Optional[Path] = None) -> list[InboxGroup]:
+def build_inbox(
+    source: MessageSource,
+    layout: Layout,
+    limit: int = 2000,
+    low_confidence: float = LOW_CONFIDENCE,
+    only_problems: bool = False,
+    nlu_dir: Optional[Path] = None,
+) -> list[InboxGroup]:
     """Groups of recent citizen messages not yet in the training data nor ignored, most useful first."""
     known = training_examples(nlu_dir) if nlu_dir else known_examples(layout.root, layout.reviewed)
     ignored = ignored_keys(layout)
@@ -105,13 +116,14 @@ def find_group(groups: list[InboxGroup], group_id: str) -> InboxGroup:
 
 
 def inbox_markdown(groups: list[InboxGroup]) -> str:
-    lines = ["| group | count | message (masked) | understood | confidence | procedure | why |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| group | count | message (masked) | understood | confidence | procedure | why |", "|---|---|---|---|---|---|---|"]
     for group in groups:
         row = group.as_dict()
         confidence = "-" if row["confidence"] is None else f"{row['confidence']:.2f}"
-        lines.append(f"| {row['group']} | {row['count']} | {markdown_cell(row['text'])} | {row['intent'] or '-'} | "
-                     f"{confidence} | {row['procedure'] or '-'} | {', '.join(row['reasons']) or '-'} |")
+        lines.append(
+            f"| {row['group']} | {row['count']} | {markdown_cell(row['text'])} | {row['intent'] or '-'} | "
+            f"{confidence} | {row['procedure'] or '-'} | {', '.join(row['reasons']) or '-'} |"
+        )
     return "\n".join(lines)
 
 

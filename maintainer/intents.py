@@ -10,6 +10,7 @@ These intents are data only: no code refers to them, so knowledge/names.py (the 
 not list them; tests/test_names.py checks that the two never overlap. An intent that code starts to use
 moves to a skill's domain file and into knowledge/names.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,10 @@ MAX_NAME_LENGTH = 40
 # Rasa's own intents, and names the code already gives a meaning to.
 RESERVED = {"restart", "back", "session_start", "out_of_scope", "nlu_fallback"}
 INTENT_PROVENANCE_FIELDS = ("intent", "answer", "added_at", "added_by", "source")
-DOMAIN_HEADER = ("# Intents created from the maintainers' inbox (`python -m maintainer new-intent` or the console),\n"
-                 "# written by the tool: who and when in data/nlu/reviewed/intents.provenance.csv.\n")
+DOMAIN_HEADER = (
+    "# Intents created from the maintainers' inbox (`python -m maintainer new-intent` or the console),\n"
+    "# written by the tool: who and when in data/nlu/reviewed/intents.provenance.csv.\n"
+)
 RULES_HEADER = "# Rules of the intents created from the maintainers' inbox (domain/reviewed.yml).\n"
 
 
@@ -50,8 +53,9 @@ def code_intents() -> set[str]:
 
 def check_new_name(name: str, layout: Layout) -> None:
     if not INTENT_NAME.match(name) or len(name) > MAX_NAME_LENGTH:
-        raise AnnotationRefused(f"intent name {name!r}: lowercase letters, digits and _, starting with a letter, "
-                                f"at most {MAX_NAME_LENGTH} characters")
+        raise AnnotationRefused(
+            f"intent name {name!r}: lowercase letters, digits and _, starting with a letter, at most {MAX_NAME_LENGTH} characters"
+        )
     if name in RESERVED or name in code_intents() or name in domain_intents(layout.domain):
         raise AnnotationRefused(f"intent {name!r} already exists")
     if f"utter_{name}" in domain_names(layout.domain, "responses"):
@@ -59,17 +63,22 @@ def check_new_name(name: str, layout: Layout) -> None:
 
 
 @one_writer
-def create_intent(name: str, examples: Mapping[str, Iterable[str]], by: str, layout: Layout,
-                  response: Optional[dict[str, str]] = None, procedure: Optional[str] = None,
-                  source: str = "inbox") -> NewIntent:
+def create_intent(
+    name: str,
+    examples: Mapping[str, Iterable[str]],
+    by: str,
+    layout: Layout,
+    response: Optional[dict[str, str]] = None,
+    procedure: Optional[str] = None,
+    source: str = "inbox",
+) -> NewIntent:
     """`examples` by language ({"vi": [...], "en": [...]}, both needed); exactly one of `response`
     ({"vi": text, "en": text}) and `procedure`. All or nothing."""
     if not by.strip():
         raise AnnotationRefused("say who creates the intent (--by)")
     name = name.strip()
     check_new_name(name, layout)
-    cleaned = {lang: list(dict.fromkeys(clean_example(t) for t in examples.get(lang) or [] if t.strip()))
-               for lang in ("vi", "en")}
+    cleaned = {lang: list(dict.fromkeys(clean_example(t) for t in examples.get(lang) or [] if t.strip())) for lang in ("vi", "en")}
     missing = [lang for lang, texts in cleaned.items() if not texts]
     if missing:
         raise AnnotationRefused(f"a new intent needs Vietnamese and English examples (missing: {', '.join(missing)})")
@@ -87,8 +96,7 @@ def create_intent(name: str, examples: Mapping[str, Iterable[str]], by: str, lay
         answer = {"procedure": procedure}
 
     rules = layout.reviewed / "rules.yml"
-    backup = {path: path.read_text(encoding="utf-8") if path.exists() else None
-              for path in (layout.reviewed_domain, rules)}
+    backup = {path: path.read_text(encoding="utf-8") if path.exists() else None for path in (layout.reviewed_domain, rules)}
     try:
         _write_domain(layout, name, answer.get("texts"))
         _write_rule(rules, name, answer.get("response") or DISCOVER_ACTION)
@@ -101,9 +109,19 @@ def create_intent(name: str, examples: Mapping[str, Iterable[str]], by: str, lay
                 path.write_text(text, encoding="utf-8")
         raise
     described = answer.get("response") or f"procedure {procedure}"
-    append_csv(layout.reviewed / "intents.provenance.csv", INTENT_PROVENANCE_FIELDS,
-               [{"intent": name, "answer": described, "added_by": by.strip(), "source": source,
-                 "added_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}])
+    append_csv(
+        layout.reviewed / "intents.provenance.csv",
+        INTENT_PROVENANCE_FIELDS,
+        [
+            {
+                "intent": name,
+                "answer": described,
+                "added_by": by.strip(),
+                "source": source,
+                "added_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+        ],
+    )
     return NewIntent(name, answer.get("response"), procedure, texts)
 
 
@@ -119,19 +137,21 @@ def _check_belongs_to(procedure: str, texts: list[str], layout: Layout) -> None:
     for text in texts:
         found = resolve({"text": text, "entities": []}, index).decide().procedure_id
         if found != procedure:
-            raise AnnotationRefused(f"{text!r} does not lead to {procedure} (it leads to {found or 'nothing'}): "
-                                    "set the procedure of such messages first, so its alias is known")
+            raise AnnotationRefused(
+                f"{text!r} does not lead to {procedure} (it leads to {found or 'nothing'}): "
+                "set the procedure of such messages first, so its alias is known"
+            )
 
 
 def _write_domain(layout: Layout, name: str, reply: Optional[dict[str, str]]) -> None:
     path = layout.reviewed_domain
     document = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
-    document = {"version": "3.1", "intents": [*(document.get("intents") or []), name],
-                "responses": dict(document.get("responses") or {})}
+    document = {"version": "3.1", "intents": [*(document.get("intents") or []), name], "responses": dict(document.get("responses") or {})}
     if reply:
         document["responses"][f"utter_{name}"] = [
             {"text": reply["vi"]},
-            {"condition": [{"type": "slot", "name": "language", "value": "en"}], "text": reply["en"]}]
+            {"condition": [{"type": "slot", "name": "language", "value": "en"}], "text": reply["en"]},
+        ]
     if not document["responses"]:
         del document["responses"]
     _dump(path, DOMAIN_HEADER, document)
@@ -139,8 +159,7 @@ def _write_domain(layout: Layout, name: str, reply: Optional[dict[str, str]]) ->
 
 def _write_rule(path: Path, name: str, action: str) -> None:
     document = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
-    rules = [*(document.get("rules") or []),
-             {"rule": f"reviewed intent {name}", "steps": [{"intent": name}, {"action": action}]}]
+    rules = [*(document.get("rules") or []), {"rule": f"reviewed intent {name}", "steps": [{"intent": name}, {"action": action}]}]
     path.parent.mkdir(parents=True, exist_ok=True)
     _dump(path, RULES_HEADER, {"version": "3.1", "rules": rules})
 

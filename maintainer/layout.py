@@ -10,6 +10,7 @@ knowledge/content/procedures/   procedure aliases added from the inbox (then `bo
 var/maintainer-audit.jsonl   gate overrides, releases and rollbacks (who, when, why)
 var/maintainer-job.json      the console's last background job (output and outcome), beside the audit log
 """
+
 from __future__ import annotations
 
 import os

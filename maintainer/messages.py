@@ -5,6 +5,7 @@
 TRACKER_STORE_URL); the staff console's conversation index can implement the same two
 methods and replace it without touching the loop.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,10 @@ from knowledge.personal_data import mask_personal_numbers
 from knowledge.text import detect_language
 
 FALLBACK_INTENT = "nlu_fallback"
-FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_default_ask_affirmation",
-                              "action_two_stage_fallback"})
+FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_default_ask_affirmation", "action_two_stage_fallback"})
 HANDOFF_INTENT = "request_human"
 LOW_RATING = 2
-NOT_CONTENT = frozenset({HANDOFF_INTENT, "greet", "goodbye", "thank", "affirm", "deny", "give_feedback",
-                         "rate", "request_rating"})
+NOT_CONTENT = frozenset({HANDOFF_INTENT, "greet", "goodbye", "thank", "affirm", "deny", "give_feedback", "rate", "request_rating"})
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,8 @@ class MessageSource(Protocol):
 def _events_table() -> sa.Table:
     # The columns of Rasa's SQLTrackerStore (rasa/core/tracker_store.py, SQLEvent).
     return sa.Table(
-        "events", sa.MetaData(),
+        "events",
+        sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("sender_id", sa.String(255)),
         sa.Column("type_name", sa.String(255)),
@@ -78,19 +78,19 @@ class TrackerStoreMessages:
         if not self._has_events():
             return []
         events = self.events
-        recent = (sa.select(events.c.id, events.c.sender_id)
-                  .where(events.c.type_name == "user")
-                  .order_by(events.c.timestamp.desc(), events.c.id.desc())
-                  .limit(limit))
+        recent = (
+            sa.select(events.c.id, events.c.sender_id)
+            .where(events.c.type_name == "user")
+            .order_by(events.c.timestamp.desc(), events.c.id.desc())
+            .limit(limit)
+        )
         with self.engine.connect() as connection:
             wanted = {row.id: row.sender_id for row in connection.execute(recent)}
             senders = sorted(set(wanted.values()))
             by_sender: dict[str, list[dict]] = {}
             for chunk in _chunks(senders, 500):
                 rows = connection.execute(
-                    sa.select(events.c.id, events.c.sender_id, events.c.data)
-                    .where(events.c.sender_id.in_(chunk))
-                    .order_by(events.c.id)
+                    sa.select(events.c.id, events.c.sender_id, events.c.data).where(events.c.sender_id.in_(chunk)).order_by(events.c.id)
                 )
                 for row in rows:
                     event = json.loads(row.data)
@@ -106,15 +106,14 @@ class TrackerStoreMessages:
         if not self._has_events():
             return []
         events = self.events
-        query = (sa.select(events.c.data).where(events.c.sender_id == conversation_id)
-                 .order_by(events.c.id))
+        query = sa.select(events.c.data).where(events.c.sender_id == conversation_id).order_by(events.c.id)
         with self.engine.connect() as connection:
             return [_masked(json.loads(row.data)) for row in connection.execute(query)]
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _masked(event: dict) -> dict:
@@ -134,8 +133,7 @@ def understood_messages(conversation_id: str, events: list[dict]) -> list[tuple[
     for event in events:
         kind = event.get("event")
         if kind == "user":
-            turns.append({"event": _masked(event), "procedure": None, "fell_back": False,
-                          "language": language, "paused": False, "rating": None})
+            turns.append({"event": _masked(event), "procedure": None, "fell_back": False, "language": language, "paused": False, "rating": None})
         elif kind == "slot" and event.get("name") == "language" and event.get("value"):
             language = event["value"]
             if turns:
@@ -163,8 +161,7 @@ def understood_messages(conversation_id: str, events: list[dict]) -> list[tuple[
         parse_data = event.get("parse_data") or {}
         intent = parse_data.get("intent") or {}
         following = turns[index + 1] if index + 1 < len(turns) else None
-        procedure = turn["procedure"] or next(
-            (e.get("value") for e in parse_data.get("entities") or [] if e.get("entity") == "procedure"), None)
+        procedure = turn["procedure"] or next((e.get("value") for e in parse_data.get("entities") or [] if e.get("entity") == "procedure"), None)
         message = CitizenMessage(
             conversation_id=conversation_id,
             timestamp=float(event.get("timestamp") or 0),
@@ -173,11 +170,9 @@ def understood_messages(conversation_id: str, events: list[dict]) -> list[tuple[
             confidence=intent.get("confidence"),
             procedure=procedure,
             # The widget's toggle, else the slot the assistant set, else what the text itself says.
-            language=(event.get("metadata") or {}).get("language") or turn["language"]
-            or detect_language(event.get("text") or ""),
+            language=(event.get("metadata") or {}).get("language") or turn["language"] or detect_language(event.get("text") or ""),
             fell_back=intent.get("name") == FALLBACK_INTENT or turn["fell_back"],
-            before_handoff=_is_content(turn) and (
-                turn["paused"] or (following is not None and _intent(following) == HANDOFF_INTENT)),
+            before_handoff=_is_content(turn) and (turn["paused"] or (following is not None and _intent(following) == HANDOFF_INTENT)),
             before_low_rating=index in low_rated,
         )
         result.append((event.get("_row_id"), message))

@@ -7,6 +7,7 @@ citizen's words and the procedure resolver, which indexes the content's aliases,
 Who added which alias and when: data/nlu/reviewed/aliases.provenance.csv (never the citizen).
 All or nothing: a refusal at any step puts the knowledge file and the generated data back.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,9 @@ def procedure_ids(layout: Layout) -> list[str]:
 
 
 @one_writer
-def set_procedure(texts: Iterable[str], procedure: str, intent: str, by: str, layout: Layout,
-                  alias: str | None = None, language: str = "vi", source: str = "inbox") -> ProcedureResult:
+def set_procedure(
+    texts: Iterable[str], procedure: str, intent: str, by: str, layout: Layout, alias: str | None = None, language: str = "vi", source: str = "inbox"
+) -> ProcedureResult:
     """`texts` are about `procedure`, and examples of `intent`; `alias` (default: the whole text) is the
     part of every text that names the procedure."""
     if not by.strip():
@@ -63,21 +65,20 @@ def set_procedure(texts: Iterable[str], procedure: str, intent: str, by: str, la
         raise AnnotationRefused(f"the alias {phrase!r} is too short: the generator drops names under {MIN_VARIANT_LENGTH} characters")
     for text in cleaned:
         if not contains_words(fold(text), fold(phrase)):
-            raise AnnotationRefused(f"the alias {phrase!r} is not in the message {text!r}: give the words of the "
-                                    "message that name the procedure")
+            raise AnnotationRefused(f"the alias {phrase!r} is not in the message {text!r}: give the words of the message that name the procedure")
         if fold(text) == fold(phrase) and intent != FIND_PROCEDURE:
-            raise AnnotationRefused(f"a whole message can only be an alias for intent {FIND_PROCEDURE}: for "
-                                    f"{intent}, give the words of the message that name the procedure (alias)")
+            raise AnnotationRefused(
+                f"a whole message can only be an alias for intent {FIND_PROCEDURE}: for "
+                f"{intent}, give the words of the message that name the procedure (alias)"
+            )
 
     content_file = layout.content / "procedures" / f"{procedure}.yml"
     procedures = {p["id"]: p for p in _content(layout).procedures}
     if procedure not in procedures or not content_file.exists():
         raise AnnotationRefused(f"unknown procedure {procedure!r}")
-    owners = {p["id"] for p in procedures.values()
-              if any(entry["folded"] == fold(phrase) for entry in alias_phrases(p["names"], p["aliases"]))}
+    owners = {p["id"] for p in procedures.values() if any(entry["folded"] == fold(phrase) for entry in alias_phrases(p["names"], p["aliases"]))}
     if owners - {procedure}:
-        raise AnnotationRefused(f"{phrase!r} already names {', '.join(sorted(owners - {procedure}))}: "
-                                "one alias cannot lead to two procedures")
+        raise AnnotationRefused(f"{phrase!r} already names {', '.join(sorted(owners - {procedure}))}: one alias cannot lead to two procedures")
     add_alias = procedure not in owners
 
     backup = {path: path.read_text(encoding="utf-8") for path in [content_file, *layout.generated.glob("*.yml")]}
@@ -95,9 +96,21 @@ def set_procedure(texts: Iterable[str], procedure: str, intent: str, by: str, la
         raise
     if add_alias:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        append_csv(layout.reviewed / "aliases.provenance.csv", ALIAS_PROVENANCE_FIELDS,
-                   [{"procedure": procedure, "language": language, "alias": phrase, "intent": intent,
-                     "added_at": now, "added_by": by.strip(), "source": source}])
+        append_csv(
+            layout.reviewed / "aliases.provenance.csv",
+            ALIAS_PROVENANCE_FIELDS,
+            [
+                {
+                    "procedure": procedure,
+                    "language": language,
+                    "alias": phrase,
+                    "intent": intent,
+                    "added_at": now,
+                    "added_by": by.strip(),
+                    "source": source,
+                }
+            ],
+        )
     return ProcedureResult(procedure, phrase, language, add_alias, content_file, examples)
 
 

@@ -8,6 +8,7 @@ but pauses the server for the whole load. The released model is also copied into
 its newest file, so a restart (`rasa run --model models`) starts on it. The last `keep` releases
 stay in models/released/ with their comparison reports; manifest.json lists them.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,7 @@ class RasaServer:
     rasa_api: bool = False  # True: Rasa's own PUT /model instead of the non-blocking swap
 
     def _headers(self) -> dict:
-        token = jwt.encode({"user": {"username": self.username, "role": "admin"},
-                            "exp": int(time.time()) + 300}, self.jwt_secret, algorithm="HS256")
+        token = jwt.encode({"user": {"username": self.username, "role": "admin"}, "exp": int(time.time()) + 300}, self.jwt_secret, algorithm="HS256")
         return {"Authorization": f"Bearer {token}"}
 
     def status(self) -> dict:
@@ -62,11 +62,11 @@ class RasaServer:
         body = {"model_file": str(model.resolve())}
         response = None
         if not self.rasa_api:
-            response = requests.put(f"{self.url}{HOT_SWAP_ROUTE}", json=body, headers=self._headers(),
-                                    timeout=LOAD_TIMEOUT)
+            response = requests.put(f"{self.url}{HOT_SWAP_ROUTE}", json=body, headers=self._headers(), timeout=LOAD_TIMEOUT)
             if response.status_code == 404:
-                logger.warning("no %s on %s (credentials.yml): using Rasa's PUT /model, which pauses the "
-                               "server while the model loads", HOT_SWAP_ROUTE, self.url)
+                logger.warning(
+                    "no %s on %s (credentials.yml): using Rasa's PUT /model, which pauses the server while the model loads", HOT_SWAP_ROUTE, self.url
+                )
                 response = None
         if response is None:
             response = requests.put(f"{self.url}/model", json=body, headers=self._headers(), timeout=LOAD_TIMEOUT)
@@ -75,6 +75,7 @@ class RasaServer:
 
 
 # ------------------------------------------------------------------ manifest
+
 
 def read_manifest(layout: Layout) -> dict:
     if layout.manifest.exists():
@@ -108,6 +109,7 @@ def active_model(layout: Layout, server: Optional[RasaServer] = None) -> Optiona
 
 # ------------------------------------------------------------------ release / rollback
 
+
 def check_releasable(candidate: Path, layout: Layout, override: Optional[str], by: str) -> GateDecision:
     report = load_report(candidate)
     if report is None:
@@ -119,13 +121,15 @@ def check_releasable(candidate: Path, layout: Layout, override: Optional[str], b
         decision.override = report["gate"]["override"]  # given (and audited) with `gate --override`
     decision = apply_override(decision, override, by, candidate.name, layout)
     if not decision.releasable:
-        raise ReleaseRefused("the gate refuses this candidate:\n- " + "\n- ".join(decision.reasons)
-                             + '\n(a supervisor may release it with --override "written reason")')
+        raise ReleaseRefused(
+            "the gate refuses this candidate:\n- "
+            + "\n- ".join(decision.reasons)
+            + '\n(a supervisor may release it with --override "written reason")'
+        )
     return decision
 
 
-def release(candidate: Path, layout: Layout, server: RasaServer, by: str, override: Optional[str] = None,
-            keep: int = DEFAULT_KEEP) -> dict:
+def release(candidate: Path, layout: Layout, server: RasaServer, by: str, override: Optional[str] = None, keep: int = DEFAULT_KEEP) -> dict:
     decision = check_releasable(candidate, layout, override, by)
     layout.released.mkdir(parents=True, exist_ok=True)
     released = layout.released / candidate.name
@@ -141,9 +145,15 @@ def release(candidate: Path, layout: Layout, server: RasaServer, by: str, overri
     previous = manifest["active"]
     server.load_model(released)
     _make_startup_model(released, layout)
-    entry = {"model": released.name, "sha256": sha256(released),
-             "released_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "by": by,
-             "previous": previous, "gate": decision.as_dict(), "reports": reports}
+    entry = {
+        "model": released.name,
+        "sha256": sha256(released),
+        "released_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "by": by,
+        "previous": previous,
+        "gate": decision.as_dict(),
+        "reports": reports,
+    }
     manifest["releases"] = [r for r in manifest["releases"] if r["model"] != released.name] + [entry]
     manifest["active"] = released.name
     _prune(layout, manifest, keep)

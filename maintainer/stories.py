@@ -4,6 +4,7 @@ The story is written from the masked events: user messages with their intent (an
 inline annotations where the text still holds them), the assistant's actions, slots and forms.
 The file is named after a hash of the conversation id: the citizen's session id is never written.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,15 +73,13 @@ def story_steps(events: list[dict]) -> tuple[list[str], int]:
         elif kind == "action" and event.get("name") and event["name"] not in SKIPPED_ACTIONS:
             lines.append(f"  - action: {event['name']}")
         elif kind == "slot" and event.get("name"):
-            lines += ["  - slot_was_set:",
-                      f"    - {event['name']}: {json.dumps(event.get('value'), ensure_ascii=False)}"]
+            lines += ["  - slot_was_set:", f"    - {event['name']}: {json.dumps(event.get('value'), ensure_ascii=False)}"]
         elif kind in ("active_loop", "loop"):
             lines.append(f"  - active_loop: {event.get('name') or 'null'}")
     return lines, masked
 
 
-def export_story(source: MessageSource, conversation_id: str, out_dir: Path,
-                 name: Optional[str] = None) -> ExportedStory:
+def export_story(source: MessageSource, conversation_id: str, out_dir: Path, name: Optional[str] = None) -> ExportedStory:
     events = source.conversation_events(conversation_id)
     if not any(e.get("event") == "user" for e in events):
         raise LookupError(f"no conversation with messages for id {conversation_id!r} in the tracker store")
@@ -89,8 +88,12 @@ def export_story(source: MessageSource, conversation_id: str, out_dir: Path,
     steps, masked = story_steps(events)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"test_exported_{label}.yml"
-    header = ['version: "3.1"',
-              "# Exported from a real conversation (masked) with `python -m maintainer export-story`.",
-              "stories:", f"- story: {json.dumps(story_name, ensure_ascii=False)}", "  steps:"]
+    header = [
+        'version: "3.1"',
+        "# Exported from a real conversation (masked) with `python -m maintainer export-story`.",
+        "stories:",
+        f"- story: {json.dumps(story_name, ensure_ascii=False)}",
+        "  steps:",
+    ]
     path.write_text("\n".join(header + steps) + "\n", encoding="utf-8")
     return ExportedStory(path, story_name, sum(1 for s in steps if s.startswith("  - ")), masked)

@@ -9,6 +9,7 @@ instead of being retrained. Rasa's own `train --dry-run` is not asked: it answer
 cache, so once some data was trained it may call an older model "identical" to it. A model without a
 recorded fingerprint (trained by `scripts/train.sh`) is never reused.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,8 +49,18 @@ class TrainResult:
 
 
 def _train_command(layout: Layout, out: Path) -> list[str]:
-    return [RASA, "train", "--domain", str(layout.domain), "--config", str(layout.root / "config.yml"),
-            "--data", *map(str, _data_dirs(layout)), "--out", str(out)]
+    return [
+        RASA,
+        "train",
+        "--domain",
+        str(layout.domain),
+        "--config",
+        str(layout.root / "config.yml"),
+        "--data",
+        *map(str, _data_dirs(layout)),
+        "--out",
+        str(out),
+    ]
 
 
 def _data_dirs(layout: Layout) -> list[Path]:
@@ -68,8 +79,7 @@ def input_files(layout: Layout) -> list[tuple[str, Path]]:
     files = [("config.yml", layout.root / "config.yml"), ("pyproject.toml", ROOT / "pyproject.toml")]
     for name, folder in folders:
         paths = [p for pattern in ("*.yml", "*.yaml", "*.py") for p in folder.rglob(pattern) if p.is_file()]
-        files += sorted((f"{name}/{path.relative_to(folder).as_posix()}", path) for path in paths
-                        if "__pycache__" not in path.parts)
+        files += sorted((f"{name}/{path.relative_to(folder).as_posix()}", path) for path in paths if "__pycache__" not in path.parts)
     return files
 
 
@@ -104,8 +114,7 @@ def record_fingerprint(model: Path, fingerprint: str) -> Path:
 
 def identical_model(fingerprint: str, directories: Sequence[Path]) -> Optional[Path]:
     """The newest model in `directories` recorded as trained from inputs with this fingerprint."""
-    models = [m for d in directories if d.is_dir() for m in d.glob("*.tar.gz")
-              if recorded_fingerprint(m) == fingerprint]
+    models = [m for d in directories if d.is_dir() for m in d.glob("*.tar.gz") if recorded_fingerprint(m) == fingerprint]
     return max(models, key=lambda m: m.stat().st_mtime, default=None)
 
 
@@ -113,9 +122,16 @@ def candidate_name() -> str:
     return time.strftime("candidate-%Y%m%d-%H%M%S", time.gmtime())
 
 
-def train_candidate(layout: Layout, *, niceness: int = DEFAULT_NICENESS, force: bool = False,
-                    reuse: bool = True, reuse_from: Optional[Sequence[Path]] = None, name: Optional[str] = None,
-                    on_progress: Callable[[TrainProgress], None] = print) -> TrainResult:
+def train_candidate(
+    layout: Layout,
+    *,
+    niceness: int = DEFAULT_NICENESS,
+    force: bool = False,
+    reuse: bool = True,
+    reuse_from: Optional[Sequence[Path]] = None,
+    name: Optional[str] = None,
+    on_progress: Callable[[TrainProgress], None] = print,
+) -> TrainResult:
     started = time.monotonic()
     layout.candidates.mkdir(parents=True, exist_ok=True)
     name = name or candidate_name()
@@ -124,8 +140,7 @@ def train_candidate(layout: Layout, *, niceness: int = DEFAULT_NICENESS, force: 
     # Taken before training: files edited meanwhile must not be credited to this model.
     fingerprint = input_fingerprint(layout)
     if reuse and not force:
-        on_progress(TrainProgress(time.monotonic() - started, "checking",
-                                  f"is a kept model trained from these inputs ({fingerprint[:12]})?"))
+        on_progress(TrainProgress(time.monotonic() - started, "checking", f"is a kept model trained from these inputs ({fingerprint[:12]})?"))
         same = identical_model(fingerprint, reuse_from or (layout.models, layout.released, layout.candidates))
         if same is not None:
             shutil.copy2(same, target)
@@ -137,12 +152,12 @@ def train_candidate(layout: Layout, *, niceness: int = DEFAULT_NICENESS, force: 
     command = _train_command(layout, layout.candidates) + ["--fixed-model-name", name]
     if force:
         command.append("--force")
-    on_progress(TrainProgress(time.monotonic() - started, "training",
-                              f"niceness {niceness}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"))
+    on_progress(
+        TrainProgress(time.monotonic() - started, "training", f"niceness {niceness}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    )
     log_path = layout.candidates / f"{name}.train.log"
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, cwd=layout.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   preexec_fn=lambda: os.nice(niceness))
+        process = subprocess.Popen(command, cwd=layout.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(niceness))
         last_bucket = None  # report every 10 % of the epochs of each model
         for line in _lines(process.stdout):
             log.write(line + "\n")

@@ -1,4 +1,5 @@
 """The training examples already in data/nlu/, and the folded key that groups near-duplicates."""
+
 from __future__ import annotations
 
 import re

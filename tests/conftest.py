@@ -4,6 +4,7 @@ Tests that need the running assistant take the `assistant` fixture; it starts th
 server, the action server and the web server as real processes on the test ports, with a
 fresh knowledge store and tracker store under a temporary directory.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,7 @@ WEB_APPS_VENV_BIN = ROOT / ".venv-web" / "bin"  # the web apps' own environment 
 
 # TEST_PORT_OFFSET lets two checkouts run their suites side by side on one machine.
 _OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
-TEST_PORTS = {"rasa": 5105 + _OFFSET, "actions": 5155 + _OFFSET, "web": 8180 + _OFFSET,
-              "console": 8190 + _OFFSET}
+TEST_PORTS = {"rasa": 5105 + _OFFSET, "actions": 5155 + _OFFSET, "web": 8180 + _OFFSET, "console": 8190 + _OFFSET}
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -83,7 +83,6 @@ def _postgres():
     if schemas.admin is not None:
         schemas.drop(list(schemas.created))
         schemas.admin.dispose()
-
 
 
 @dataclass
@@ -186,11 +185,33 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
     commands = {
         # The same launchers as the Procfile: secrets come from the environment, never argv.
         "actions": [py, "-m", "bot.action_server", "--actions", "actions", "--port", env["ACTION_PORT"]],
-        "rasa": [py, "-m", "bot.rasa_server", "--model", str(trained_model),
-                 "--endpoints", str(ROOT / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
-                 "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--enable-api"],
-        "web": [str(WEB_APPS_VENV_BIN / "python"), "-m", "web.server", "--host", "127.0.0.1", "--port", env["WEB_PORT"],
-                "--rasa-url", env["RASA_URL"]],
+        "rasa": [
+            py,
+            "-m",
+            "bot.rasa_server",
+            "--model",
+            str(trained_model),
+            "--endpoints",
+            str(ROOT / "endpoints.yml"),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            env["RASA_PORT"],
+            "--enable-api",
+        ],
+        "web": [
+            str(WEB_APPS_VENV_BIN / "python"),
+            "-m",
+            "web.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            env["WEB_PORT"],
+            "--rasa-url",
+            env["RASA_URL"],
+        ],
     }
     health = {
         "actions": f"http://127.0.0.1:{env['ACTION_PORT']}/health",
@@ -207,9 +228,7 @@ def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
     try:
         for name, command in commands.items():
             log = logs / f"{name}.log"
-            handle.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
-            )
+            handle.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         for name, url in health.items():
             _wait_until_up(url, handle.processes[name], logs / f"{name}.log", timeout=180)
         yield handle

@@ -6,6 +6,7 @@ slot would need the number in the domain again (a slot's initial value) or an ex
 conversation. So the responses keep the number as written text, and this test holds it to
 knowledge/content/common.yml.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """knowledge/names.py is the vocabulary of the code: every name in it must exist in the domain or the
 content schema, so a rename on one side fails here instead of silently never matching."""
+
 from __future__ import annotations
 
 import json

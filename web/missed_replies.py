@@ -16,6 +16,7 @@ messages after the last one it showed:
   renders them as it renders live ones); never the citizen's own text. At most MAX_MESSAGES,
   the newest; one conversation may be asked for RATE_LIMIT times a minute.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,8 +52,7 @@ RATE = web.AppKey("missed_replies_rate", dict)
 def conversation_reader_token(jwt_secret: str, conversation_id: str, now: float | None = None) -> str:
     """A short-lived Rasa API token that Rasa accepts for this one conversation only."""
     issued = int(now if now is not None else time.time())
-    claims = {"user": {"username": conversation_id, "role": "user"}, "iat": issued,
-              "exp": issued + RASA_TOKEN_TTL_SECONDS}
+    claims = {"user": {"username": conversation_id, "role": "user"}, "iat": issued, "exp": issued + RASA_TOKEN_TTL_SECONDS}
     return jwt.encode(claims, jwt_secret, algorithm="HS256")
 
 
@@ -69,8 +69,11 @@ def assistant_messages(events: list[Any], after: float) -> list[dict[str, Any]]:
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         buttons = data.get("buttons") or data.get("quick_replies")
         if isinstance(buttons, list):
-            message["buttons"] = [{"title": str(b["title"]), "payload": str(b.get("payload", b["title"]))}
-                                  for b in buttons if isinstance(b, dict) and b.get("title") is not None]
+            message["buttons"] = [
+                {"title": str(b["title"]), "payload": str(b.get("payload", b["title"]))}
+                for b in buttons
+                if isinstance(b, dict) and b.get("title") is not None
+            ]
         custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
         if custom.get("handoff") in HANDOFF_STATES:
             message["handoff"] = custom["handoff"]
@@ -121,8 +124,9 @@ async def missed_replies(request: web.Request) -> web.Response:
     url = f"{settings.rasa_url.rstrip('/')}/conversations/{quote(conversation_id, safe=':')}/tracker"
     headers = {"Authorization": f"Bearer {conversation_reader_token(settings.rasa_jwt_secret, conversation_id)}"}
     try:
-        async with request.app[HTTP_SESSION].get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=10),
-                                                 params={"include_events": "ALL"}) as response:
+        async with request.app[HTTP_SESSION].get(
+            url, headers=headers, timeout=aiohttp.ClientTimeout(total=10), params={"include_events": "ALL"}
+        ) as response:
             if response.status != 200:
                 logger.warning("missed replies: Rasa answered %s", response.status)
                 return web.json_response({"error": "assistant unavailable"}, status=502)
@@ -133,8 +137,7 @@ async def missed_replies(request: web.Request) -> web.Response:
     if not isinstance(tracker, dict) or tracker.get("sender_id") != conversation_id:
         return web.json_response({"error": "assistant unavailable"}, status=502)
     return web.json_response(
-        {"messages": assistant_messages(tracker.get("events") or [], float(after)),
-         "paused": tracker.get("paused") is True},
+        {"messages": assistant_messages(tracker.get("events") or [], float(after)), "paused": tracker.get("paused") is True},
         headers={"Cache-Control": "no-store"},
     )
 

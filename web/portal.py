@@ -2,6 +2,7 @@
 
 Two pages, so the browser tests can check that a conversation survives a navigation.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -18,14 +19,21 @@ TEMPLATES = web.AppKey("portal_templates", jinja2.Environment)
 SETTINGS = web.AppKey("portal_settings", WebSettings)
 
 # Tiles on the home page: (procedure id, short label).
-POPULAR = ("birth-registration", "permanent-residence", "id-card", "passport", "judicial-record",
-           "driving-licence-renewal", "marriage-registration", "health-insurance-renewal")
+POPULAR = (
+    "birth-registration",
+    "permanent-residence",
+    "id-card",
+    "passport",
+    "judicial-record",
+    "driving-licence-renewal",
+    "marriage-registration",
+    "health-insurance-renewal",
+)
 
 
 def widget_config(settings: WebSettings) -> dict:
     """The configuration object the page hands to widget.js (nothing secret in it)."""
-    config = {"language": "vi", "title": "Trợ lý dịch vụ công Khánh Hòa", "colors": {"primary": "#0b4f8a"},
-              "maxLength": settings.max_message_length}
+    config = {"language": "vi", "title": "Trợ lý dịch vụ công Khánh Hòa", "colors": {"primary": "#0b4f8a"}, "maxLength": settings.max_message_length}
     # Default: the widget connects back to this server, which proxies /socket.io/ to Rasa.
     if settings.widget_socket_url:
         config["serverUrl"] = settings.widget_socket_url
@@ -41,24 +49,24 @@ def content_security_policy(settings: WebSettings, nonce: str) -> str:
     if settings.widget_socket_url:
         origin = settings.widget_socket_url.rstrip("/")
         connect += f" {origin} " + origin.replace("http", "ws", 1)
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        "style-src 'self' 'unsafe-inline'",  # the widget's shadow-root <style> and colour variables
-        "img-src 'self' data: https:",
-        f"connect-src {connect}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self' 'unsafe-inline'",  # the widget's shadow-root <style> and colour variables
+            "img-src 'self' data: https:",
+            f"connect-src {connect}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'self'",
+        ]
+    )
 
 
 def render(request: web.Request, template: str, **context) -> web.Response:
     settings = request.app[SETTINGS]
     nonce = secrets.token_urlsafe(16)
-    html = request.app[TEMPLATES].get_template(template).render(
-        nonce=nonce, widget_config=widget_config(settings), path=request.path, **context
-    )
+    html = request.app[TEMPLATES].get_template(template).render(nonce=nonce, widget_config=widget_config(settings), path=request.path, **context)
     response = web.Response(text=html, content_type="text/html")
     response.headers["Content-Security-Policy"] = content_security_policy(settings, nonce)
     return response

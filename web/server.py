@@ -3,6 +3,7 @@ proxy to Rasa and a health check. Later issues add the staff app to the same fac
 
     python -m web.server --host 127.0.0.1 --port 8080 --rasa-url http://127.0.0.1:5005
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,9 +57,7 @@ async def healthz(request: web.Request) -> web.Response:
     """The web server is up; also says whether Rasa answers (without failing when it does not)."""
     settings = request.app[SETTINGS]
     try:
-        async with request.app[HTTP_SESSION].get(
-            settings.rasa_url.rstrip("/") + "/", timeout=aiohttp.ClientTimeout(total=3)
-        ) as response:
+        async with request.app[HTTP_SESSION].get(settings.rasa_url.rstrip("/") + "/", timeout=aiohttp.ClientTimeout(total=3)) as response:
             rasa = "ok" if response.status < 500 else f"http {response.status}"
     except Exception:  # noqa: BLE001 - any failure means "not reachable" for a health check
         rasa = "unreachable"

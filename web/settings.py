@@ -1,4 +1,5 @@
 """Settings of the web server, from environment variables with documented defaults."""
+
 from __future__ import annotations
 
 import os

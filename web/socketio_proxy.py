@@ -5,6 +5,7 @@ passed through unchanged in both directions, so the socket.io protocol (includin
 the CONNECT packet) is end-to-end between the widget and Rasa. The widget uses the WebSocket
 transport only; HTTP long-polling is refused here.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,9 +27,9 @@ HTTP_SESSION = web.AppKey("socketio_proxy_http", aiohttp.ClientSession)
 def upstream_websocket_url(rasa_url: str, query_string: str) -> str:
     base = rasa_url.rstrip("/")
     if base.startswith("https://"):
-        base = "wss://" + base[len("https://"):]
+        base = "wss://" + base[len("https://") :]
     elif base.startswith("http://"):
-        base = "ws://" + base[len("http://"):]
+        base = "ws://" + base[len("http://") :]
     return f"{base}{SOCKETIO_PATH}?{query_string}" if query_string else f"{base}{SOCKETIO_PATH}"
 
 
@@ -73,7 +74,8 @@ def make_handler(rasa_url: str, portal_origins: tuple[str, ...] = ()):
             return web.json_response({"error": "only the websocket transport is supported"}, status=400)
         try:
             upstream = await request.app[HTTP_SESSION].ws_connect(
-                upstream_websocket_url(rasa_url, request.query_string), autoping=True,
+                upstream_websocket_url(rasa_url, request.query_string),
+                autoping=True,
                 headers=client_headers(request),
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:

@@ -3,6 +3,7 @@
 `answers` assembles the messages; `vi` and `en` hold the wording; `common` holds the
 language-independent rules (fees with online discounts, provenance footers, lists).
 """
+
 from __future__ import annotations
 
 from types import ModuleType

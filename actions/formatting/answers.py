@@ -4,6 +4,7 @@ Every function returns a `Reply` in the citizen's language: a few short paragrap
 bullet lists, a provenance footer and buttons for the next natural questions.
 Missing optional data (no fee block, no steps, ...) gives a plain "no information yet".
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -76,8 +77,7 @@ def _document_list(documents: Sequence, language: str, answered: bool, with_note
     words = wording(language)
     warnings = {caution(document.provenance, words) for document in documents}
     shared = warnings.pop() if len(warnings) == 1 and len(documents) > 1 else None
-    lines = bullets(_document_line(document, language, answered, with_note, flag=not shared)
-                    for document in documents)
+    lines = bullets(_document_line(document, language, answered, with_note, flag=not shared) for document in documents)
     return f"{lines}\n({shared})" if shared else lines
 
 
@@ -112,8 +112,7 @@ def checklist(procedure, language: str, fitting_documents: Sequence) -> Reply:
     return Reply(text, topic_buttons(topics, language))
 
 
-def missing(procedure, language: str, have: Sequence, still_missing: Sequence,
-            situation_unknown: bool = False) -> Reply:
+def missing(procedure, language: str, have: Sequence, still_missing: Sequence, situation_unknown: bool = False) -> Reply:
     """What is still missing after the citizen listed what they have.
 
     `situation_unknown`: the checklist questions were not answered, so documents that depend on
@@ -122,18 +121,19 @@ def missing(procedure, language: str, have: Sequence, still_missing: Sequence,
     words = wording(language)
     name = _name(procedure, language)
     if not have:
-        return Reply(words.NOTHING_RECOGNISED, topic_buttons(["documents", "checklist"], language)
-                     if procedure.checklist else topic_buttons(["documents"], language))
+        return Reply(
+            words.NOTHING_RECOGNISED,
+            topic_buttons(["documents", "checklist"], language) if procedure.checklist else topic_buttons(["documents"], language),
+        )
     have_line = words.already_have(", ".join(d.name.in_(language) for d in have))
     if still_missing:
-        body = words.missing_title(name) + "\n" + _document_list(still_missing, language, answered=True,
-                                                                  with_note=False)
+        body = words.missing_title(name) + "\n" + _document_list(still_missing, language, answered=True, with_note=False)
     else:
         body = words.have_all(name)
-    text = paragraphs(have_line, body, words.CHECKLIST_HINT if situation_unknown else None,
-                      footer((d.provenance for d in [*have, *still_missing]), words))
-    topics = (["checklist"] if situation_unknown else []) + (
-        ["walkthrough"] if can_apply_online(procedure) else ["where_to_submit"]) + ["fee"]
+    text = paragraphs(
+        have_line, body, words.CHECKLIST_HINT if situation_unknown else None, footer((d.provenance for d in [*have, *still_missing]), words)
+    )
+    topics = (["checklist"] if situation_unknown else []) + (["walkthrough"] if can_apply_online(procedure) else ["where_to_submit"]) + ["fee"]
     return Reply(text, topic_buttons(topics, language))
 
 
@@ -162,8 +162,7 @@ def fee(procedure, language: str, today: date) -> Reply:
     if fee_block.exemptions:
         exemptions = words.EXEMPTIONS + "\n" + bullets(e.in_(language) for e in fee_block.exemptions)
     note = fee_block.note.in_(language) if fee_block.note else None
-    text = paragraphs(words.fee_title(_name(procedure, language)), summary, exemptions, note,
-                      footer([fee_block.provenance], words))
+    text = paragraphs(words.fee_title(_name(procedure, language)), summary, exemptions, note, footer([fee_block.provenance], words))
     return Reply(text, follow_ups)
 
 
@@ -174,11 +173,12 @@ def processing_time(procedure, language: str) -> Reply:
     deadline = procedure.deadline
     if time_block is None and deadline is None:
         return Reply(words.NO_TIME_DATA, follow_ups)
-    time_line = (flagged(words.processing_time(_name(procedure, language), clause(time_block.text.in_(language))),
-                         time_block.provenance, words)
-                 if time_block else words.NO_TIME_DATA)
-    deadline_line = (flagged(words.deadline(clause(deadline.text.in_(language))), deadline.provenance, words)
-                     if deadline else None)
+    time_line = (
+        flagged(words.processing_time(_name(procedure, language), clause(time_block.text.in_(language))), time_block.provenance, words)
+        if time_block
+        else words.NO_TIME_DATA
+    )
+    deadline_line = flagged(words.deadline(clause(deadline.text.in_(language))), deadline.provenance, words) if deadline else None
     provenances = [block.provenance for block in (time_block, deadline) if block]
     return Reply(paragraphs(time_line, deadline_line, footer(provenances, words)), follow_ups)
 
@@ -191,8 +191,7 @@ def agency(procedure, language: str) -> Reply:
     if agency_block is None:
         return Reply(words.NO_AGENCY_DATA, follow_ups)
     text = paragraphs(
-        flagged(words.agency(_name(procedure, language), clause(agency_block.name.in_(language))),
-                agency_block.provenance, words),
+        flagged(words.agency(_name(procedure, language), clause(agency_block.name.in_(language))), agency_block.provenance, words),
         agency_block.where_to_submit.in_(language) if agency_block.where_to_submit else None,
         words.procedure_page(procedure.url) if procedure.url else None,
         footer([agency_block.provenance], words),
@@ -205,16 +204,14 @@ def ask_location(procedure, language: str) -> Reply:
     words = wording(language)
     agency_block = procedure.agency
     text = paragraphs(
-        flagged(words.agency(_name(procedure, language), clause(agency_block.name.in_(language))),
-                agency_block.provenance, words),
+        flagged(words.agency(_name(procedure, language), clause(agency_block.name.in_(language))), agency_block.provenance, words),
         words.ASK_LOCATION,
         footer([agency_block.provenance], words),
     )
     return Reply(text, topic_buttons(["documents", "fee", "online"], language))
 
 
-def where_to_submit(procedure, language: str, body: str, unit_name: str,
-                    spoken: str | None = None, former: bool = False) -> Reply:
+def where_to_submit(procedure, language: str, body: str, unit_name: str, spoken: str | None = None, former: bool = False) -> Reply:
     """The body that handles this procedure in the citizen's commune-level unit."""
     words = wording(language)
     agency_block = procedure.agency
@@ -269,15 +266,13 @@ def online(procedure, language: str) -> Reply:
     channel_names = [channel_name(channel, language) for channel in online_block.channels or []]
     text = paragraphs(
         words.online_title(_name(procedure, language)),
-        flagged(words.ONLINE_AVAILABILITY.get(online_block.availability, words.NO_ONLINE_DATA),
-                online_block.provenance, words),
+        flagged(words.ONLINE_AVAILABILITY.get(online_block.availability, words.NO_ONLINE_DATA), online_block.provenance, words),
         words.channels(", ".join(channel_names)) if channel_names and can_apply_online(procedure) else None,
         online_block.note.in_(language) if online_block.note else None,
         words.procedure_page(procedure.url) if procedure.url else None,
         footer([online_block.provenance], words),
     )
-    topics = (["walkthrough", "documents", "fee"] if can_apply_online(procedure)
-              else ["where_to_submit", "documents", "fee"])
+    topics = ["walkthrough", "documents", "fee"] if can_apply_online(procedure) else ["where_to_submit", "documents", "fee"]
     return Reply(text, topic_buttons(topics, language))
 
 
@@ -349,10 +344,8 @@ def walkthrough_done(procedure, language: str) -> Reply:
     """After the last step: what happens next, how long, how to check the dossier here."""
     words = wording(language)
     time_block = procedure.processing_time
-    time_line = (flagged(words.expected_time(clause(time_block.text.in_(language))), time_block.provenance, words)
-                 if time_block else None)
-    text = paragraphs(words.DONE, words.NEXT, time_line, words.CHECK_STATUS,
-                      footer([time_block.provenance] if time_block else [], words))
+    time_line = flagged(words.expected_time(clause(time_block.text.in_(language))), time_block.provenance, words) if time_block else None
+    text = paragraphs(words.DONE, words.NEXT, time_line, words.CHECK_STATUS, footer([time_block.provenance] if time_block else [], words))
     return Reply(text, topic_buttons(["dossier_status", "human"], language))
 
 

@@ -1,4 +1,5 @@
 """Language-independent rules for presenting knowledge facts in a chat window."""
+
 from __future__ import annotations
 
 import re

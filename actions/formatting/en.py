@@ -1,4 +1,5 @@
 """English wording for answers built from the knowledge store."""
+
 from __future__ import annotations
 
 import sys
@@ -82,10 +83,7 @@ def already_have(names: str) -> str:
     return f"Already have: {names}."
 
 
-NOTHING_RECOGNISED = (
-    "I could not tell which documents you have. Name them, for example: "
-    "“I have the hospital birth certificate and my ID card”."
-)
+NOTHING_RECOGNISED = "I could not tell which documents you have. Name them, for example: “I have the hospital birth certificate and my ID card”."
 
 
 def fee_title(procedure_name: str) -> str:
@@ -221,16 +219,17 @@ CHOOSE_FOR_LIFE_EVENT = "In your situation one of these procedures is usually ne
 
 
 def bundle_offer(parts: str, single: str) -> str:
-    return (f"You can use the combined procedure (one application for {parts}) "
-            f"or only do the {single}. Which would you like?")
+    return f"You can use the combined procedure (one application for {parts}) or only do the {single}. Which would you like?"
 
 
 CHOOSE_FOR_QUESTION = "Which of these procedures are you asking about? Tap one to see the answer."
 
 
 def bundle_differs(single: str, parts: str) -> str:
-    return (f"The answer above is for the {single}. If you use the combined procedure (one application for "
-            f"{parts}), the documents, fee and time are those of the whole bundle: tap below to see them.")
+    return (
+        f"The answer above is for the {single}. If you use the combined procedure (one application for "
+        f"{parts}), the documents, fee and time are those of the whole bundle: tap below to see them."
+    )
 
 
 def did_you_mean(topic: str) -> str:
@@ -279,10 +278,7 @@ DOSSIER_STATUS_LABELS = {
 }
 
 DOSSIER_STATUS_MEANINGS = {
-    "received": (
-        "Your dossier was accepted as complete and is waiting to go to the office that handles it. "
-        "You don't need to do anything yet."
-    ),
+    "received": ("Your dossier was accepted as complete and is waiting to go to the office that handles it. You don't need to do anything yet."),
     "processing": "The agency is working on your dossier. You don't need to do anything; just wait for the due date.",
     "additional_documents_required": (
         "Your dossier is on hold because some documents are missing. The agency continues once you add "
@@ -358,7 +354,6 @@ def dossier_locked(at: str, minutes: int, support: str) -> str:
         f"digits are paused until {at} (about {minutes} minutes). You can still check with the full phone "
         f"number registered on the dossier. If it is urgent, call {support}."
     )
-
 
 
 def dossier_full_number_only(at: str, minutes: int) -> str:

@@ -4,6 +4,7 @@ the caution a fact carries, the online channels' names and the support line (nam
 The wording modules (vi.py, en.py) hold the sentences around them; they also offer these facts under
 the names CAUTION, CAUTION_SECONDARY, CHANNELS and NO_STEP_HELP (`wording_fact`).
 """
+
 from __future__ import annotations
 
 from types import ModuleType

@@ -1,4 +1,5 @@
 """Vietnamese wording for answers built from the knowledge store."""
+
 from __future__ import annotations
 
 import sys
@@ -83,10 +84,7 @@ def already_have(names: str) -> str:
     return f"Đã có: {names}."
 
 
-NOTHING_RECOGNISED = (
-    "Mình chưa nhận ra giấy tờ bạn đang có. Bạn có thể viết tên giấy tờ, ví dụ: "
-    "“tôi có giấy chứng sinh và căn cước”."
-)
+NOTHING_RECOGNISED = "Mình chưa nhận ra giấy tờ bạn đang có. Bạn có thể viết tên giấy tờ, ví dụ: “tôi có giấy chứng sinh và căn cước”."
 
 
 def fee_title(procedure_name: str) -> str:
@@ -222,16 +220,17 @@ CHOOSE_FOR_LIFE_EVENT = "Với trường hợp của bạn, thường cần mộ
 
 
 def bundle_offer(parts: str, single: str) -> str:
-    return (f"Bạn có thể làm thủ tục liên thông (nộp một lần cho cả {parts}) "
-            f"hoặc chỉ làm {single}. Bạn chọn cách nào?")
+    return f"Bạn có thể làm thủ tục liên thông (nộp một lần cho cả {parts}) hoặc chỉ làm {single}. Bạn chọn cách nào?"
 
 
 CHOOSE_FOR_QUESTION = "Bạn hỏi về thủ tục nào dưới đây? Bấm vào một thủ tục để xem câu trả lời."
 
 
 def bundle_differs(single: str, parts: str) -> str:
-    return (f"Câu trả lời trên là cho {single}. Nếu bạn làm thủ tục liên thông (nộp một lần cho cả {parts}), "
-            "hồ sơ, lệ phí và thời gian là của cả gói: bấm nút dưới đây để xem.")
+    return (
+        f"Câu trả lời trên là cho {single}. Nếu bạn làm thủ tục liên thông (nộp một lần cho cả {parts}), "
+        "hồ sơ, lệ phí và thời gian là của cả gói: bấm nút dưới đây để xem."
+    )
 
 
 def did_you_mean(topic: str) -> str:
@@ -283,8 +282,7 @@ DOSSIER_STATUS_MEANINGS = {
     "received": "Hồ sơ đã được nhận đủ và đang chờ chuyển tới bộ phận giải quyết. Bạn chưa cần làm gì thêm.",
     "processing": "Cơ quan đang giải quyết hồ sơ của bạn. Bạn chưa cần làm gì thêm, chỉ cần chờ đến ngày hẹn.",
     "additional_documents_required": (
-        "Hồ sơ đang tạm dừng vì còn thiếu giấy tờ. Bạn cần bổ sung thì cơ quan mới giải quyết tiếp; "
-        "thời hạn giải quyết được tính lại từ khi nhận đủ."
+        "Hồ sơ đang tạm dừng vì còn thiếu giấy tờ. Bạn cần bổ sung thì cơ quan mới giải quyết tiếp; thời hạn giải quyết được tính lại từ khi nhận đủ."
     ),
     "result_ready": "Hồ sơ đã giải quyết xong và có kết quả. Bạn có thể nhận kết quả.",
     "completed": "Hồ sơ đã hoàn tất và kết quả đã được trả.",
@@ -355,7 +353,6 @@ def dossier_locked(at: str, minutes: int, support: str) -> str:
         f"(khoảng {minutes} phút). Bạn vẫn tra cứu được bằng đầy đủ số điện thoại đã đăng ký trên hồ sơ. "
         f"Nếu cần gấp, bạn gọi tổng đài {support}."
     )
-
 
 
 def dossier_full_number_only(at: str, minutes: int) -> str:

@@ -15,6 +15,7 @@ message metadata, so no IP address reaches the tracker store, the event stream o
 
 Standard library only: the web server imports this from its own virtualenv.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """How socket.io conversations are named (no Rasa import: the web server verifies sessions too)."""
+
 from __future__ import annotations
 
 import re

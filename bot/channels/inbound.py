@@ -5,6 +5,7 @@ values, metadata reduced to the keys we use, and conversation ids that one chann
 reach on the other: socket.io conversations are named `socketio:<32 hex>` by the server, and
 REST sender ids may not contain a colon.
 """
+
 from __future__ import annotations
 
 import json

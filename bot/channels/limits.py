@@ -1,5 +1,6 @@
 """The one message-size limit of every channel, readable without Rasa (the web server shows it
 in the widget, from its own environment)."""
+
 from __future__ import annotations
 
 import os

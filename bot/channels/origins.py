@@ -1,5 +1,6 @@
 """The origins of the portal pages that embed the widget (PORTAL_ORIGINS, comma-separated),
 the only browser origins the socket.io channel, Rasa's CORS and the web server's proxy accept."""
+
 from __future__ import annotations
 
 import os

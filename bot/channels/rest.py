@@ -9,6 +9,7 @@ not a short plain id (at most 64 of `A-Z a-z 0-9 _ . @ + -`; never a socket.io c
 ignores the client's `input_channel` (always "rest"), keeps only the `language` metadata, drops
 non-plain entity values from `/intent{...}` payloads and never logs the message text.
 """
+
 from __future__ import annotations
 
 import json

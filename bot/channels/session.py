@@ -8,6 +8,7 @@ must share the secret. Tokens older than SOCKETIO_SESSION_MAX_AGE seconds (defau
 a new conversation. The web server verifies the same tokens (web/missed_replies.py), so this
 module imports nothing of Rasa.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,4 +61,3 @@ class SessionSigner:
         except (BadSignature, UnicodeError):
             return None
         return conversation if SOCKETIO_CONVERSATION_ID.match(conversation) else None
-

@@ -23,6 +23,7 @@ Rasa 3.6's built-in channel it:
   (`jwt_key_env`), so an unset variable simply means "no JWT" instead of a start-up error;
   such a token must carry an expiry.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -73,16 +74,9 @@ class CitizenSocketIOOutput(SocketIOOutput):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip(), **_provenance(kwargs)})
 
-    async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        quick_replies = [
-            {"content_type": "text", "title": button["title"], "payload": button["payload"]}
-            for button in buttons
-        ]
-        await self._send_message(
-            recipient_id, {"text": text.strip(), "quick_replies": quick_replies, **_provenance(kwargs)}
-        )
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        quick_replies = [{"content_type": "text", "title": button["title"], "payload": button["payload"]} for button in buttons]
+        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": quick_replies, **_provenance(kwargs)})
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
@@ -184,9 +178,7 @@ class CitizenSocketIOInput(SocketIOInput):
             limit = self.max_message_length
             if len(text) > limit:
                 logger.info("Refused a socket.io message of %d characters (limit %d).", len(text), limit)
-                await sio.emit(
-                    "message_rejected", {"reason": "too_long", "max_length": limit}, room=sid, namespace=namespace
-                )
+                await sio.emit("message_rejected", {"reason": "too_long", "max_length": limit}, room=sid, namespace=namespace)
                 return
 
             message = UserMessage(

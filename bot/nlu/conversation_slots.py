@@ -48,14 +48,10 @@ def slot_entities(message: Message, tracker: DialogueStateTracker) -> list[dict]
         entities.append(_entity(Entity.LANGUAGE, language))
     stored = message.get(PARSE_KEY)
     resolution = Resolution.from_dict(stored) if stored else None
-    if tracker.get_slot(Slot.PROCEDURE_CHOICES) and not keeps_pending_choice(
-        intent, tracker.get_slot(Slot.PROCEDURE), resolution
-    ):
+    if tracker.get_slot(Slot.PROCEDURE_CHOICES) and not keeps_pending_choice(intent, tracker.get_slot(Slot.PROCEDURE), resolution):
         entities.append(_entity(Entity.PROCEDURE_CHOICES, None))
     if resolution is not None:
-        change = choose_procedure(
-            intent, tracker.get_slot(Slot.PROCEDURE), tracker.active_loop_name is not None, resolution
-        )
+        change = choose_procedure(intent, tracker.get_slot(Slot.PROCEDURE), tracker.active_loop_name is not None, resolution)
         if change.changes:
             entities.append(_entity(Entity.PROCEDURE_ID, change.procedure_id))
     return entities

@@ -16,6 +16,7 @@ the decision from `procedure_resolution`.
 The phrase matcher is the `matcher` option's class (default `knowledge.procedure_index.AliasMatcher`);
 any class with the same constructor and `find(text, limit)` can replace it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,9 +39,10 @@ from knowledge.resolution import PARSE_KEY, resolve
 
 INDEX_FILE = "procedure_index.json"
 # The code that turns content into the index and decides: part of the fingerprint too.
-_CODE_FILES = [Path(importlib.import_module(name).__file__ or "") for name in (
-    "knowledge.procedure_index", "knowledge.phrase_matcher", "knowledge.resolution", "knowledge.text",
-    "knowledge.loader")]
+_CODE_FILES = [
+    Path(importlib.import_module(name).__file__ or "")
+    for name in ("knowledge.procedure_index", "knowledge.phrase_matcher", "knowledge.resolution", "knowledge.text", "knowledge.loader")
+]
 
 
 def _matcher_factory(path: str) -> MatcherFactory:
@@ -71,16 +73,16 @@ class ProcedureResolver(GraphComponent):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 index: Optional[ProcedureIndex] = None) -> None:
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, index: Optional[ProcedureIndex] = None) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
         self._index = index
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ProcedureResolver":
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
+    ) -> "ProcedureResolver":
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -92,8 +94,9 @@ class ProcedureResolver(GraphComponent):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "ProcedureResolver":
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any
+    ) -> "ProcedureResolver":
         with model_storage.read_from(resource) as directory:
             data = json.loads((Path(directory) / INDEX_FILE).read_text(encoding="utf-8"))
         index = ProcedureIndex.from_dict(data, _matcher_factory(config["matcher"]))

@@ -8,6 +8,7 @@ form of each token - lowercase, no diacritics, abbreviation expanded - in `token
 A featurizer with `use_lemma: true` then sees "cccd", "căn cước công dân" and
 "can cuoc cong dan" alike, while one with `use_lemma: false` keeps the accented surface.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -20,9 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from knowledge.text import fold_word
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(WhitespaceTokenizer):
     """Whitespace tokens with a normalised lemma (see module docstring)."""
 

@@ -3,6 +3,7 @@
 One setting: CONSOLE_DATABASE_URL (any SQLAlchemy URL). Default: an SQLite file at var/console.db.
 The console process and the action server (handoff requests) both write to it.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Each event (as Rasa's event brokers publish it: the event's dict plus `sender_id
 again here, whatever its source, before anything is written: the index never holds a phone
 or identity number even if a producer forgot to mask.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,12 +52,11 @@ def apply_event(connection: Connection, event: dict[str, Any]) -> Optional[str]:
         parse = event.get("parse_data") or {}
         intent = (parse.get("intent") or {}).get("name")
         confidence = (parse.get("intent") or {}).get("confidence")
-        procedure = next(
-            (e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "procedure"), None
-        )
+        procedure = next((e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "procedure"), None)
         language = (event.get("metadata") or {}).get("language") or conversation["language"]
-        _add_message(connection, sender, timestamp, "user", event.get("text"), intent=intent,
-                     confidence=confidence, procedure=procedure, language=language)
+        _add_message(
+            connection, sender, timestamp, "user", event.get("text"), intent=intent, confidence=confidence, procedure=procedure, language=language
+        )
         changes["user_messages"] = conversation["user_messages"] + 1
         if language and not conversation["language"]:
             changes["language"] = language  # the widget's toggle; the `language` slot refines it
@@ -88,9 +88,16 @@ def apply_event(connection: Connection, event: dict[str, Any]) -> Optional[str]:
                 reasons.append("lockout")
         # A reply without text or buttons is a widget signal ({"handoff": "waiting"}): nothing to read.
         if event.get("text") or buttons:
-            _add_message(connection, sender, timestamp, "staff" if staff else "bot", event.get("text"),
-                         data={"buttons": buttons} if buttons else None, author=staff or None,
-                         language=conversation["language"])
+            _add_message(
+                connection,
+                sender,
+                timestamp,
+                "staff" if staff else "bot",
+                event.get("text"),
+                data={"buttons": buttons} if buttons else None,
+                author=staff or None,
+                language=conversation["language"],
+            )
     elif kind == "action":
         name = event.get("name")
         if name and name not in QUIET_ACTIONS:
@@ -139,30 +146,53 @@ def _conversation(connection: Connection, sender: str, timestamp: float, event: 
     if row is not None:
         return dict(row)
     values = dict(
-        id=sender, channel=event.get("input_channel"), language=None, started_at=timestamp,
-        last_event_at=timestamp, user_messages=0, fallbacks=0, low_confidence=0, min_confidence=None,
-        ended_on_fallback=False, handoff_requested=False, paused=False, rating=None, dossier_outcome=None,
-        procedures="", intents="", review_state="new", review_reasons="",
+        id=sender,
+        channel=event.get("input_channel"),
+        language=None,
+        started_at=timestamp,
+        last_event_at=timestamp,
+        user_messages=0,
+        fallbacks=0,
+        low_confidence=0,
+        min_confidence=None,
+        ended_on_fallback=False,
+        handoff_requested=False,
+        paused=False,
+        rating=None,
+        dossier_outcome=None,
+        procedures="",
+        intents="",
+        review_state="new",
+        review_reasons="",
     )
     connection.execute(insert(conversations).values(**values))
     return values
 
 
-def _add_message(connection, sender, timestamp, kind, text, *, intent=None, confidence=None, procedure=None,
-                 language=None, data=None, author=None) -> None:
-    connection.execute(insert(messages).values(
-        conversation_id=sender, timestamp=timestamp, kind=kind, text=text,
-        folded_text=fold_for_search(text) if kind in ("user", "bot", "staff") else None,
-        intent=intent, confidence=confidence, procedure=procedure, language=language,
-        data=json.dumps(data, ensure_ascii=False) if data else None, author=author,
-    ))
+def _add_message(
+    connection, sender, timestamp, kind, text, *, intent=None, confidence=None, procedure=None, language=None, data=None, author=None
+) -> None:
+    connection.execute(
+        insert(messages).values(
+            conversation_id=sender,
+            timestamp=timestamp,
+            kind=kind,
+            text=text,
+            folded_text=fold_for_search(text) if kind in ("user", "bot", "staff") else None,
+            intent=intent,
+            confidence=confidence,
+            procedure=procedure,
+            language=language,
+            data=json.dumps(data, ensure_ascii=False) if data else None,
+            author=author,
+        )
+    )
 
 
 def _fill_latest_user_message(connection, sender: str, **values) -> None:
     """Slots set by the slot-mapping action describe the user message just before them."""
     latest = connection.execute(
-        select(messages.c.id).where(messages.c.conversation_id == sender, messages.c.kind == "user")
-        .order_by(messages.c.id.desc()).limit(1)
+        select(messages.c.id).where(messages.c.conversation_id == sender, messages.c.kind == "user").order_by(messages.c.id.desc()).limit(1)
     ).scalar()
     if latest is not None:
         connection.execute(update(messages).where(messages.c.id == latest).values(**values))

@@ -6,6 +6,7 @@ a request for a person or a pause right after a message, a rating of 1-2). The i
 events nor entity spans, so a conversation's events for a story export still come from the tracker
 store (masked on the way out by `TrackerStoreMessages`).
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -59,11 +60,11 @@ def _citizen_message(row: dict) -> CitizenMessage:
         confidence=row["confidence"],
         procedure=row["procedure"],
         language=row["language"],
-        fell_back=row["intent"] == FALLBACK_INTENT
-        or any(r["kind"] == "action" and r["text"] in FALLBACK_ACTIONS for r in following),
-        before_handoff=row["intent"] not in NOT_CONTENT and (
-            any(r["kind"] == "event" and r["text"] == "pause" for r in following)
-            or (next_user is not None and next_user["intent"] == HANDOFF_INTENT)),
+        fell_back=row["intent"] == FALLBACK_INTENT or any(r["kind"] == "action" and r["text"] in FALLBACK_ACTIONS for r in following),
+        before_handoff=row["intent"] not in NOT_CONTENT
+        and (
+            any(r["kind"] == "event" and r["text"] == "pause" for r in following) or (next_user is not None and next_user["intent"] == HANDOFF_INTENT)
+        ),
         before_low_rating=low_rated and bool(content) and content[-1]["id"] == row["id"],
         tags=tuple(TAG_REASONS.get(tag, tag) for tag in row["tags"]),
     )

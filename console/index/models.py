@@ -2,6 +2,7 @@
 
 Timestamps are Unix seconds (floats), as in Rasa's events.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -21,7 +22,8 @@ from sqlalchemy import (
 metadata = MetaData()
 
 conversations = Table(
-    "console_conversations", metadata,
+    "console_conversations",
+    metadata,
     Column("id", String(255), primary_key=True),  # Rasa sender id
     Column("channel", String(64)),
     Column("language", String(8)),
@@ -45,7 +47,8 @@ conversations = Table(
 )
 
 messages = Table(
-    "console_messages", metadata,
+    "console_messages",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(255), ForeignKey("console_conversations.id"), nullable=False),
     Column("timestamp", Float, nullable=False),
@@ -62,7 +65,8 @@ messages = Table(
 )
 
 tags = Table(
-    "console_tags", metadata,
+    "console_tags",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(255), ForeignKey("console_conversations.id"), nullable=False),
     Column("tag", String(64), nullable=False),
@@ -72,7 +76,8 @@ tags = Table(
 )
 
 notes = Table(
-    "console_notes", metadata,
+    "console_notes",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(255), ForeignKey("console_conversations.id"), nullable=False, index=True),
     Column("author", String(64), nullable=False),
@@ -81,7 +86,8 @@ notes = Table(
 )
 
 handoffs = Table(
-    "console_handoffs", metadata,
+    "console_handoffs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(255), nullable=False, index=True),
     Column("status", String(16), nullable=False, index=True),  # waiting, taken, returned, closed, cancelled
@@ -94,7 +100,8 @@ handoffs = Table(
 )
 
 accounts = Table(
-    "console_accounts", metadata,
+    "console_accounts",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
@@ -107,7 +114,8 @@ accounts = Table(
 )
 
 audit = Table(
-    "console_audit", metadata,
+    "console_audit",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", Float, nullable=False, index=True),
     Column("actor", String(64)),
@@ -117,13 +125,15 @@ audit = Table(
 )
 
 settings = Table(
-    "console_settings", metadata,
+    "console_settings",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
 feed_positions = Table(
-    "console_feed_positions", metadata,
+    "console_feed_positions",
+    metadata,
     Column("source", String(255), primary_key=True),
     Column("position", Integer, nullable=False),
 )

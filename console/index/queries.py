@@ -3,6 +3,7 @@
 Each function takes an SQLAlchemy connection (inside the caller's transaction) and returns plain
 dicts, so callers never build SQL on these tables themselves.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,6 +32,7 @@ def now() -> float:
 
 
 # --------------------------------------------------------------------------- conversations
+
 
 @dataclass
 class ConversationFilter:
@@ -108,20 +110,25 @@ def _conditions(f: ConversationFilter) -> list:
         conditions.append(exists().where(and_(tags.c.conversation_id == c.id, tags.c.tag == f.tag)))
     if f.text:
         needle = fold_for_search(f.text).replace("%", "").replace("_", "")
-        conditions.append(exists().where(and_(
-            messages.c.conversation_id == c.id, messages.c.folded_text.like(f"%{needle}%"))))
+        conditions.append(exists().where(and_(messages.c.conversation_id == c.id, messages.c.folded_text.like(f"%{needle}%"))))
     return conditions
 
 
-def list_conversations(connection: Connection, f: ConversationFilter, page: int = 1,
-                       per_page: int = 25) -> tuple[list[dict], int]:
+def list_conversations(connection: Connection, f: ConversationFilter, page: int = 1, per_page: int = 25) -> tuple[list[dict], int]:
     """One page of conversations matching `f`, newest first, and the number matching."""
     conditions = _conditions(f)
     total = connection.execute(select(func.count()).select_from(conversations).where(*conditions)).scalar()
-    rows = connection.execute(
-        select(conversations).where(*conditions).order_by(conversations.c.last_event_at.desc())
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)
-    ).mappings().all()
+    rows = (
+        connection.execute(
+            select(conversations)
+            .where(*conditions)
+            .order_by(conversations.c.last_event_at.desc())
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+        .mappings()
+        .all()
+    )
     return [dict(row) for row in rows], total
 
 
@@ -129,25 +136,29 @@ def facet_counts(connection: Connection, f: ConversationFilter) -> dict[str, int
     """How many conversations each quick filter would leave, on top of the current ones."""
     counts = {}
     overrides: dict[str, dict[str, Any]] = {
-        "fallback": {"fallback": True}, "low_confidence": {"low_confidence": True}, "handoff": {"handoff": True},
+        "fallback": {"fallback": True},
+        "low_confidence": {"low_confidence": True},
+        "handoff": {"handoff": True},
         **{state: {"review_state": state} for state in REVIEW_STATES},
     }
     for name, override in overrides.items():
         narrowed = ConversationFilter(**{**f.__dict__, **override})
-        counts[name] = connection.execute(
-            select(func.count()).select_from(conversations).where(*_conditions(narrowed))).scalar()
+        counts[name] = connection.execute(select(func.count()).select_from(conversations).where(*_conditions(narrowed))).scalar()
     return counts
 
 
 def filter_choices(connection: Connection) -> dict[str, list[str]]:
     """Values seen in the index, for the filter drop-downs."""
+
     def distinct(column) -> list[str]:
         return sorted(v for (v,) in connection.execute(select(column).distinct()) if v)
 
     words = lambda column: sorted({w for (v,) in connection.execute(select(column).distinct()) for w in (v or "").split()})
     return {
-        "language": distinct(conversations.c.language), "channel": distinct(conversations.c.channel),
-        "procedure": words(conversations.c.procedures), "intent": words(conversations.c.intents),
+        "language": distinct(conversations.c.language),
+        "channel": distinct(conversations.c.channel),
+        "procedure": words(conversations.c.procedures),
+        "intent": words(conversations.c.intents),
         "dossier_outcome": distinct(conversations.c.dossier_outcome),
     }
 
@@ -158,10 +169,11 @@ def get_conversation(connection: Connection, conversation_id: str) -> Optional[d
 
 
 def conversation_messages(connection: Connection, conversation_id: str, after_id: int = 0) -> list[dict]:
-    rows = connection.execute(
-        select(messages).where(messages.c.conversation_id == conversation_id, messages.c.id > after_id)
-        .order_by(messages.c.id)
-    ).mappings().all()
+    rows = (
+        connection.execute(select(messages).where(messages.c.conversation_id == conversation_id, messages.c.id > after_id).order_by(messages.c.id))
+        .mappings()
+        .all()
+    )
     result = []
     for row in rows:
         item = dict(row)
@@ -198,47 +210,48 @@ def add_note(connection: Connection, conversation_id: str, text: str, by: str) -
 def set_review_state(connection: Connection, conversation_id: str, state: str, by: str) -> None:
     if state not in REVIEW_STATES:
         raise ValueError(state)
-    connection.execute(update(conversations).where(conversations.c.id == conversation_id).values(
-        review_state=state, reviewed_by=by if state == "reviewed" else None,
-        reviewed_at=now() if state == "reviewed" else None))
+    connection.execute(
+        update(conversations)
+        .where(conversations.c.id == conversation_id)
+        .values(review_state=state, reviewed_by=by if state == "reviewed" else None, reviewed_at=now() if state == "reviewed" else None)
+    )
 
 
 # --------------------------------------------------------------------------- handoffs
 
+
 def open_handoff(connection: Connection, conversation_id: str, language: Optional[str] = None) -> int:
     """Puts the conversation in the queue (once) and returns its position among those waiting."""
-    current = connection.execute(
-        select(handoffs).where(handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN_HANDOFF))
-    ).mappings().first()
+    current = (
+        connection.execute(select(handoffs).where(handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN_HANDOFF)))
+        .mappings()
+        .first()
+    )
     if current is None:
-        connection.execute(insert(handoffs).values(
-            conversation_id=conversation_id, status="waiting", language=language, requested_at=now(),
-            timeout_notified=False))
+        connection.execute(
+            insert(handoffs).values(conversation_id=conversation_id, status="waiting", language=language, requested_at=now(), timeout_notified=False)
+        )
     return queue_position(connection, conversation_id)
 
 
 def queue_position(connection: Connection, conversation_id: str) -> int:
-    mine = connection.execute(
-        select(handoffs.c.id).where(handoffs.c.conversation_id == conversation_id, handoffs.c.status == "waiting")
-    ).scalar()
+    mine = connection.execute(select(handoffs.c.id).where(handoffs.c.conversation_id == conversation_id, handoffs.c.status == "waiting")).scalar()
     if mine is None:
         return 0
-    return connection.execute(
-        select(func.count()).select_from(handoffs).where(handoffs.c.status == "waiting", handoffs.c.id <= mine)
-    ).scalar()
+    return connection.execute(select(func.count()).select_from(handoffs).where(handoffs.c.status == "waiting", handoffs.c.id <= mine)).scalar()
 
 
 def open_handoffs(connection: Connection) -> list[dict]:
     """The live queue: waiting and taken handoffs, oldest first, with the last citizen message."""
-    rows = connection.execute(
-        select(handoffs).where(handoffs.c.status.in_(OPEN_HANDOFF)).order_by(handoffs.c.id)
-    ).mappings().all()
+    rows = connection.execute(select(handoffs).where(handoffs.c.status.in_(OPEN_HANDOFF)).order_by(handoffs.c.id)).mappings().all()
     result = []
     for row in rows:
         item = dict(row)
         item["last_message"] = connection.execute(
-            select(messages.c.text).where(messages.c.conversation_id == row["conversation_id"],
-                                          messages.c.kind == "user").order_by(messages.c.id.desc()).limit(1)
+            select(messages.c.text)
+            .where(messages.c.conversation_id == row["conversation_id"], messages.c.kind == "user")
+            .order_by(messages.c.id.desc())
+            .limit(1)
         ).scalar()
         result.append(item)
     return result
@@ -250,18 +263,21 @@ def get_handoff(connection: Connection, handoff_id: int) -> Optional[dict]:
 
 
 def current_handoff(connection: Connection, conversation_id: str) -> Optional[dict]:
-    row = connection.execute(
-        select(handoffs).where(handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN_HANDOFF))
-        .order_by(handoffs.c.id.desc())
-    ).mappings().first()
+    row = (
+        connection.execute(
+            select(handoffs).where(handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN_HANDOFF)).order_by(handoffs.c.id.desc())
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
 def take_handoff(connection: Connection, handoff_id: int, staff: str) -> bool:
     """True for exactly one of several staff taking the same handoff: a conditional update."""
     result = connection.execute(
-        update(handoffs).where(handoffs.c.id == handoff_id, handoffs.c.status == "waiting")
-        .values(status="taken", taken_by=staff, taken_at=now()))
+        update(handoffs).where(handoffs.c.id == handoff_id, handoffs.c.status == "waiting").values(status="taken", taken_by=staff, taken_at=now())
+    )
     return result.rowcount == 1
 
 
@@ -269,8 +285,8 @@ def end_handoff(connection: Connection, handoff_id: int, status: str) -> Optiona
     """Marks an open handoff returned, closed or cancelled; returns it, or None if it was not open."""
     assert status in ("returned", "closed", "cancelled")
     result = connection.execute(
-        update(handoffs).where(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN_HANDOFF))
-        .values(status=status, ended_at=now()))
+        update(handoffs).where(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN_HANDOFF)).values(status=status, ended_at=now())
+    )
     if result.rowcount != 1:
         return None
     return dict(connection.execute(select(handoffs).where(handoffs.c.id == handoff_id)).mappings().one())
@@ -278,19 +294,27 @@ def end_handoff(connection: Connection, handoff_id: int, status: str) -> Optiona
 
 def unanswered_handoffs(connection: Connection, older_than: float) -> list[dict]:
     """Waiting handoffs nobody took within `older_than` seconds whose citizen was not told yet."""
-    rows = connection.execute(select(handoffs).where(
-        handoffs.c.status == "waiting", handoffs.c.timeout_notified.is_(False),
-        handoffs.c.requested_at <= now() - older_than)).mappings().all()
+    rows = (
+        connection.execute(
+            select(handoffs).where(
+                handoffs.c.status == "waiting", handoffs.c.timeout_notified.is_(False), handoffs.c.requested_at <= now() - older_than
+            )
+        )
+        .mappings()
+        .all()
+    )
     return [dict(row) for row in rows]
 
 
 def mark_timeout_notified(connection: Connection, handoff_id: int) -> bool:
-    result = connection.execute(update(handoffs).where(
-        handoffs.c.id == handoff_id, handoffs.c.timeout_notified.is_(False)).values(timeout_notified=True))
+    result = connection.execute(
+        update(handoffs).where(handoffs.c.id == handoff_id, handoffs.c.timeout_notified.is_(False)).values(timeout_notified=True)
+    )
     return result.rowcount == 1
 
 
 # --------------------------------------------------------------------------- settings
+
 
 def get_setting(connection: Connection, key: str, default: Any) -> Any:
     value = connection.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
@@ -337,6 +361,7 @@ def within_office_hours(hours: dict, moment: Optional[float] = None) -> bool:
 
 # --------------------------------------------------------------------------- accounts and audit
 
+
 def find_account(connection: Connection, username: str) -> Optional[dict]:
     row = connection.execute(select(accounts).where(accounts.c.username == username)).mappings().first()
     return dict(row) if row else None
@@ -350,21 +375,27 @@ def count_accounts(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(accounts)).scalar()
 
 
-def create_account(connection: Connection, username: str, password_hash: str, role: str,
-                   must_change_password: bool = False) -> None:
+def create_account(connection: Connection, username: str, password_hash: str, role: str, must_change_password: bool = False) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    connection.execute(insert(accounts).values(
-        username=username, password_hash=password_hash, role=role, active=True,
-        must_change_password=must_change_password, created_at=now(), failed_signins=0))
+    connection.execute(
+        insert(accounts).values(
+            username=username,
+            password_hash=password_hash,
+            role=role,
+            active=True,
+            must_change_password=must_change_password,
+            created_at=now(),
+            failed_signins=0,
+        )
+    )
 
 
 def update_account(connection: Connection, username: str, **values) -> None:
     connection.execute(update(accounts).where(accounts.c.username == username).values(**values))
 
 
-def record_audit(connection: Connection, actor: Optional[str], action: str, target: Optional[str] = None,
-                 detail: Optional[str] = None) -> None:
+def record_audit(connection: Connection, actor: Optional[str], action: str, target: Optional[str] = None, detail: Optional[str] = None) -> None:
     connection.execute(insert(audit).values(at=now(), actor=actor, action=action, target=target, detail=detail))
 
 
@@ -374,17 +405,18 @@ def audit_entries(connection: Connection, limit: int = 200) -> list[dict]:
 
 # --------------------------------------------------------------------------- feed positions
 
+
 def feed_position(connection: Connection, source: str) -> int:
     return connection.execute(select(feed_positions.c.position).where(feed_positions.c.source == source)).scalar() or 0
 
 
 def set_feed_position(connection: Connection, source: str, position: int) -> None:
-    if connection.execute(update(feed_positions).where(feed_positions.c.source == source)
-                          .values(position=position)).rowcount == 0:
+    if connection.execute(update(feed_positions).where(feed_positions.c.source == source).values(position=position)).rowcount == 0:
         connection.execute(insert(feed_positions).values(source=source, position=position))
 
 
 # --------------------------------------------------------------------------- overview
+
 
 def overview(connection: Connection, f: ConversationFilter) -> dict[str, Any]:
     """Supervisor figures over the conversations matching `f` (usually a date range)."""
@@ -406,8 +438,10 @@ def overview(connection: Connection, f: ConversationFilter) -> dict[str, Any]:
     examples: dict[str, str] = {}
     if ids:
         misunderstood = select(messages.c.text, messages.c.folded_text).where(
-            messages.c.kind == "user", messages.c.conversation_id.in_(ids),
-            or_(messages.c.intent == "nlu_fallback", messages.c.confidence < low_confidence_threshold()))
+            messages.c.kind == "user",
+            messages.c.conversation_id.in_(ids),
+            or_(messages.c.intent == "nlu_fallback", messages.c.confidence < low_confidence_threshold()),
+        )
         for text, folded in connection.execute(misunderstood):
             key = " ".join((folded or "").split())
             not_understood[key] += 1
@@ -429,25 +463,25 @@ def overview(connection: Connection, f: ConversationFilter) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- the maintainers' inbox
 
+
 def recent_citizen_messages(connection: Connection, limit: int) -> list[dict]:
     """The `limit` most recent user messages, newest first, each with what the index knows around it:
     `next_rows` (the conversation's rows after it, up to the next user message), the conversation's
     `rating`, `tags` and whether it is the conversation's `last_content` message before its rating."""
-    recent = connection.execute(
-        select(messages).where(messages.c.kind == "user")
-        .order_by(messages.c.timestamp.desc(), messages.c.id.desc()).limit(limit)
-    ).mappings().all()
+    recent = (
+        connection.execute(select(messages).where(messages.c.kind == "user").order_by(messages.c.timestamp.desc(), messages.c.id.desc()).limit(limit))
+        .mappings()
+        .all()
+    )
     conversation_ids = sorted({row["conversation_id"] for row in recent})
     rows_by_conversation: dict[str, list[dict]] = {}
     ratings: dict[str, Optional[int]] = {}
     tags_by_conversation: dict[str, list[str]] = {}
     for start in range(0, len(conversation_ids), 500):
-        chunk = conversation_ids[start:start + 500]
-        for row in connection.execute(select(messages).where(messages.c.conversation_id.in_(chunk))
-                                      .order_by(messages.c.id)).mappings():
+        chunk = conversation_ids[start : start + 500]
+        for row in connection.execute(select(messages).where(messages.c.conversation_id.in_(chunk)).order_by(messages.c.id)).mappings():
             rows_by_conversation.setdefault(row["conversation_id"], []).append(dict(row))
-        for row in connection.execute(select(conversations.c.id, conversations.c.rating)
-                                      .where(conversations.c.id.in_(chunk))):
+        for row in connection.execute(select(conversations.c.id, conversations.c.rating).where(conversations.c.id.in_(chunk))):
             ratings[row.id] = row.rating
         for row in connection.execute(select(tags.c.conversation_id, tags.c.tag).where(tags.c.conversation_id.in_(chunk))):
             tags_by_conversation.setdefault(row.conversation_id, []).append(row.tag)
@@ -456,11 +490,17 @@ def recent_citizen_messages(connection: Connection, limit: int) -> list[dict]:
         rows = rows_by_conversation.get(message["conversation_id"], [])
         position = next((i for i, row in enumerate(rows) if row["id"] == message["id"]), len(rows))
         following = []
-        for row in rows[position + 1:]:
+        for row in rows[position + 1 :]:
             following.append(row)
             if row["kind"] == "user":
                 break
-        result.append({**dict(message), "next_rows": following, "rating": ratings.get(message["conversation_id"]),
-                       "tags": tags_by_conversation.get(message["conversation_id"], []),
-                       "conversation_user_rows": [row for row in rows if row["kind"] == "user"]})
+        result.append(
+            {
+                **dict(message),
+                "next_rows": following,
+                "rating": ratings.get(message["conversation_id"]),
+                "tags": tags_by_conversation.get(message["conversation_id"], []),
+                "conversation_user_rows": [row for row in rows if row["kind"] == "user"],
+            }
+        )
     return result

@@ -1,4 +1,5 @@
 """Alembic environment: uses the caller's connection (knowledge.db.migrate) or DATABASE_URL."""
+
 from alembic import context
 
 from knowledge.db import create_db_engine

@@ -1,4 +1,5 @@
 """The checklist form driven by the knowledge data, and "what am I missing?"."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,55 +31,109 @@ from tests.actions.conftest import (
 DOMAIN = {"forms": {"checklist_form": {"required_slots": ["checklist_answer"]}}}
 
 YES_NO = Question("q", Text("?", "?"), (Answer("yes", Text("Có", "Yes")), Answer("no", Text("Không", "No"))))
-VEHICLE = Question("vehicle", Text("Xe gì?", "Which vehicle?"),
-                   (Answer("car", Text("Ô tô", "Car")), Answer("motorbike", Text("Xe máy", "Motorbike"))))
+VEHICLE = Question(
+    "vehicle", Text("Xe gì?", "Which vehicle?"), (Answer("car", Text("Ô tô", "Car")), Answer("motorbike", Text("Xe máy", "Motorbike")))
+)
 
 
-@pytest.mark.parametrize("said, value", [
-    ("yes", "yes"), ("no", "no"),                       # button payloads
-    ("có", "yes"), ("Có ạ", "yes"), ("co", "yes"), ("dạ có", "yes"), ("Yes", "yes"), ("yeah", "yes"),
-    ("đúng rồi", "yes"), ("có rồi", "yes"),
-    ("không", "no"), ("ko", "no"), ("k", "no"), ("không có", "no"), ("chưa", "no"), ("chua co", "no"),
-    ("no", "no"), ("No, not really", "no"), ("không đúng", "no"),
-    ("hôm nay trời đẹp", None), ("", None),
-    ("không, nó vẫn còn", "no"), ("tôi có ảnh 4x6 và tờ khai rồi, còn thiếu gì", None),
-])
+@pytest.mark.parametrize(
+    "said, value",
+    [
+        ("yes", "yes"),
+        ("no", "no"),  # button payloads
+        ("có", "yes"),
+        ("Có ạ", "yes"),
+        ("co", "yes"),
+        ("dạ có", "yes"),
+        ("Yes", "yes"),
+        ("yeah", "yes"),
+        ("đúng rồi", "yes"),
+        ("có rồi", "yes"),
+        ("không", "no"),
+        ("ko", "no"),
+        ("k", "no"),
+        ("không có", "no"),
+        ("chưa", "no"),
+        ("chua co", "no"),
+        ("no", "no"),
+        ("No, not really", "no"),
+        ("không đúng", "no"),
+        ("hôm nay trời đẹp", None),
+        ("", None),
+        ("không, nó vẫn còn", "no"),
+        ("tôi có ảnh 4x6 và tờ khai rồi, còn thiếu gì", None),
+    ],
+)
 def test_yes_no_answers_in_both_languages(said, value):
     assert match_answer(YES_NO, said) == value
 
 
-@pytest.mark.parametrize("said, value", [
-    ("car", "car"), ("Ô tô", "car"), ("o to", "car"), ("xe máy ạ", "motorbike"), ("a motorbike", "motorbike"),
-    ("Motorbike", "motorbike"), ("có", None), ("cả hai", None),
-])
+@pytest.mark.parametrize(
+    "said, value",
+    [
+        ("car", "car"),
+        ("Ô tô", "car"),
+        ("o to", "car"),
+        ("xe máy ạ", "motorbike"),
+        ("a motorbike", "motorbike"),
+        ("Motorbike", "motorbike"),
+        ("có", None),
+        ("cả hai", None),
+    ],
+)
 def test_other_answers_match_labels_and_values(said, value):
     assert match_answer(VEHICLE, said) == value
 
 
-REASON = Question("reason", Text("Vì sao?", "Why?"), (
-    Answer("lost", Text("Thẻ bị mất hoặc hư hỏng (cấp lại)", "It was lost or damaged")),
-    Answer("exchange", Text("Thẻ đến hạn phải đổi", "It is due for exchange")),
-))
+REASON = Question(
+    "reason",
+    Text("Vì sao?", "Why?"),
+    (
+        Answer("lost", Text("Thẻ bị mất hoặc hư hỏng (cấp lại)", "It was lost or damaged")),
+        Answer("exchange", Text("Thẻ đến hạn phải đổi", "It is due for exchange")),
+    ),
+)
 
 
-@pytest.mark.parametrize("said, value", [
-    ("bị mất", "lost"), ("bi mat roi", None), ("lost", "lost"), ("đến hạn", "exchange"), ("exchange", "exchange"),
-    ("thẻ", None),                                  # in both labels: ask again rather than guess
-])
+@pytest.mark.parametrize(
+    "said, value",
+    [
+        ("bị mất", "lost"),
+        ("bi mat roi", None),
+        ("lost", "lost"),
+        ("đến hạn", "exchange"),
+        ("exchange", "exchange"),
+        ("thẻ", None),  # in both labels: ask again rather than guess
+    ],
+)
 def test_free_text_found_inside_one_long_label(said, value):
     assert match_answer(REASON, said) == value
 
 
-FIRST_PASSPORT = Question("first_passport", Text("Lần đầu làm hộ chiếu?", "First passport?"), (
-    Answer("yes", Text("Lần đầu", "First passport")), Answer("no", Text("Đã từng có hộ chiếu", "Had one before")),
-))
+FIRST_PASSPORT = Question(
+    "first_passport",
+    Text("Lần đầu làm hộ chiếu?", "First passport?"),
+    (
+        Answer("yes", Text("Lần đầu", "First passport")),
+        Answer("no", Text("Đã từng có hộ chiếu", "Had one before")),
+    ),
+)
 
 
-@pytest.mark.parametrize("said, value", [
-    ("có", "yes"), ("dạ có ạ", "yes"), ("không", "no"), ("ko", "no"),   # bare yes/no beats label words
-    ("đã từng có", "no"), ("da tung co", "no"), ("had one before", "no"), ("lần đầu", "yes"),
-    ("có, lần đầu tiên", "yes"),
-])
+@pytest.mark.parametrize(
+    "said, value",
+    [
+        ("có", "yes"),
+        ("dạ có ạ", "yes"),
+        ("không", "no"),
+        ("ko", "no"),  # bare yes/no beats label words
+        ("đã từng có", "no"),
+        ("da tung co", "no"),
+        ("had one before", "no"),
+        ("lần đầu", "yes"),
+        ("có, lần đầu tiên", "yes"),
+    ],
+)
 def test_label_words_beat_a_yes_no_word_inside_a_phrase(said, value):
     assert match_answer(FIRST_PASSPORT, said) == value
 
@@ -163,7 +218,7 @@ async def test_skipped_question_is_not_asked_and_its_documents_are_left_out(stor
     await form.ask()
     await form.answer("yes")
     await form.ask()
-    _, done = await form.answer("no")          # no bundle: the residence question is skipped
+    _, done = await form.answer("no")  # no bundle: the residence question is skipped
     assert done
     checklist = (await form.show())[0]["text"]
     assert checklist.startswith("Your checklist for Birth registration")
@@ -192,7 +247,7 @@ async def test_leaving_the_form_early_lists_every_document(store, said):
     _, done = await form.answer(said)
     assert done
     listed = (await form.show())[0]["text"]
-    assert listed.startswith("Giấy tờ cần chuẩn bị")          # the overview, not a fitted checklist
+    assert listed.startswith("Giấy tờ cần chuẩn bị")  # the overview, not a fitted checklist
     assert "Văn bản làm chứng (tùy trường hợp)" in listed
 
 
@@ -212,21 +267,27 @@ async def test_no_procedure_in_context_asks_which(store):
 async def test_a_new_procedure_with_its_own_questions_needs_no_code(tmp_path, monkeypatch):
     """A procedure file written here, with questions no code knows about, runs through the same form."""
     licence = procedure(
-        "driving-licence-renewal", "Cấp đổi giấy phép lái xe", "Driving licence renewal",
-        level="provincial-police", category="transport",
+        "driving-licence-renewal",
+        "Cấp đổi giấy phép lái xe",
+        "Driving licence renewal",
+        level="provincial-police",
+        category="transport",
         checklist=[
-            {"id": "reason", "question": text("Bạn đổi hay cấp lại do mất?", "Renewal or lost?"),
-             "answers": [{"value": "lost", "label": text("Bị mất", "Lost")},
-                         {"value": "expired", "label": text("Hết hạn", "Expired")}]},
-            {"id": "vehicle", "question": text("Bằng lái xe gì?", "Which vehicle?"),
-             "answers": [{"value": "car", "label": text("Ô tô", "Car")},
-                         {"value": "motorbike", "label": text("Xe máy", "Motorbike")}],
-             "ask_when": {"reason": "expired"}},
+            {
+                "id": "reason",
+                "question": text("Bạn đổi hay cấp lại do mất?", "Renewal or lost?"),
+                "answers": [{"value": "lost", "label": text("Bị mất", "Lost")}, {"value": "expired", "label": text("Hết hạn", "Expired")}],
+            },
+            {
+                "id": "vehicle",
+                "question": text("Bằng lái xe gì?", "Which vehicle?"),
+                "answers": [{"value": "car", "label": text("Ô tô", "Car")}, {"value": "motorbike", "label": text("Xe máy", "Motorbike")}],
+                "ask_when": {"reason": "expired"},
+            },
         ],
         documents=[
             document("application", "Đơn đề nghị", "Application form"),
-            document("health-certificate", "Giấy khám sức khỏe", "Health certificate",
-                     when={"vehicle": "car"}),
+            document("health-certificate", "Giấy khám sức khỏe", "Health certificate", when={"vehicle": "car"}),
             document("old-licence", "Bằng lái cũ", "Old licence", when={"reason": ["expired"]}),
             document("loss-report", "Đơn trình báo mất", "Loss report", when={"reason": ["lost"]}),
         ],
@@ -236,8 +297,7 @@ async def test_a_new_procedure_with_its_own_questions_needs_no_code(tmp_path, mo
     try:
         form = FormConversation({"procedure": "driving-licence-renewal", "language": "en"})
         await form.start()
-        assert (await form.ask())[0]["buttons"] == [{"title": "Lost", "payload": "lost"},
-                                                   {"title": "Expired", "payload": "expired"}]
+        assert (await form.ask())[0]["buttons"] == [{"title": "Lost", "payload": "lost"}, {"title": "Expired", "payload": "expired"}]
         await form.answer("hết hạn")
         assert (await form.ask())[0]["text"] == "Which vehicle?"
         _, done = await form.answer("ô tô")
@@ -251,12 +311,16 @@ async def test_a_new_procedure_with_its_own_questions_needs_no_code(tmp_path, mo
 
 async def test_what_am_i_missing_from_entities_and_aliases(store):
     said = "tôi có giấy chứng sinh và cccd"
-    tracker = make_tracker({"procedure": "birth-registration"}, said, "inform_have_documents",
-                           [entity("document", "birth-certificate-hospital", said, "giấy chứng sinh")])
+    tracker = make_tracker(
+        {"procedure": "birth-registration"},
+        said,
+        "inform_have_documents",
+        [entity("document", "birth-certificate-hospital", said, "giấy chứng sinh")],
+    )
     messages, _ = await run(ActionCheckMissingDocuments(), tracker)
     reply = messages[0]["text"]
     have, missing = reply.split("\n\n")[:2]
-    assert "Giấy chứng sinh" in have and "Giấy tờ tùy thân" in have   # "cccd" folds to the alias "căn cước"
+    assert "Giấy chứng sinh" in have and "Giấy tờ tùy thân" in have  # "cccd" folds to the alias "căn cước"
     assert "Tờ khai đăng ký khai sinh" in missing
     assert "Giấy tờ tùy thân" not in missing
     # Without checklist answers the situational documents are not counted; the checklist is offered.
@@ -268,11 +332,10 @@ async def test_what_am_i_missing_from_entities_and_aliases(store):
 async def test_what_am_i_missing_uses_the_checklist_answers(store):
     said = "I have the form"
     answers = {"procedure": "birth-registration", "answers": {"hospital_birth": "no", "want_bundle": "no"}}
-    tracker = make_tracker({"procedure": "birth-registration", "language": "en", "checklist_answers": answers},
-                           said, "inform_have_documents")
+    tracker = make_tracker({"procedure": "birth-registration", "language": "en", "checklist_answers": answers}, said, "inform_have_documents")
     reply = (await run(ActionCheckMissingDocuments(), tracker))[0][0]["text"]
     assert "Already have: Birth registration form" in reply
-    assert "Witness statement" in reply                      # needed: no hospital certificate
+    assert "Witness statement" in reply  # needed: no hospital certificate
     assert "Hospital birth certificate" not in reply
     assert wording("en").CHECKLIST_HINT not in reply
 

@@ -1,5 +1,6 @@
 """The pending choice (issue 12, part 3): a follow-up question right after a clarifying question is
 answered within the choice offered, never with the generic "which procedure?"."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,11 +27,11 @@ def choice_store(choice_content, tmp_path, monkeypatch):
 
 
 def follow_up(text: str, intent: str, choices: list[str] | None, language: str = "vi", entities=None):
-    return make_tracker(slots={"language": language, "procedure_choices": choices}, text=text, intent=intent,
-                        entities=entities)
+    return make_tracker(slots={"language": language, "procedure_choices": choices}, text=text, intent=intent, entities=entities)
 
 
 # ----------------------------------------------------------------------- remembering the choice
+
 
 async def test_clarifying_question_remembers_the_options_in_button_order():
     text = "con tôi mới sinh được 1 tuần"
@@ -48,8 +49,12 @@ async def test_generic_question_remembers_the_popular_options():
 
 async def test_choosing_a_procedure_forgets_the_choice():
     text = "chỉ làm khai sinh thôi"
-    tracker = make_tracker(slots={"procedure_choices": NEWBORN_CHOICE}, text=text, intent="find_procedure",
-                           entities=[entity("procedure", "birth-registration", text, "khai sinh")])
+    tracker = make_tracker(
+        slots={"procedure_choices": NEWBORN_CHOICE},
+        text=text,
+        intent="find_procedure",
+        entities=[entity("procedure", "birth-registration", text, "khai sinh")],
+    )
     _, events = await run(ActionDiscoverProcedure(), tracker)
     assert slot_events(events) == {"procedure": "birth-registration", "procedure_choices": None}
 
@@ -65,6 +70,7 @@ async def test_did_you_mean_remembers_the_procedure_it_proposes():
 
 
 # ----------------------------------------------------------------------- answering within it
+
 
 async def test_newborn_follow_up_answers_for_birth_registration_and_says_how_the_bundle_differs():
     messages, events = await run(ActionAnswerDocuments(), follow_up("cần giấy tờ gì", "ask_documents", NEWBORN_CHOICE))
@@ -102,22 +108,17 @@ async def test_without_a_pending_choice_the_generic_question_remains():
 
 
 async def test_where_to_submit_within_the_newborn_choice_asks_where_the_citizen_lives():
-    messages, _ = await run(ActionAnswerWhereToSubmit(),
-                            follow_up("nộp ở đâu", "ask_where_to_submit", NEWBORN_CHOICE))
+    messages, _ = await run(ActionAnswerWhereToSubmit(), follow_up("nộp ở đâu", "ask_where_to_submit", NEWBORN_CHOICE))
     assert vi.ASK_PROCEDURE not in [m["text"] for m in messages]
     assert payloads(messages[-1]) == ['/ask_where_to_submit{"procedure":"birth-bundle"}']
 
 
 async def test_where_to_submit_within_a_real_choice_repeats_the_options():
-    messages, _ = await run(ActionAnswerWhereToSubmit(),
-                            follow_up("nộp ở đâu", "ask_where_to_submit", ["id-card", "passport"]))
-    assert payloads(messages[0]) == ['/ask_where_to_submit{"procedure":"id-card"}',
-                                     '/ask_where_to_submit{"procedure":"passport"}']
+    messages, _ = await run(ActionAnswerWhereToSubmit(), follow_up("nộp ở đâu", "ask_where_to_submit", ["id-card", "passport"]))
+    assert payloads(messages[0]) == ['/ask_where_to_submit{"procedure":"id-card"}', '/ask_where_to_submit{"procedure":"passport"}']
 
 
 async def test_a_form_is_never_started_for_an_option_the_citizen_did_not_pick():
-    messages, events = await run(ActionStartChecklist(), follow_up("kiểm tra giấy tờ giúp tôi", "start_checklist",
-                                                                   NEWBORN_CHOICE))
-    assert payloads(messages[0]) == ['/start_checklist{"procedure":"birth-bundle"}',
-                                     '/start_checklist{"procedure":"birth-registration"}']
+    messages, events = await run(ActionStartChecklist(), follow_up("kiểm tra giấy tờ giúp tôi", "start_checklist", NEWBORN_CHOICE))
+    assert payloads(messages[0]) == ['/start_checklist{"procedure":"birth-bundle"}', '/start_checklist{"procedure":"birth-registration"}']
     assert slot_events(events)["checklist_answers"] is None

@@ -1,5 +1,6 @@
 """Answers built from the product's own content (knowledge/content) for the facts corrected in issue 12:
 what a citizen actually reads, with the caution that matches each fact's confidence."""
+
 from __future__ import annotations
 
 from actions.formatting import wording
@@ -31,8 +32,7 @@ async def test_temporary_residence_extension_fee_answer(real_store):
 
 
 async def test_judicial_record_agency_answer_gives_the_handover_date(real_store):
-    reply = await answer(ActionAnswerAgency, "judicial-record",
-                         text="từ khi nào lý lịch tư pháp chuyển sang công an")
+    reply = await answer(ActionAnswerAgency, "judicial-record", text="từ khi nào lý lịch tư pháp chuyển sang công an")
     first_line = reply.splitlines()[0]
     assert "01/03/2025" in first_line and "Sở Tư pháp" in first_line
     assert wording("vi").CAUTION_SECONDARY in first_line

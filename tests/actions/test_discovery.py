@@ -1,4 +1,5 @@
 """Service discovery and the fallback question, against a real SQLite store loaded by the loader."""
+
 from __future__ import annotations
 
 import json
@@ -26,18 +27,35 @@ from tests.actions.conftest import (
 # Life events and bundles as in the real content: the newborn bundle chains the birth registration.
 DISCOVERY_PROCEDURES = [
     {**BIRTH_REGISTRATION, "aliases": {"vi": ["khai sinh", "làm giấy khai sinh"], "en": ["birth certificate"]}},
-    procedure("birth-bundle", "Liên thông đăng ký khai sinh, đăng ký thường trú", "Newborn bundle",
-              life_events=["newborn"], bundle_of=["birth-registration", "permanent-residence"]),
+    procedure(
+        "birth-bundle",
+        "Liên thông đăng ký khai sinh, đăng ký thường trú",
+        "Newborn bundle",
+        life_events=["newborn"],
+        bundle_of=["birth-registration", "permanent-residence"],
+    ),
     PERMANENT_RESIDENCE,
-    procedure("temporary-residence", "Đăng ký tạm trú", "Temporary residence registration",
-              level="commune-police", category="residence", life_events=["moving-house"]),
-    procedure("id-card", "Cấp đổi, cấp lại thẻ căn cước", "Identity card", level="any-commune-police",
-              category="identity", life_events=["lost-documents"],
-              aliases={"vi": ["làm lại căn cước", "đổi căn cước"], "en": ["id card"]}),
-    {**PASSPORT, "life_events": ["lost-documents", "travel-abroad"],
-     "aliases": {"vi": ["hộ chiếu", "làm hộ chiếu"], "en": ["passport"]}},
-    procedure("unemployment-benefit", "Giải quyết hưởng trợ cấp thất nghiệp", "Unemployment benefit",
-              category="employment", life_events=["job-loss"]),
+    procedure(
+        "temporary-residence",
+        "Đăng ký tạm trú",
+        "Temporary residence registration",
+        level="commune-police",
+        category="residence",
+        life_events=["moving-house"],
+    ),
+    procedure(
+        "id-card",
+        "Cấp đổi, cấp lại thẻ căn cước",
+        "Identity card",
+        level="any-commune-police",
+        category="identity",
+        life_events=["lost-documents"],
+        aliases={"vi": ["làm lại căn cước", "đổi căn cước"], "en": ["id card"]},
+    ),
+    {**PASSPORT, "life_events": ["lost-documents", "travel-abroad"], "aliases": {"vi": ["hộ chiếu", "làm hộ chiếu"], "en": ["passport"]}},
+    procedure(
+        "unemployment-benefit", "Giải quyết hưởng trợ cấp thất nghiệp", "Unemployment benefit", category="employment", life_events=["job-loss"]
+    ),
 ]
 DISCOVERY_PROCEDURES[0]["life_events"] = ["newborn"]
 
@@ -57,10 +75,11 @@ def payloads(message: dict) -> list[str]:
 
 
 def payload_entities(payload: str) -> dict:
-    return json.loads(payload[payload.index("{"):]) if "{" in payload else {}
+    return json.loads(payload[payload.index("{") :]) if "{" in payload else {}
 
 
 # ----------------------------------------------------------------------- identify
+
 
 def test_named_procedure_wins_over_text_search(discovery_store):
     text = "làm hộ chiếu hết bao lâu"
@@ -99,10 +118,10 @@ def test_text_search_can_be_switched_off(discovery_store):
 
 # ----------------------------------------------------------------------- discovery action
 
+
 async def test_summary_in_vietnamese_with_next_question_buttons(discovery_store):
     text = "tôi muốn làm hộ chiếu"
-    tracker = make_tracker(text=text, intent="find_procedure",
-                           entities=[entity("procedure", "passport", text, "hộ chiếu")])
+    tracker = make_tracker(text=text, intent="find_procedure", entities=[entity("procedure", "passport", text, "hộ chiếu")])
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     assert len(messages) == 1
     assert messages[0]["text"].startswith("Cấp hộ chiếu: Tóm tắt Cấp hộ chiếu")
@@ -113,8 +132,7 @@ async def test_summary_in_vietnamese_with_next_question_buttons(discovery_store)
 
 async def test_summary_in_english_follows_the_language_slot(discovery_store):
     text = "I need a passport"
-    tracker = make_tracker(slots={"language": "en"}, text=text, intent="find_procedure",
-                           entities=[entity("procedure", "passport", text, "passport")])
+    tracker = make_tracker(slots={"language": "en"}, text=text, intent="find_procedure", entities=[entity("procedure", "passport", text, "passport")])
     messages, _ = await run(ActionDiscoverProcedure(), tracker)
     assert messages[0]["text"].startswith("Passport: About Passport")
     assert "What documents?" in [b["title"] for b in messages[0]["buttons"]]
@@ -122,24 +140,28 @@ async def test_summary_in_english_follows_the_language_slot(discovery_store):
 
 async def test_moving_to_another_procedure_switches_the_slot(discovery_store):
     text = "còn đăng ký tạm trú thì sao"
-    tracker = make_tracker(slots={"procedure": "passport"}, text=text, intent="find_procedure",
-                           entities=[entity("procedure", "temporary-residence", text, "đăng ký tạm trú")])
+    tracker = make_tracker(
+        slots={"procedure": "passport"},
+        text=text,
+        intent="find_procedure",
+        entities=[entity("procedure", "temporary-residence", text, "đăng ký tạm trú")],
+    )
     _, events = await run(ActionDiscoverProcedure(), tracker)
     assert slot_events(events) == {"procedure": "temporary-residence"}
 
 
 async def test_single_procedure_of_a_bundle_offers_the_bundle_too(discovery_store):
     text = "làm giấy khai sinh"
-    tracker = make_tracker(text=text, intent="find_procedure",
-                           entities=[entity("procedure", "birth-registration", text, "làm giấy khai sinh")])
+    tracker = make_tracker(text=text, intent="find_procedure", entities=[entity("procedure", "birth-registration", text, "làm giấy khai sinh")])
     messages, _ = await run(ActionDiscoverProcedure(), tracker)
     assert '/find_procedure{"procedure":"birth-bundle","procedure_id":"birth-bundle"}' in payloads(messages[0])
 
 
 async def test_newborn_offers_the_bundle_and_the_single_procedure(discovery_store):
     text = "vợ tôi mới sinh em bé"
-    tracker = make_tracker(slots={"procedure": "passport"}, text=text, intent="find_procedure",
-                           entities=[entity("life_event", "newborn", text, "sinh em bé")])
+    tracker = make_tracker(
+        slots={"procedure": "passport"}, text=text, intent="find_procedure", entities=[entity("life_event", "newborn", text, "sinh em bé")]
+    )
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     offered = [payload_entities(p)["procedure"] for p in payloads(messages[0])]
     assert offered == ["birth-bundle", "birth-registration"]
@@ -150,8 +172,7 @@ async def test_newborn_offers_the_bundle_and_the_single_procedure(discovery_stor
 
 async def test_life_event_with_one_procedure_lands_on_it(discovery_store):
     text = "tôi vừa mất việc"
-    tracker = make_tracker(text=text, intent="find_procedure",
-                           entities=[entity("life_event", "job-loss", text, "mất việc")])
+    tracker = make_tracker(text=text, intent="find_procedure", entities=[entity("life_event", "job-loss", text, "mất việc")])
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     assert messages[0]["text"].startswith("Giải quyết hưởng trợ cấp thất nghiệp:")
     assert slot_events(events) == {"procedure": "unemployment-benefit"}
@@ -159,8 +180,9 @@ async def test_life_event_with_one_procedure_lands_on_it(discovery_store):
 
 async def test_lost_documents_asks_which_one_with_readable_buttons(discovery_store):
     text = "tôi bị mất giấy tờ"
-    tracker = make_tracker(slots={"language": "en"}, text=text, intent="find_procedure",
-                           entities=[entity("life_event", "lost-documents", text, "mất giấy tờ")])
+    tracker = make_tracker(
+        slots={"language": "en"}, text=text, intent="find_procedure", entities=[entity("life_event", "lost-documents", text, "mất giấy tờ")]
+    )
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert titles == ["Identity card", "Passport"]
@@ -186,10 +208,12 @@ async def test_paperwork_without_a_procedure_asks_what_they_need(discovery_store
 
 # ----------------------------------------------------------------------- fallback affirmation
 
+
 def fallback_tracker(text: str, guess: str, language: str = "vi", entities=None):
     tracker = make_tracker(slots={"language": language}, text=text, intent="nlu_fallback", entities=entities)
     tracker.latest_message["intent_ranking"] = [
-        {"name": "nlu_fallback", "confidence": 0.4}, {"name": guess, "confidence": 0.35},
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": guess, "confidence": 0.35},
         {"name": "out_of_scope", "confidence": 0.2},
     ]
     return tracker
@@ -225,8 +249,7 @@ async def test_affirmation_declines_when_nothing_points_to_public_services(disco
 
 
 async def test_find_message_about_nothing_public_is_declined(discovery_store):
-    tracker = make_tracker(slots={"procedure": "passport"}, text="đội nào vô địch V-League năm nay",
-                           intent="find_procedure")
+    tracker = make_tracker(slots={"procedure": "passport"}, text="đội nào vô địch V-League năm nay", intent="find_procedure")
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     assert messages[0]["response"] == "utter_out_of_scope"
     assert slot_events(events) == {"procedure": None}
@@ -234,9 +257,11 @@ async def test_find_message_about_nothing_public_is_declined(discovery_store):
 
 async def test_two_procedures_in_one_message_answers_one_and_offers_the_other(discovery_store):
     text = "tôi mất hộ chiếu, tiện hỏi luôn đăng ký tạm trú cho vợ thế nào"
-    tracker = make_tracker(text=text, intent="find_procedure",
-                           entities=[entity("procedure", "passport", text, "hộ chiếu"),
-                                     entity("procedure", "temporary-residence", text, "đăng ký tạm trú")])
+    tracker = make_tracker(
+        text=text,
+        intent="find_procedure",
+        entities=[entity("procedure", "passport", text, "hộ chiếu"), entity("procedure", "temporary-residence", text, "đăng ký tạm trú")],
+    )
     messages, events = await run(ActionDiscoverProcedure(), tracker)
     answered = slot_events(events)["procedure"]
     other = ({"passport", "temporary-residence"} - {answered}).pop()
@@ -247,7 +272,6 @@ async def test_two_procedures_in_one_message_answers_one_and_offers_the_other(di
 
 async def test_one_procedure_offers_nothing_more(discovery_store):
     text = "làm hộ chiếu thế nào"
-    tracker = make_tracker(text=text, intent="find_procedure",
-                           entities=[entity("procedure", "passport", text, "hộ chiếu")])
+    tracker = make_tracker(text=text, intent="find_procedure", entities=[entity("procedure", "passport", text, "hộ chiếu")])
     messages, _ = await run(ActionDiscoverProcedure(), tracker)
     assert len(messages) == 1

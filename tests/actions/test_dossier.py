@@ -3,6 +3,7 @@
 Time is injected: the lockout and "days left / overdue" are computed from a fixed clock.
 The last tests drive the running assistant over the REST webhook (marked `servers`).
 """
+
 from __future__ import annotations
 
 import json
@@ -34,16 +35,21 @@ PHONE = "0912345678"
 DOSSIERS = {
     "received": dict(code="000.00.12.H57-250718-0001", procedure_id="id-card", due_at="2025-07-25T17:00:00+07:00"),
     "processing": dict(code="000.00.12.H57-250714-0002", procedure_id="passport", due_at="2025-07-22T17:00:00+07:00"),
-    "overdue": dict(code="000.00.12.H57-250701-0003", procedure_id="permanent-residence", status="processing",
-                    due_at="2025-07-15T17:00:00+07:00"),
+    "overdue": dict(code="000.00.12.H57-250701-0003", procedure_id="permanent-residence", status="processing", due_at="2025-07-15T17:00:00+07:00"),
     "additional_documents_required": dict(
-        code="000.00.20.H57-250710-0004", procedure_id="construction-permit",
-        missing_documents=["Bản vẽ thiết kế (2 bộ)", "Bản sao sổ đỏ"], due_at="2025-08-10T17:00:00+07:00"),
-    "result_ready": dict(code="000.00.15.H57-250705-0005", procedure_id="judicial-record",
-                         note="Nhận tại bộ phận một cửa Công an tỉnh, mang giấy hẹn.", due_at="2025-07-15T17:00:00+07:00"),
+        code="000.00.20.H57-250710-0004",
+        procedure_id="construction-permit",
+        missing_documents=["Bản vẽ thiết kế (2 bộ)", "Bản sao sổ đỏ"],
+        due_at="2025-08-10T17:00:00+07:00",
+    ),
+    "result_ready": dict(
+        code="000.00.15.H57-250705-0005",
+        procedure_id="judicial-record",
+        note="Nhận tại bộ phận một cửa Công an tỉnh, mang giấy hẹn.",
+        due_at="2025-07-15T17:00:00+07:00",
+    ),
     "completed": dict(code="000.00.12.H57-250702-0006", procedure_id="birth-registration"),
-    "refused": dict(code="000.00.20.H57-250703-0007", procedure_id="business-household-registration",
-                    note="Tên hộ kinh doanh bị trùng."),
+    "refused": dict(code="000.00.20.H57-250703-0007", procedure_id="business-household-registration", note="Tên hộ kinh doanh bị trùng."),
     "withdrawn": dict(code="000.00.31.H57-250704-0008", procedure_id=None),
 }
 
@@ -111,8 +117,7 @@ def validate(service):
 
 
 def tracker(sender="citizen", language="vi", **slots) -> Tracker:
-    values = {"language": language, "procedure": None, "dossier_code": None, "dossier_phone": None,
-              "requested_slot": None, **slots}
+    values = {"language": language, "procedure": None, "dossier_code": None, "dossier_phone": None, "requested_slot": None, **slots}
     return Tracker(sender, values, {"text": "", "intent": {}, "entities": []}, [], False, None, None, "action_listen")
 
 
@@ -127,6 +132,7 @@ def text_of(messages) -> str:
 
 
 # --------------------------------------------------------------------------- answers per status
+
 
 @pytest.mark.parametrize(
     "case, vi, en",
@@ -199,6 +205,7 @@ async def test_how_to_collect_and_refusal_reason(check):
 
 # --------------------------------------------------------------------------- proof of ownership
 
+
 async def test_wrong_phone_and_unknown_code_get_exactly_the_same_reply(check):
     wrong, wrong_events = await run_check(check, DOSSIERS["processing"]["code"], "0987654321", sender="a")
     unknown, unknown_events = await run_check(check, "000.00.12.H57-250714-9999", PHONE, sender="b")
@@ -235,9 +242,7 @@ async def test_locked_conversation_is_asked_for_the_full_number(validate, check,
     for attempt in range(5):
         await run_check(check, f"000.00.12.H57-250714-99{attempt:02d}", PHONE, sender="guesser")
     dispatcher = CollectingDispatcher()
-    result = validate.validate_dossier_code(
-        DOSSIERS["processing"]["code"], dispatcher, tracker("guesser", language="en"), {}
-    )
+    result = validate.validate_dossier_code(DOSSIERS["processing"]["code"], dispatcher, tracker("guesser", language="en"), {})
     assert result == {"dossier_code": DOSSIERS["processing"]["code"]}  # the form goes on to ask for the phone
     assert "full phone number" in text_of(dispatcher.messages)
     messages, _ = await run_check(check, DOSSIERS["processing"]["code"], None, sender="guesser", language="en")
@@ -295,6 +300,7 @@ async def test_service_down_gives_the_helpline_and_does_not_crash(clock):
 
 # --------------------------------------------------------------------------- form validation
 
+
 @pytest.mark.parametrize(
     "value, expected",
     [
@@ -310,17 +316,16 @@ def test_codes_are_normalised(validate, value, expected):
     assert dispatcher.messages == []
 
 
-@pytest.mark.parametrize(
-    "value", ["x" * 5000, "'; DROP TABLE dossiers; --", "SELECT * FROM dossiers", "😀🙏", "", None, 12345]
-)
+@pytest.mark.parametrize("value", ["x" * 5000, "'; DROP TABLE dossiers; --", "SELECT * FROM dossiers", "😀🙏", "", None, 12345])
 def test_malformed_codes_get_a_clear_answer(validate, value):
     dispatcher = CollectingDispatcher()
     assert validate.validate_dossier_code(value, dispatcher, tracker(), {}) == {"dossier_code": None}
     assert dispatcher.messages[0]["response"] == "utter_invalid_dossier_code"
 
 
-@pytest.mark.parametrize("value, digits", [("0912 345 678", PHONE), ("+84912345678", PHONE), ("5678", "5678"),
-                                           ("4 số cuối 5678", "5678"), ("０９１２３４５６７８", PHONE)])
+@pytest.mark.parametrize(
+    "value, digits", [("0912 345 678", PHONE), ("+84912345678", PHONE), ("5678", "5678"), ("4 số cuối 5678", "5678"), ("０９１２３４５６７８", PHONE)]
+)
 def test_phones_are_normalised(validate, value, digits):
     dispatcher = CollectingDispatcher()
     assert validate.validate_dossier_phone(value, dispatcher, tracker(), {}) == {"dossier_phone": digits}
@@ -341,6 +346,7 @@ async def test_cancel_leaves_the_form_and_forgets_the_slots():
 
 
 # --------------------------------------------------------------------------- the running assistant
+
 
 def conversation(assistant, messages, metadata=None) -> tuple[str, list[str]]:
     sender = assistant.new_sender()
@@ -365,7 +371,8 @@ def test_unaccented_request_and_last_four_digits(assistant):
 @pytest.mark.servers
 def test_english_conversation(assistant):
     _, replies = conversation(
-        assistant, ["check my application status", "000.00.20.H57-261015-0017", "0900000007"],
+        assistant,
+        ["check my application status", "000.00.20.H57-261015-0017", "0900000007"],
         metadata={"language": "en"},
     )
     assert "Refused" in replies[-1] and "Reason:" in replies[-1]
@@ -374,14 +381,15 @@ def test_english_conversation(assistant):
 @pytest.mark.servers
 def test_malformed_inputs_get_clear_answers_and_the_conversation_goes_on(assistant):
     sender, replies = conversation(
-        assistant, ["kiểm tra hồ sơ", "x" * 1000, "'; DROP TABLE dossiers; --", "😀😀", "000.00.12.H57-261118-0003",
-                    "0900000001"],
+        assistant,
+        ["kiểm tra hồ sơ", "x" * 1000, "'; DROP TABLE dossiers; --", "😀😀", "000.00.12.H57-261118-0003", "0900000001"],
     )
     assert all(reply.strip() for reply in replies[1:4]), replies
     assert "Đã tiếp nhận" in replies[-1]
 
 
 # --------------------------------------------------------------------------- one turn, one question to the attempt table
+
 
 class CountingAttempts(LookupAttempts):
     """The real attempt table, counting how often a turn asks it about the lockout."""
@@ -407,9 +415,11 @@ async def test_code_and_phone_in_one_message_ask_about_the_lockout_once(service,
     code = DOSSIERS["processing"]["code"]
     # The form's validation sees both slots set by this message, then the check runs in the same turn.
     turn = tracker("one-turn")
-    turn.events = [{"event": "user", "text": f"{code} 1111"},
-                   {"event": "slot", "name": "dossier_code", "value": code},
-                   {"event": "slot", "name": "dossier_phone", "value": "1111"}]
+    turn.events = [
+        {"event": "user", "text": f"{code} 1111"},
+        {"event": "slot", "name": "dossier_code", "value": code},
+        {"event": "slot", "name": "dossier_phone", "value": "1111"},
+    ]
     dispatcher = CollectingDispatcher()
     validate = ValidateDossierLookupForm(service_factory=lambda: counted)
     assert validate.validate_dossier_code(code, dispatcher, turn, {}) == {"dossier_code": code}

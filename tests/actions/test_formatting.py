@@ -1,5 +1,6 @@
 """Formatting rules: fees with dated online discounts, provenance footers, low-confidence wording,
 chat-sized lists, both languages, and procedures with missing optional data."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -31,36 +32,45 @@ UNVERIFIED = Provenance("background knowledge", date(2025, 11, 1), "unverified")
 
 
 def id_card(fee_provenance: Provenance = CONFIRMED, **changes) -> Procedure:
-    reissue = FeeItem(Text("Cấp lại thẻ", "Reissue"), 70000,
-                      OnlineDiscount(35000, date(2025, 1, 1), date(2025, 12, 31)))
+    reissue = FeeItem(Text("Cấp lại thẻ", "Reissue"), 70000, OnlineDiscount(35000, date(2025, 1, 1), date(2025, 12, 31)))
     procedure = Procedure(
-        id="id-card", national_code=None, category="identity", essential=True,
-        names=Text("Cấp lại thẻ căn cước", "ID card reissue"), summary=Text("…", "…"),
-        agency=Agency("commune-police", Text("Công an cấp xã", "Commune police"),
-                      Text("Nộp tại công an xã", "Submit at the commune police"), CONFIRMED),
+        id="id-card",
+        national_code=None,
+        category="identity",
+        essential=True,
+        names=Text("Cấp lại thẻ căn cước", "ID card reissue"),
+        summary=Text("…", "…"),
+        agency=Agency(
+            "commune-police", Text("Công an cấp xã", "Commune police"), Text("Nộp tại công an xã", "Submit at the commune police"), CONFIRMED
+        ),
         processing_time=ProcessingTime(Text("7 ngày làm việc", "7 working days"), 7, UNVERIFIED),
         fee=Fee(False, (reissue,), fee_provenance, exemptions=(Text("Người nghèo", "Poor households"),)),
         online=OnlineAvailability("partial", ("national-portal", "vneid"), CONFIRMED),
         legal_basis=LegalBasis((Text("Luật Căn cước 2023", "Law on Identification 2023"),), CONFIRMED),
         documents=(
             Document("form", Text("Tờ khai CC01", "Form CC01"), True, CONFIRMED),
-            Document("police-report", Text("Đơn báo mất", "Loss report"), True, UNVERIFIED,
-                     when={"lost": ("yes",)}),
+            Document("police-report", Text("Đơn báo mất", "Loss report"), True, UNVERIFIED, when={"lost": ("yes",)}),
         ),
-        checklist=(Question("lost", Text("Bạn bị mất thẻ?", "Did you lose the card?"),
-                            (Answer("yes", Text("Có", "Yes")), Answer("no", Text("Không", "No")))),),
+        checklist=(
+            Question(
+                "lost", Text("Bạn bị mất thẻ?", "Did you lose the card?"), (Answer("yes", Text("Có", "Yes")), Answer("no", Text("Không", "No")))
+            ),
+        ),
         steps=(Step("login", Text("Đăng nhập", "Log in"), Text("Mở VNeID", "Open VNeID")),),
     )
     return replace(procedure, **changes)
 
 
-@pytest.mark.parametrize("today, discounted", [
-    (date(2025, 6, 1), True),
-    (date(2025, 1, 1), True),      # first day of validity
-    (date(2025, 12, 31), True),    # last day of validity
-    (date(2024, 12, 31), False),   # not yet valid
-    (date(2026, 1, 1), False),     # expired
-])
+@pytest.mark.parametrize(
+    "today, discounted",
+    [
+        (date(2025, 6, 1), True),
+        (date(2025, 1, 1), True),  # first day of validity
+        (date(2025, 12, 31), True),  # last day of validity
+        (date(2024, 12, 31), False),  # not yet valid
+        (date(2026, 1, 1), False),  # expired
+    ],
+)
 def test_online_discount_only_inside_its_dates(today, discounted):
     item = id_card().fee.items[0]
     assert (online_discount_today(item, today) is not None) is discounted
@@ -106,9 +116,15 @@ UNKNOWN = Provenance("no source", date(2025, 12, 15), "unknown")
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-@pytest.mark.parametrize("confidence, expected", [
-    (CONFIRMED, None), (SECONDARY, "CAUTION_SECONDARY"), (UNVERIFIED, "CAUTION"), (UNKNOWN, "CAUTION"),
-])
+@pytest.mark.parametrize(
+    "confidence, expected",
+    [
+        (CONFIRMED, None),
+        (SECONDARY, "CAUTION_SECONDARY"),
+        (UNVERIFIED, "CAUTION"),
+        (UNKNOWN, "CAUTION"),
+    ],
+)
 def test_caution_matches_the_confidence_of_each_kind_of_fact(language, confidence, expected):
     """Confirmed facts are shown as they are; secondary ones with the milder caution; unverified and
     unknown ones with the full caution. Checked on every answer that shows a fact block."""
@@ -155,9 +171,14 @@ def test_documents_are_a_bullet_list_with_situational_ones_marked():
 
 def test_every_answer_is_chat_sized_with_buttons():
     procedure = id_card()
-    for reply in [answers.documents(procedure, "vi"), answers.fee(procedure, "vi", date(2025, 6, 1)),
-                  answers.processing_time(procedure, "en"), answers.agency(procedure, "en"),
-                  answers.online(procedure, "vi"), answers.legal_basis(procedure, "en")]:
+    for reply in [
+        answers.documents(procedure, "vi"),
+        answers.fee(procedure, "vi", date(2025, 6, 1)),
+        answers.processing_time(procedure, "en"),
+        answers.agency(procedure, "en"),
+        answers.online(procedure, "vi"),
+        answers.legal_basis(procedure, "en"),
+    ]:
         assert reply.buttons, reply.text
         assert all(len(paragraph) < 600 for paragraph in reply.text.split("\n\n"))
 
@@ -173,8 +194,9 @@ def test_online_answer_names_channels_and_offers_walkthrough():
 
 
 def test_missing_optional_data_does_not_crash():
-    bare = id_card(documents=(), checklist=(), steps=(), deadline=None, url=None,
-                   fee=Fee(False, (), CONFIRMED), legal_basis=LegalBasis((), CONFIRMED))
+    bare = id_card(
+        documents=(), checklist=(), steps=(), deadline=None, url=None, fee=Fee(False, (), CONFIRMED), legal_basis=LegalBasis((), CONFIRMED)
+    )
     for language in ("vi", "en"):
         words = wording(language)
         assert answers.documents(bare, language).text == words.NO_DOCUMENTS
@@ -191,7 +213,7 @@ def test_walkthrough_step_buttons_and_stuck_help():
     assert first.text.startswith("Bước 1/1: Đăng nhập")
     assert "/walkthrough_back" not in [b["payload"] for b in first.buttons]
     stuck = answers.walkthrough_stuck(procedure.steps, 0, "en")
-    assert wording("en").NO_STEP_HELP in stuck.text   # the step has no help of its own
+    assert wording("en").NO_STEP_HELP in stuck.text  # the step has no help of its own
     assert "/request_human" in [b["payload"] for b in stuck.buttons]
 
 
@@ -224,8 +246,7 @@ def test_document_overview_leaves_notes_for_the_checklist():
 
 def test_both_languages_word_the_same_things():
     """A name missing in one wording module would break every reply in that language."""
-    public = {language: {name for name in dir(wording(language)) if not name.startswith("_")}
-              for language in ("vi", "en")}
+    public = {language: {name for name in dir(wording(language)) if not name.startswith("_")} for language in ("vi", "en")}
     assert public["vi"] == public["en"]
     # The fallback question proposes only intents both languages can name.
     assert wording("vi").INTENT_TOPICS.keys() == wording("en").INTENT_TOPICS.keys()

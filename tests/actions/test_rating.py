@@ -1,4 +1,5 @@
 """action_record_rating: a valid 1-5 rating becomes a slot event; anything else asks again."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,16 +22,28 @@ def tracker_with(entities: list[dict]) -> Tracker:
     )
 
 
-@pytest.mark.parametrize("value, expected", [
-    (5, 5), ("4", 4), (1.0, 1), ("3.0", 3),
-    (0, None), (6, None), (4.5, None), ("năm", None), (None, None), ([], None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (5, 5),
+        ("4", 4),
+        (1.0, 1),
+        ("3.0", 3),
+        (0, None),
+        (6, None),
+        (4.5, None),
+        ("năm", None),
+        (None, None),
+        ([], None),
+    ],
+)
 def test_parse_rating(value, expected):
     assert parse_rating(value) == expected
 
 
-@pytest.mark.parametrize("rating, response", [(5, "utter_rating_thanks"), (3, "utter_rating_thanks"),
-                                              (2, "utter_rating_sorry"), (1, "utter_rating_sorry")])
+@pytest.mark.parametrize(
+    "rating, response", [(5, "utter_rating_thanks"), (3, "utter_rating_thanks"), (2, "utter_rating_sorry"), (1, "utter_rating_sorry")]
+)
 def test_a_rating_is_recorded_as_a_slot_event(rating, response):
     dispatcher = CollectingDispatcher()
     events = ActionRecordRating().run(dispatcher, tracker_with([{"entity": "rating", "value": rating}]), {})

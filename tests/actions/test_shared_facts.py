@@ -1,6 +1,7 @@
 """The facts answers show around a procedure's own facts (the cautions, the online channels' names,
 the support line) come from knowledge/content/common.yml through the store: change the content, and
 what the citizen reads changes with it; the product's content says what the assistant always said."""
+
 from __future__ import annotations
 
 import copy
@@ -49,9 +50,7 @@ def test_the_product_content_says_what_the_assistant_said_before(real_store):
     assert vi.CHANNELS["vneid"] == "ứng dụng VNeID"
     assert en.CHANNELS["vneid"] == "the VNeID app"
     assert en.CHANNELS["evn-portal"] == "the electricity company's (EVN) customer portal"
-    assert vi.NO_STEP_HELP == ("Bạn thử đăng xuất, đăng nhập lại hoặc dùng trình duyệt khác. "
-                               "Tổng đài Cổng Dịch vụ công quốc gia: 18001096.")
-    assert en.NO_STEP_HELP == ("Try logging out and in again or another browser. "
-                               "National Public Service Portal hotline: 18001096.")
+    assert vi.NO_STEP_HELP == ("Bạn thử đăng xuất, đăng nhập lại hoặc dùng trình duyệt khác. Tổng đài Cổng Dịch vụ công quốc gia: 18001096.")
+    assert en.NO_STEP_HELP == ("Try logging out and in again or another browser. National Public Service Portal hotline: 18001096.")
     online = answers.online(real_store.get_procedure("birth-registration"), "vi").text
     assert "Cổng Dịch vụ công quốc gia (dichvucong.gov.vn)" in online

@@ -1,5 +1,6 @@
 """The submission walkthrough: one step at a time, back/repeat/stuck, leaving and resuming,
 generic steps, bundles and the closing message."""
+
 from __future__ import annotations
 
 from actions.formatting import wording
@@ -35,8 +36,7 @@ async def test_steps_one_at_a_time_with_back_repeat_and_the_end(store):
     assert "Đăng ký khai sinh" in first["text"] and "3 bước" in first["text"]
     assert "Bước 1/3: Đăng nhập" in first["text"]
     assert payloads(first) == ["/walkthrough_next", "/walkthrough_repeat", "/walkthrough_stuck"]
-    assert guide.slots == {"procedure": "birth-registration", "walkthrough_procedure": "birth-registration",
-                           "walkthrough_step": 0.0}
+    assert guide.slots == {"procedure": "birth-registration", "walkthrough_procedure": "birth-registration", "walkthrough_step": 0.0}
 
     second = await guide.do(ActionWalkthroughNext)
     assert second["text"].startswith("Bước 2/3: Điền tờ khai")
@@ -50,8 +50,8 @@ async def test_steps_one_at_a_time_with_back_repeat_and_the_end(store):
     await guide.do(ActionWalkthroughNext)
     done = await guide.do(ActionWalkthroughNext)
     assert wording("vi").DONE in done["text"]
-    assert "3 ngày làm việc" in done["text"]                       # how long
-    assert wording("vi").CHECK_STATUS in done["text"]             # how to check status here
+    assert "3 ngày làm việc" in done["text"]  # how long
+    assert wording("vi").CHECK_STATUS in done["text"]  # how to check status here
     assert "/check_dossier_status" in payloads(done)
     assert guide.slots["walkthrough_step"] is None
 

@@ -51,25 +51,38 @@ def parsed(resolver, tracker, text: str, intent: str, metadata: dict | None = No
     return message
 
 
-async def changed(resolver, text: str, intent: str, slots: dict | None = None, metadata: dict | None = None,
-                  entities: list | None = None, active_loop: str | None = None) -> dict:
+async def changed(
+    resolver,
+    text: str,
+    intent: str,
+    slots: dict | None = None,
+    metadata: dict | None = None,
+    entities: list | None = None,
+    active_loop: str | None = None,
+) -> dict:
     """The slots Rasa's action_extract_slots sets for this message in this conversation."""
     tracker = conversation(slots, active_loop)
     message = parsed(resolver, tracker, text, intent, metadata, entities)
     tracker.update(UserUttered(text, message.get("intent"), message.get("entities"), metadata=metadata))
-    events = await ActionExtractSlots(None).run(
-        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(DOMAIN.responses), tracker, DOMAIN
-    )
+    events = await ActionExtractSlots(None).run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(DOMAIN.responses), tracker, DOMAIN)
     return {event.key: event.value for event in events if isinstance(event, SlotSet)}
 
 
 # ----------------------------------------------------------------------- language
 
-@pytest.mark.parametrize("text, expected", [
-    ("English please", "en"), ("nói tiếng Anh đi", "en"), ("tra loi bang tieng anh", "en"),
-    ("nói tiếng Việt", "vi"), ("Vietnamese please", "vi"), ("noi tieng viet di", "vi"),
-    ("đổi ngôn ngữ", None),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("English please", "en"),
+        ("nói tiếng Anh đi", "en"),
+        ("tra loi bang tieng anh", "en"),
+        ("nói tiếng Việt", "vi"),
+        ("Vietnamese please", "vi"),
+        ("noi tieng viet di", "vi"),
+        ("đổi ngôn ngữ", None),
+    ],
+)
 def test_requested_language(text, expected):
     assert requested_language(text) == expected
 
@@ -90,8 +103,7 @@ def test_detected_language_needs_a_real_sentence_to_switch():
     assert choose_language("ok", {}, "affirm", "en") is None
 
 
-@pytest.mark.parametrize("text, intent", [("cam on, danh gia 5 sao", "give_feedback"), ("cam on nhe", "thank"),
-                                          ("ok cam on ban", "thank")])
+@pytest.mark.parametrize("text, intent", [("cam on, danh gia 5 sao", "give_feedback"), ("cam on nhe", "thank"), ("ok cam on ban", "thank")])
 def test_unaccented_vietnamese_never_switches_a_vietnamese_conversation(text, intent):
     # "on" is an English word too: unaccented Vietnamese must not read as English.
     assert choose_language(text, {}, intent, "vi") in (None, "vi")
@@ -116,6 +128,7 @@ async def test_an_english_sentence_switches_a_vietnamese_conversation(resolver):
 
 # ----------------------------------------------------------------------- procedure
 
+
 async def test_named_procedure_fills_the_slot(resolver):
     text = "hộ chiếu bao nhiêu tiền"
     found = await changed(resolver, text, "ask_fee", entities=[entity("procedure", "passport", text, "hộ chiếu")])
@@ -132,15 +145,22 @@ async def test_follow_up_question_keeps_the_procedure(resolver):
 
 async def test_procedure_word_while_listing_documents_does_not_switch(resolver):
     text = "tôi có hộ chiếu rồi"
-    found = await changed(resolver, text, "inform_have_documents", {"procedure": "birth-registration"},
-                          entities=[entity("procedure", "passport", text, "hộ chiếu")])
+    found = await changed(
+        resolver, text, "inform_have_documents", {"procedure": "birth-registration"}, entities=[entity("procedure", "passport", text, "hộ chiếu")]
+    )
     assert "procedure" not in found
 
 
 async def test_procedure_word_in_a_form_answer_does_not_switch(resolver):
     text = "hộ chiếu"
-    found = await changed(resolver, text, "affirm", {"procedure": "birth-registration"},
-                          entities=[entity("procedure", "passport", text, "hộ chiếu")], active_loop="checklist_form")
+    found = await changed(
+        resolver,
+        text,
+        "affirm",
+        {"procedure": "birth-registration"},
+        entities=[entity("procedure", "passport", text, "hộ chiếu")],
+        active_loop="checklist_form",
+    )
     assert "procedure" not in found
 
 
@@ -152,8 +172,7 @@ async def test_procedure_named_with_a_misread_intent_still_fills_the_slot(resolv
 
 async def test_slot_never_holds_anything_but_a_catalogue_id(resolver):
     text = "làm visa"
-    found = await changed(resolver, text, "find_procedure", {"procedure": "passport"},
-                          entities=[entity("procedure", "visa", text, "visa")])
+    found = await changed(resolver, text, "find_procedure", {"procedure": "passport"}, entities=[entity("procedure", "visa", text, "visa")])
     assert found["procedure"] is None
 
 
@@ -161,24 +180,27 @@ async def test_new_vague_search_clears_the_old_procedure(resolver):
     assert (await changed(resolver, "đăng ký", "find_procedure", {"procedure": "passport"}))["procedure"] is None
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("lệ phí bao nhiêu", "ask_fee"),
-    ("make my checklist", "start_checklist"),
-    ("bị mất thì sao", "ask_documents"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("lệ phí bao nhiêu", "ask_fee"),
+        ("make my checklist", "start_checklist"),
+        ("bị mất thì sao", "ask_documents"),
+    ],
+)
 async def test_follow_up_without_a_name_never_switches_on_shared_words(resolver, text, intent):
     # Keyword ranking matched these to death-bundle, seal-registration, unemployment-benefit.
     assert "procedure" not in await changed(resolver, text, intent, {"procedure": "birth-bundle"})
 
 
-@pytest.mark.parametrize("text, intent", [("phi bn", "ask_fee"), ("lệ phí bao nhiêu", "ask_fee"),
-                                          ("how much is the fee", "ask_fee")])
+@pytest.mark.parametrize("text, intent", [("phi bn", "ask_fee"), ("lệ phí bao nhiêu", "ask_fee"), ("how much is the fee", "ask_fee")])
 async def test_a_question_word_alone_does_not_pick_a_procedure(resolver, text, intent):
     # "phí" is also in "mai táng phí": without a procedure in context the action asks which one.
     assert "procedure" not in await changed(resolver, text, intent)
 
 
 # ----------------------------------------------------------------------- outside a conversation and payloads
+
 
 def test_a_message_parsed_outside_a_conversation_gets_no_slot_entity(resolver):
     # `rasa test` and /model/parse: the conversation tests compare entities with their stories.
@@ -191,9 +213,7 @@ async def test_a_button_payload_names_the_procedure_itself(resolver):
     tracker = conversation({"procedure": "birth-registration"})
     entities = [{"entity": "procedure", "value": "passport"}, {"entity": "procedure_id", "value": "passport"}]
     tracker.update(UserUttered('/ask_fee{"procedure":"passport","procedure_id":"passport"}', {"name": "ask_fee"}, entities))
-    events = await ActionExtractSlots(None).run(
-        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(DOMAIN.responses), tracker, DOMAIN
-    )
+    events = await ActionExtractSlots(None).run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(DOMAIN.responses), tracker, DOMAIN)
     assert [(e.key, e.value) for e in events if isinstance(e, SlotSet)] == [("procedure", "passport")]
 
 
@@ -202,15 +222,18 @@ async def test_a_button_payload_names_the_procedure_itself(resolver):
 NEWBORN_CHOICE = ["birth-bundle", "birth-registration"]
 
 
-@pytest.mark.parametrize("text, intent, named, kept", [
-    ("cần giấy tờ gì", "ask_documents", None, True),
-    ("how long does it take", "ask_processing_time", None, True),
-    ("tôi ở xã Phước Hữu", "inform_location", None, True),
-    ("hộ chiếu cần giấy tờ gì", "ask_documents", ("passport", "hộ chiếu"), False),
-    ("cảm ơn", "thank", None, False),
-    ("tôi muốn hỏi chuyện khác", "find_procedure", None, False),
-    ("hello", "greet", None, False),
-])
+@pytest.mark.parametrize(
+    "text, intent, named, kept",
+    [
+        ("cần giấy tờ gì", "ask_documents", None, True),
+        ("how long does it take", "ask_processing_time", None, True),
+        ("tôi ở xã Phước Hữu", "inform_location", None, True),
+        ("hộ chiếu cần giấy tờ gì", "ask_documents", ("passport", "hộ chiếu"), False),
+        ("cảm ơn", "thank", None, False),
+        ("tôi muốn hỏi chuyện khác", "find_procedure", None, False),
+        ("hello", "greet", None, False),
+    ],
+)
 async def test_a_typed_follow_up_keeps_the_choice_anything_else_clears_it(resolver, text, intent, named, kept):
     entities = [entity("procedure", named[0], text, named[1])] if named else []
     changes = await changed(resolver, text, intent, slots={"procedure_choices": NEWBORN_CHOICE}, entities=entities)

@@ -1,4 +1,5 @@
 """The NLU data generator: variants, conflicts between ids, and the staleness check."""
+
 from __future__ import annotations
 
 import yaml
@@ -70,12 +71,20 @@ def test_taken_texts_get_no_second_synonym():
 
 
 def test_generated_files_and_check(tmp_path, monkeypatch):
-    content = write_content(tmp_path / "content", [
-        {**BIRTH_REGISTRATION, "aliases": {"vi": ["làm giấy khai sinh"], "en": ["birth certificate"]}},
-        {**PASSPORT, "aliases": {"vi": ["hộ chiếu"], "en": ["passport"]}},
-        procedure("birth-bundle", "Liên thông khai sinh", "Newborn bundle",
-                  bundle_of=["birth-registration"], aliases={"vi": ["làm giấy khai sinh"], "en": []}),
-    ])
+    content = write_content(
+        tmp_path / "content",
+        [
+            {**BIRTH_REGISTRATION, "aliases": {"vi": ["làm giấy khai sinh"], "en": ["birth certificate"]}},
+            {**PASSPORT, "aliases": {"vi": ["hộ chiếu"], "en": ["passport"]}},
+            procedure(
+                "birth-bundle",
+                "Liên thông khai sinh",
+                "Newborn bundle",
+                bundle_of=["birth-registration"],
+                aliases={"vi": ["làm giấy khai sinh"], "en": []},
+            ),
+        ],
+    )
     out = tmp_path / "generated"
     monkeypatch.setattr(generate, "HAND_WRITTEN_NLU", [])
     assert generate.main(["--content", str(content), "--out", str(out), "--check"]) == 1

@@ -1,5 +1,6 @@
 """The Rasa patch of bot/patches.py: same checks as Rasa's, applied in the Rasa process, and
 refused loudly when Rasa's code is not the code it was written for."""
+
 from __future__ import annotations
 
 import copy
@@ -16,10 +17,11 @@ RemoteAction = pytest.importorskip("rasa.core.actions.action").RemoteAction
 VALID_RESPONSES = [
     {"events": [], "responses": []},
     {},
-    {"events": [{"event": "slot", "name": "procedure", "value": "khai-sinh", "timestamp": None}],
-     "responses": [{"text": "Xin chào", "buttons": [{"title": "Có", "payload": "/affirm"}]}]},
-    {"events": [{"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0}],
-     "responses": [{"response": "utter_greet"}]},
+    {
+        "events": [{"event": "slot", "name": "procedure", "value": "khai-sinh", "timestamp": None}],
+        "responses": [{"text": "Xin chào", "buttons": [{"title": "Có", "payload": "/affirm"}]}],
+    },
+    {"events": [{"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0}], "responses": [{"response": "utter_greet"}]},
 ]
 INVALID_RESPONSES = [
     {"events": "not a list", "responses": []},
@@ -67,6 +69,7 @@ def test_an_invalid_response_is_still_rejected_with_rasa_s_hint(patched_and_orig
 def test_the_validator_is_not_rebuilt_per_call(patched_and_original, monkeypatch):
     patched, original = patched_and_original
     from jsonschema.validators import validator_for
+
     validator_class = validator_for(RemoteAction.action_response_format_spec())
     calls = []
     monkeypatch.setattr(validator_class, "check_schema", classmethod(lambda cls, s: calls.append(s)))
@@ -80,14 +83,17 @@ def test_the_validator_is_not_rebuilt_per_call(patched_and_original, monkeypatch
 def _class_with(tmp_path, validate_source: str | None = None, run_source: str | None = None) -> type:
     """A RemoteAction subclass whose methods are the given source (as a Rasa upgrade might ship)."""
     import importlib.util
+
     body = ""
     if validate_source:
         body += textwrap.indent(textwrap.dedent(validate_source), "    ") + "\n"
     if run_source:
         body += textwrap.indent(textwrap.dedent(run_source), "    ") + "\n"
     path = tmp_path / "upgraded_rasa_action.py"
-    path.write_text("from __future__ import annotations\nfrom rasa.core.actions.action import RemoteAction\n\n"
-                    f"class Changed(RemoteAction):\n{body or '    pass'}\n")
+    path.write_text(
+        "from __future__ import annotations\nfrom rasa.core.actions.action import RemoteAction\n\n"
+        f"class Changed(RemoteAction):\n{body or '    pass'}\n"
+    )
     spec = importlib.util.spec_from_file_location("upgraded_rasa_action", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -95,10 +101,13 @@ def _class_with(tmp_path, validate_source: str | None = None, run_source: str | 
 
 
 def test_a_changed_validation_method_is_refused_loudly(tmp_path):
-    changed = _class_with(tmp_path, validate_source="""
+    changed = _class_with(
+        tmp_path,
+        validate_source="""
         def _validate_action_result(self, result):
             return True  # e.g. upstream made validation optional
-    """)
+    """,
+    )
     with pytest.raises(RasaPatchError, match="_validate_action_result changed"):
         patches.apply_action_response_validator_patch(changed)
     assert "_citizen_assistant_patched" not in dir(changed.__dict__["_validate_action_result"])
@@ -107,12 +116,14 @@ def test_a_changed_validation_method_is_refused_loudly(tmp_path):
 def test_a_removed_validation_method_is_refused_loudly():
     class Removed:  # RemoteAction without the method (moved or renamed upstream)
         run = RemoteAction.run
+
     with pytest.raises(RasaPatchError, match="no longer exists"):
         patches.apply_action_response_validator_patch(Removed)
 
 
 def test_a_run_that_no_longer_calls_it_is_refused_loudly(tmp_path):
     import inspect
+
     original = RemoteAction.__dict__["_validate_action_result"]
     original = getattr(original, "original", original)
     changed = _class_with(
@@ -135,14 +146,18 @@ def test_the_error_is_not_an_import_error():
 
 def test_importing_the_tracker_store_applies_it():
     import bot.tracker_store  # noqa: F401  (what Rasa imports from endpoints.yml)
+
     assert getattr(RemoteAction.__dict__["_validate_action_result"], "_citizen_assistant_patched", False)
 
 
 def test_the_switch_leaves_rasa_unpatched(monkeypatch, tmp_path):
-    changed = _class_with(tmp_path, validate_source="""
+    changed = _class_with(
+        tmp_path,
+        validate_source="""
         def _validate_action_result(self, result):
             return True
-    """)
+    """,
+    )
     monkeypatch.setattr("rasa.core.actions.action.RemoteAction", changed)
     monkeypatch.setenv("RASA_PATCHES", "off")
     patches.apply()  # would raise RasaPatchError on `changed` without the switch

@@ -1,6 +1,7 @@
 """The procedure resolver component: trained from knowledge/content, kept in the model as JSON,
 decides per message and explains its decision in the parse data; content changes change its
 fingerprint (so Rasa's cache never serves a stale index)."""
+
 from __future__ import annotations
 
 import shutil
@@ -88,8 +89,9 @@ def test_the_fingerprint_does_not_depend_on_where_the_content_is(tmp_path):
     shutil.copytree(CONTENT_DIR, first)
     shutil.copytree(CONTENT_DIR, second)
     config = ProcedureResolver.get_default_config()
-    assert ProcedureResolver.fingerprint_addon({**config, "content_dir": str(first)}) == \
-        ProcedureResolver.fingerprint_addon({**config, "content_dir": str(second)})
+    assert ProcedureResolver.fingerprint_addon({**config, "content_dir": str(first)}) == ProcedureResolver.fingerprint_addon(
+        {**config, "content_dir": str(second)}
+    )
 
 
 SPACY_MATCHER = "knowledge.phrase_matcher.SpacyPhraseMatcher"
@@ -118,8 +120,9 @@ def test_in_the_trained_pipeline_the_question_sentence_decides(assistant):
     """The real Rasa server with config.yml's pipeline: entity extraction, then the resolver with
     the configured (spaCy) matcher, explained in the parse data the actions read."""
     text = "Tôi bị mất ví có bằng lái xe và căn cước. Đã đổi bằng lái xe rồi. Giờ làm lại căn cước cần những gì?"
-    response = requests.post(f"{assistant.rasa_url}/model/parse", json={"text": text}, timeout=60,
-                             headers={"Authorization": f"Bearer {assistant.token()}"})
+    response = requests.post(
+        f"{assistant.rasa_url}/model/parse", json={"text": text}, timeout=60, headers={"Authorization": f"Bearer {assistant.token()}"}
+    )
     response.raise_for_status()
     resolution = Resolution.from_dict(response.json()[PARSE_KEY])
     assert resolution.phrases["question"] == 2

@@ -1,4 +1,5 @@
 """The Vietnamese tokenizer keeps the text intact and puts the folded form in the lemma."""
+
 import unicodedata
 
 import pytest
@@ -34,7 +35,7 @@ def test_text_is_never_rewritten_and_offsets_slice_the_surface(tokenizer):
     message, tokens = tokens_of(tokenizer, text)
     assert message.get(TEXT) == text
     for token in tokens:
-        assert text[token.start:token.end] == token.text
+        assert text[token.start : token.end] == token.text
     assert tokens[1].text == "CCCD" and tokens[1].lemma == "can cuoc cong dan"
 
 
@@ -45,7 +46,7 @@ def test_nfd_input_gets_the_same_lemmas_with_offsets_into_the_nfd_text(tokenizer
     message, nfd_tokens = tokens_of(tokenizer, nfd_text)
     assert [t.lemma for t in nfd_tokens] == [t.lemma for t in nfc_tokens]
     assert message.get(TEXT) == nfd_text
-    assert all(nfd_text[t.start:t.end] == t.text for t in nfd_tokens)
+    assert all(nfd_text[t.start : t.end] == t.text for t in nfd_tokens)
 
 
 def test_english_lemmas_are_lowercase_words(tokenizer):

@@ -2,6 +2,7 @@
 
 The proofs read the raw `events` table, the way a staff tool or a database dump would see it.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,7 @@ DOMAIN = Domain.from_dict(
         "intents": ["check_dossier_status", "inform_dossier_code", "inform_phone", "out_of_scope"],
         "entities": ["dossier_code", "phone_number"],
         "slots": {
-            name: {"type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}]}
-            for name in ("dossier_code", "dossier_phone")
+            name: {"type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}]} for name in ("dossier_code", "dossier_phone")
         },
         "forms": {"dossier_lookup_form": {"required_slots": ["dossier_code", "dossier_phone"]}},
     }
@@ -41,8 +41,7 @@ def dossier_conversation(phone_message: str, phone_intent: str = "out_of_scope")
     """A check where the phone answer may be misread by NLU: only the form state says it is a phone."""
     return [
         ActionExecuted("action_listen"),
-        user(f"kiểm tra hồ sơ {CODE}", "check_dossier_status",
-             [{"entity": "dossier_code", "value": CODE, "start": 15, "end": 15 + len(CODE)}]),
+        user(f"kiểm tra hồ sơ {CODE}", "check_dossier_status", [{"entity": "dossier_code", "value": CODE, "start": 15, "end": 15 + len(CODE)}]),
         SlotSet("dossier_code", CODE),
         ActionExecuted("dossier_lookup_form"),
         ActiveLoop("dossier_lookup_form"),
@@ -105,8 +104,7 @@ async def test_stored_events_hold_no_phone_digits(store):
 async def test_a_full_number_is_masked_everywhere_even_outside_the_form(store):
     events = [
         ActionExecuted("action_listen"),
-        user("sđt của tôi +84 912 345 678", "inform_phone",
-             [{"entity": "phone_number", "value": "+84 912 345 678", "start": 13, "end": 28}]),
+        user("sđt của tôi +84 912 345 678", "inform_phone", [{"entity": "phone_number", "value": "+84 912 345 678", "start": 13, "end": 28}]),
     ]
     await save(store, "other", events)
     raw = stored_content(stored_rows(store.path))
@@ -176,7 +174,7 @@ def test_the_running_assistant_persists_no_phone_number(assistant):
     replies = assistant.send(sender, "0900000001")
     assert "Đã tiếp nhận" in " ".join(reply.get("text", "") for reply in replies)
     assistant.send(sender, "cảm ơn")
-    with sqlite3.connect(url[len("sqlite:///"):]) as connection:
+    with sqlite3.connect(url[len("sqlite:///") :]) as connection:
         rows = [data for (data,) in connection.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))]
     assert rows, "the conversation is not in the tracker store"
     assert not any("0900000001" in row or "900000001" in row for row in rows)

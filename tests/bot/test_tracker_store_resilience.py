@@ -1,6 +1,7 @@
 """The tracker store's speed and resilience settings: SQLite write-ahead log, and saves and reads
 retried while PostgreSQL is unreachable (through a TCP proxy this test takes down; the shared
 PostgreSQL server is never touched)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,7 @@ async def test_a_save_and_a_read_wait_for_the_database_to_come_back(postgres_beh
     proxy, url = postgres_behind_proxy
     store = MaskingSQLTrackerStore(domain=DOMAIN, host=url.render_as_string(hide_password=False))
     sender = uuid.uuid4().hex
-    tracker = DialogueStateTracker.from_events(
-        sender, [ActionExecuted("action_listen"), UserUttered("xin chào", {"name": "greet"})], DOMAIN.slots)
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), UserUttered("xin chào", {"name": "greet"})], DOMAIN.slots)
     try:
         proxy.down()  # open connections cut, new ones refused
         saving = asyncio.create_task(store.save(tracker))

@@ -1,4 +1,5 @@
 """Debian's Chromium driven by Playwright (never `playwright install`): one browser per module."""
+
 from __future__ import annotations
 
 import os
@@ -9,8 +10,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 REPLY_TIMEOUT_MS = 60_000
 
 

@@ -7,6 +7,7 @@ arrives, buttons work, state survives) rather than exact answers, except for tex
 and the rating skill own. Screenshots go to tests/artifacts/; with UPDATE_SCREENSHOTS=1 they are
 also copied to docs/screenshots/ for the README.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,6 +52,7 @@ def page(browser, assistant):
 
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def bot_messages(page: Page):
     return page.locator(".ca-message.ca-bot")
@@ -112,6 +114,7 @@ def save_screenshot(page: Page, name: str) -> None:
 
 
 # --- tests ---------------------------------------------------------------------------------
+
 
 def test_first_open_shows_the_privacy_notice_then_the_greeting(page):
     page.goto("/")
@@ -306,8 +309,7 @@ def test_the_widget_works_with_the_keyboard_alone(page):
 
 
 def test_a_phone_sized_screen_gets_a_full_screen_chat(browser, assistant):
-    page = new_page(browser, assistant, viewport={"width": 390, "height": 844}, is_mobile=True,
-                    has_touch=True, device_scale_factor=2)
+    page = new_page(browser, assistant, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
     try:
         open_widget(page)
         box = page.locator(".ca-panel").bounding_box()
@@ -344,7 +346,6 @@ CONTRAST_JS = """
 def test_widget_text_has_at_least_aa_contrast(page):
     open_widget(page)
     send(page, "xin chào")
-    for selector in (".ca-title", ".ca-tool", ".ca-message.ca-bot .ca-bubble p", ".ca-message.ca-user .ca-bubble",
-                     ".ca-send", ".ca-input"):
+    for selector in (".ca-title", ".ca-tool", ".ca-message.ca-bot .ca-bubble p", ".ca-message.ca-user .ca-bubble", ".ca-send", ".ca-input"):
         ratio = page.locator(selector).first.evaluate(CONTRAST_JS)
         assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f}:1"

@@ -1,6 +1,7 @@
 """How the widget renders what a bot sends, against a scripted socket.io server standing in for
 Rasa (behind the real web server and its proxy): the Markdown subset, links, quick replies, and
 HTML in bot text shown as text. Deterministic, so it does not depend on the bot's content."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,12 +34,19 @@ SCRIPT = {
     "/greet": [{"text": "Xin chào"}],
     "markdown": [{"text": MARKDOWN}],
     "html": [{"text": BOT_HTML}, {"attachment": {"type": "image", "payload": {"src": "javascript:alert(4)"}}}],
-    "images": [{"attachment": {"type": "image", "payload": {"src": "http://example.org/plain.png"}}},
-               {"attachment": {"type": "image", "payload": {"src": "https://example.org/secure.png"}}}],
-    "buttons": [{"text": "Chọn một:", "quick_replies": [
-        {"content_type": "text", "title": "Khai sinh", "payload": '/find_procedure{"procedure": "birth-registration"}'},
-        {"content_type": "text", "title": "Tạm trú", "payload": "/find_procedure"},
-    ]}],
+    "images": [
+        {"attachment": {"type": "image", "payload": {"src": "http://example.org/plain.png"}}},
+        {"attachment": {"type": "image", "payload": {"src": "https://example.org/secure.png"}}},
+    ],
+    "buttons": [
+        {
+            "text": "Chọn một:",
+            "quick_replies": [
+                {"content_type": "text", "title": "Khai sinh", "payload": '/find_procedure{"procedure": "birth-registration"}'},
+                {"content_type": "text", "title": "Tạm trú", "payload": "/find_procedure"},
+            ],
+        }
+    ],
 }
 
 
@@ -62,8 +70,7 @@ async def _cancel_remaining_tasks() -> None:
 def scripted_site(portal_store):
     """The web server, proxying to a socket.io server that answers from SCRIPT (else echoes)."""
     loop = asyncio.new_event_loop()
-    bot, sio = fake_rasa_app(
-        lambda data: SCRIPT.get(data["message"], [{"text": f"payload: {data['message']}"}]))
+    bot, sio = fake_rasa_app(lambda data: SCRIPT.get(data["message"], [{"text": f"payload: {data['message']}"}]))
 
     # Playwright's sync API owns this thread's event loop: the servers run on their own thread.
     thread = threading.Thread(target=loop.run_forever, daemon=True)

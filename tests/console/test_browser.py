@@ -5,6 +5,7 @@ console sees it in the live queue, takes it and replies; the citizen sees the re
 member hands back; the assistant answers the citizen's next question. Screenshots go to
 tests/artifacts/ (and docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The broker feed: Rasa's own SQL and Pika event brokers (as configured from EVENT_BROKER_URL),
 read by the console's feed into the index, each event in the index within 2 s."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """A handoff round trip through the real servers: the Rasa server, the action server and the console
 as processes, the citizen on Rasa's REST channel, staff on the console over HTTP."""
+
 from __future__ import annotations
 
 import time
@@ -60,6 +61,7 @@ def test_handoff_round_trip(assistant, console):
     def transcript_has_staff_reply():
         page = console.signed_in("minh").get(f"{console.url}/conversations/{sender}/messages.json", timeout=10).json()
         return [m for m in page["messages"] if m["kind"] == "staff"]
+
     lines, seconds = wait_for(transcript_has_staff_reply, timeout=5)
     assert seconds < 2 and lines[0]["author"] == "lan" and lines[0]["text"] == answer
 
@@ -85,6 +87,7 @@ def test_going_back_to_the_assistant_while_waiting(assistant, console):
     def resumed():
         tracker = assistant.tracker(sender)
         return not tracker["paused"] and any("quay lại với trợ lý ảo" in t for t in bot_texts(tracker))
+
     wait_for(resumed, timeout=5)
     assert queued(console, sender) is None
     assert assistant.send(sender, "làm hộ chiếu cần gì")
@@ -97,6 +100,7 @@ def test_nobody_takes_it_in_time(assistant, console):
 
     def told():
         return any("Nobody is free" in t for t in bot_texts(assistant.tracker(sender)))
+
     wait_for(told, timeout=HANDOFF_TIMEOUT_SECONDS + 10, step=0.5)
     assert queued(console, sender)["status"] == "waiting"  # the question stays in the queue
     assert assistant.tracker(sender)["paused"] is True

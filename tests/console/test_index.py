@@ -1,4 +1,5 @@
 """The conversation index: what the broker's events become, the review filters, the handoff queue."""
+
 from __future__ import annotations
 
 import threading
@@ -66,8 +67,13 @@ def test_needs_review_is_filled_by_rules(index_engine, make_events):
     lost, lost_events = fallback_conversation(make_events)
     e = make_events()
     asked = e.sender
-    ingest(index_engine, happy_events + unhappy_events + lost_events + [
-        e.user("tôi muốn gặp cán bộ", "request_human"), e.action("action_request_human"), e.kind("pause")])
+    ingest(
+        index_engine,
+        happy_events
+        + unhappy_events
+        + lost_events
+        + [e.user("tôi muốn gặp cán bộ", "request_human"), e.action("action_request_human"), e.kind("pause")],
+    )
     with index_engine.connect() as connection:
         rows, total = queries.list_conversations(connection, ConversationFilter(review_state="needs_review"))
         reasons = {row["id"]: set(row["review_reasons"].split()) for row in rows}
@@ -82,6 +88,7 @@ def test_filters_search_without_diacritics_and_page_newest_first(index_engine, m
     lost, lost_events = fallback_conversation(make_events)
     ingest(index_engine, first_events + lost_events)
     with index_engine.begin() as connection:
+
         def ids(**filters):
             return [row["id"] for row in queries.list_conversations(connection, ConversationFilter(**filters))[0]]
 
@@ -106,8 +113,7 @@ def test_filters_search_without_diacritics_and_page_newest_first(index_engine, m
 
 def test_the_index_never_holds_a_number_a_producer_forgot_to_mask(index_engine, make_events):
     e = make_events()
-    ingest(index_engine, [e.user("sđt tôi 0978 - 123 - 456, cccd 012345678901", "inform_phone"),
-                          e.bot("Bạn nộp tại 12 Lê Lợi, gọi 0935.111.222")])
+    ingest(index_engine, [e.user("sđt tôi 0978 - 123 - 456, cccd 012345678901", "inform_phone"), e.bot("Bạn nộp tại 12 Lê Lợi, gọi 0935.111.222")])
     with index_engine.connect() as connection:
         stored = " ".join(str(v) for row in connection.execute(select(messages)) for v in row)
     assert "123 - 456" not in stored and "012345678901" not in stored and "111.222" not in stored
@@ -168,12 +174,15 @@ def test_overview_figures(index_engine, make_events):
 
 def test_dossier_lookup_outcomes_and_lockouts(index_engine, make_events):
     e = make_events()
-    ingest(index_engine, [
-        e.user("tra cứu hồ sơ 000.00.12.H57-261118-0003", "check_dossier_status"),
-        e.action("action_check_dossier"),
-        {**e.bot("Bạn đã nhập sai quá nhiều lần."), "metadata": {"dossier_outcome": "locked"}},
-        e.bot("", buttons=None),  # a widget signal: not a transcript line
-    ])
+    ingest(
+        index_engine,
+        [
+            e.user("tra cứu hồ sơ 000.00.12.H57-261118-0003", "check_dossier_status"),
+            e.action("action_check_dossier"),
+            {**e.bot("Bạn đã nhập sai quá nhiều lần."), "metadata": {"dossier_outcome": "locked"}},
+            e.bot("", buttons=None),  # a widget signal: not a transcript line
+        ],
+    )
     with index_engine.connect() as connection:
         rows, _ = queries.list_conversations(connection, ConversationFilter(dossier_outcome="locked"))
         lines = queries.conversation_messages(connection, e.sender)

@@ -12,6 +12,7 @@ served from this process on a copy of them (conversations fed into its index as 
 Screenshots of the inbox and of a comparison report go to tests/artifacts/ (and docs/screenshots/ with
 UPDATE_SCREENSHOTS=1).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -91,8 +92,7 @@ def correct_intent(page: Page, text: str, intent: str, reviewed) -> None:
     assert text in (reviewed / f"{intent}.yml").read_text(encoding="utf-8")
 
 
-def compare_and_release(page: Page, assistant, changed: tuple[str, str] | None = None,
-                        override: str | None = None) -> dict:
+def compare_and_release(page: Page, assistant, changed: tuple[str, str] | None = None, override: str | None = None) -> dict:
     page.goto("/maintain/models")
     candidate = page.locator("#candidate-name").inner_text()
     page.click("#compare")
@@ -116,8 +116,7 @@ def compare_and_release(page: Page, assistant, changed: tuple[str, str] | None =
     finish_job(page, "release", RELEASE_SECONDS)
     active_row = page.locator("#releases tr.active")
     expect(active_row).to_contain_text(candidate)
-    status = requests.get(f"{assistant.rasa_url}/status", timeout=30,
-                          headers={"Authorization": f"Bearer {assistant.token()}"}).json()
+    status = requests.get(f"{assistant.rasa_url}/status", timeout=30, headers={"Authorization": f"Bearer {assistant.token()}"}).json()
     assert status["model_file"].endswith(candidate)
     assert send_rest_ok(assistant)
     return {"candidate": candidate, "gate": report_gate}
@@ -168,8 +167,7 @@ def test_annotate_train_compare_release_from_the_console(browser, assistant, con
         job = finish_job(page, "train", TRAIN_SECONDS)
         assert " (trained in " in job["lines"][-1], job["lines"]
         assert any(line.startswith("[train") for line in job["lines"])  # its progress, as the page showed it
-        compare_and_release(page, assistant, changed=(wording, intent),
-                            override="one new example; the out-of-scope drop is reviewed in the report")
+        compare_and_release(page, assistant, changed=(wording, intent), override="one new example; the out-of-scope drop is reviewed in the report")
     finally:
         page.context.close()
 
@@ -209,9 +207,14 @@ def console_on_copy(tmp_path, monkeypatch):
 def test_set_procedure_and_create_an_intent_from_the_inbox(browser, console_on_copy):  # noqa: F811
     console = console_on_copy
     fee, vi, en = Events(), Events(), Events()
-    ingest(console.engine, [fee.user("phí làm lại giấy chủ quyền nhà bao nhiêu", "ask_fee", 0.42),
-                            vi.user("trung tâm hành chính công mấy giờ mở cửa", "ask_agency", 0.35),
-                            en.user("what time does the service centre open", "ask_agency", 0.31, language="en")])
+    ingest(
+        console.engine,
+        [
+            fee.user("phí làm lại giấy chủ quyền nhà bao nhiêu", "ask_fee", 0.42),
+            vi.user("trung tâm hành chính công mấy giờ mở cửa", "ask_agency", 0.35),
+            en.user("what time does the service centre open", "ask_agency", 0.31, language="en"),
+        ],
+    )
     page = staff_page(browser, console, "mai")
     try:
         row = inbox_row(page, "giấy chủ quyền nhà")

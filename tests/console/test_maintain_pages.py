@@ -6,6 +6,7 @@ The console runs in-process behind a real HTTP server (aiohttp's TestServer) wit
 fed through the real ingestion (`apply_event`); the loop's files go to a temporary layout. Rasa is not
 needed: the jobs that need it are tested on the real servers (test_maintain_browser.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,24 +34,37 @@ from tests.console.conftest import Events
 from tests.console.test_access import PASSWORD, csrf, csrf_of, sign_in
 from tests.maintainer.conftest import copied_layout
 
-MAINTAINER_GETS = ["/maintain/inbox", "/maintain/inbox?problems=1", "/maintain/models", "/maintain/job.json",
-                   "/maintain/reports/candidate-x.tar.gz"]
+MAINTAINER_GETS = ["/maintain/inbox", "/maintain/inbox?problems=1", "/maintain/models", "/maintain/job.json", "/maintain/reports/candidate-x.tar.gz"]
 MAINTAINER_POSTS = {
     "/maintain/inbox/annotate": {"action": "ignore", "group": "0000000000"},
-    "/maintain/train": {}, "/maintain/compare": {}, "/maintain/release": {"model": "candidate-x.tar.gz"},
-    "/maintain/rollback": {}, "/conversations/c1/export-story": {},
+    "/maintain/train": {},
+    "/maintain/compare": {},
+    "/maintain/release": {"model": "candidate-x.tar.gz"},
+    "/maintain/rollback": {},
+    "/conversations/c1/export-story": {},
 }
 
 
 def temporary_layout(tmp_path) -> Layout:
     models = tmp_path / "models"
-    return Layout(root=ROOT, models=models, candidates=models / "candidates", released=models / "released",
-                  reviewed=tmp_path / "reviewed", audit_log=tmp_path / "maintainer-audit.jsonl")
+    return Layout(
+        root=ROOT,
+        models=models,
+        candidates=models / "candidates",
+        released=models / "released",
+        reviewed=tmp_path / "reviewed",
+        audit_log=tmp_path / "maintainer-audit.jsonl",
+    )
 
 
 def console_app(tmp_path, layout: Layout):
-    settings = ConsoleSettings(database_url=f"sqlite:///{tmp_path / 'console.db'}", event_broker_url=None,
-                               rasa_url="http://127.0.0.1:9", jwt_secret="test-jwt", secret_key="test-key")
+    settings = ConsoleSettings(
+        database_url=f"sqlite:///{tmp_path / 'console.db'}",
+        event_broker_url=None,
+        rasa_url="http://127.0.0.1:9",
+        jwt_secret="test-jwt",
+        secret_key="test-key",
+    )
     places = MaintainerPlaces.from_environment().with_layout(layout, tmp_path / "stories")
     return create_app(settings, places), places
 
@@ -95,15 +109,20 @@ def plant_conversations(engine) -> dict[str, str]:
     tagged = Events()
     duplicates = [Events(), Events()]
     phone = Events()
-    ingest(engine, [
-        fallback.user("qwrtpz xkcd blorf", "nlu_fallback", 0.3), fallback.action("action_default_fallback"),
-        handoff.user("thu tuc cap lai giay khai sinh mat the nao", "ask_procedure", 0.8),
-        handoff.user("tôi muốn gặp cán bộ", "request_human", 0.99), handoff.kind("pause"),
-        tagged.user("hỏi linh tinh về con mèo", "ask_fee", 0.91),
-        duplicates[0].user("Mất  CCCD thì làm lại ở đâu vậy", "ask_where_to_submit", 0.95),
-        duplicates[1].user("mat cccd thi lam lai o dau vay", "ask_where_to_submit", 0.97),
-        phone.user("gọi cho tôi số 0912 345 678 về hộ chiếu", "ask_procedure", 0.9),
-    ])
+    ingest(
+        engine,
+        [
+            fallback.user("qwrtpz xkcd blorf", "nlu_fallback", 0.3),
+            fallback.action("action_default_fallback"),
+            handoff.user("thu tuc cap lai giay khai sinh mat the nao", "ask_procedure", 0.8),
+            handoff.user("tôi muốn gặp cán bộ", "request_human", 0.99),
+            handoff.kind("pause"),
+            tagged.user("hỏi linh tinh về con mèo", "ask_fee", 0.91),
+            duplicates[0].user("Mất  CCCD thì làm lại ở đâu vậy", "ask_where_to_submit", 0.95),
+            duplicates[1].user("mat cccd thi lam lai o dau vay", "ask_where_to_submit", 0.97),
+            phone.user("gọi cho tôi số 0912 345 678 về hộ chiếu", "ask_procedure", 0.9),
+        ],
+    )
     with engine.begin() as connection:
         queries.add_tag(connection, tagged.sender, "not_understood", "lan")
     return {"fallback": fallback.sender, "handoff": handoff.sender, "tagged": tagged.sender}
@@ -114,6 +133,7 @@ async def signed_in(console, username: str) -> None:
 
 
 # ------------------------------------------------------------------ access
+
 
 async def test_staff_are_refused_on_every_maintainer_page_and_action(console):
     await signed_in(console, "lan")
@@ -157,9 +177,13 @@ def test_accounts_command_creates_a_maintainer(tmp_path):
     import sys
 
     url = f"sqlite:///{tmp_path / 'console.db'}"
-    result = subprocess.run([sys.executable, "-m", "console", "users", "add", "thu", "--role", "maintainer"],
-                            capture_output=True, text=True, env={"CONSOLE_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
-                            cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "users", "add", "thu", "--role", "maintainer"],
+        capture_output=True,
+        text=True,
+        env={"CONSOLE_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     engine = sa.create_engine(url)
     with engine.connect() as connection:
@@ -168,6 +192,7 @@ def test_accounts_command_creates_a_maintainer(tmp_path):
 
 
 # ------------------------------------------------------------------ inbox over the console's index
+
 
 def test_the_console_index_is_a_message_source_that_knows_tags_handoffs_and_fallbacks(index_engine):
     ids = plant_conversations(index_engine)
@@ -208,14 +233,17 @@ async def test_inbox_shows_citizen_text_escaped(console):
 
 # ------------------------------------------------------------------ annotate
 
+
 async def test_correcting_a_group_writes_reviewed_training_data_by_the_signed_in_account(console):
     plant_conversations(console.engine)
     await signed_in(console, "mai")
     groups = build_inbox(ConsoleIndexMessages(console.engine), console.layout)
     duplicates = next(g for g in groups if "cccd" in g.text.lower())
-    response = await console.post("/maintain/inbox/annotate", allow_redirects=False, data={
-        "csrf": await csrf(console, "/maintain/inbox"), "group": duplicates.id, "action": "intent",
-        "intent": "ask_where_to_submit"})
+    response = await console.post(
+        "/maintain/inbox/annotate",
+        allow_redirects=False,
+        data={"csrf": await csrf(console, "/maintain/inbox"), "group": duplicates.id, "action": "intent", "intent": "ask_where_to_submit"},
+    )
     assert response.status == 303
     written = console.layout.reviewed / "ask_where_to_submit.yml"
     text = written.read_text(encoding="utf-8")
@@ -250,8 +278,9 @@ async def test_confirming_a_fallback_is_refused_with_a_reason(console):
     plant_conversations(console.engine)
     await signed_in(console, "mai")
     gibberish = next(g for g in build_inbox(ConsoleIndexMessages(console.engine), console.layout) if "qwrtpz" in g.text)
-    response = await console.post("/maintain/inbox/annotate", data={
-        "csrf": await csrf(console, "/maintain/inbox"), "group": gibberish.id, "action": "confirm"})
+    response = await console.post(
+        "/maintain/inbox/annotate", data={"csrf": await csrf(console, "/maintain/inbox"), "group": gibberish.id, "action": "confirm"}
+    )
     page = await response.text()  # the inbox again, after the redirect
     assert 'class="error" id="notice"' in page and "nlu_fallback" not in page.split('id="notice"')[1].split("</p>")[0]
     assert not console.layout.reviewed.exists() or not list(console.layout.reviewed.glob("*.yml"))
@@ -261,8 +290,7 @@ async def test_a_message_with_a_personal_number_never_becomes_training_text(cons
     plant_conversations(console.engine)
     await signed_in(console, "mai")
     masked = next(g for g in build_inbox(ConsoleIndexMessages(console.engine), console.layout) if "hộ chiếu" in g.text)
-    await console.post("/maintain/inbox/annotate", data={
-        "csrf": await csrf(console, "/maintain/inbox"), "group": masked.id, "action": "confirm"})
+    await console.post("/maintain/inbox/annotate", data={"csrf": await csrf(console, "/maintain/inbox"), "group": masked.id, "action": "confirm"})
     assert not (console.layout.reviewed / "ask_procedure.yml").exists()
 
 
@@ -280,14 +308,26 @@ async def test_setting_the_procedure_of_a_group_adds_its_alias_and_trains_the_in
 
     # The whole question as an alias of the procedure is refused (it is a fee question); nothing changes.
     before = content_file.read_text(encoding="utf-8")
-    refused = await (await console.post("/maintain/inbox/annotate", data={
-        "csrf": token, "group": group.id, "action": "procedure", "procedure": "land-title-change",
-        "intent": "ask_fee"})).text()
+    refused = await (
+        await console.post(
+            "/maintain/inbox/annotate",
+            data={"csrf": token, "group": group.id, "action": "procedure", "procedure": "land-title-change", "intent": "ask_fee"},
+        )
+    ).text()
     assert 'class="error" id="notice"' in refused and content_file.read_text(encoding="utf-8") == before
 
-    response = await console.post("/maintain/inbox/annotate", allow_redirects=False, data={
-        "csrf": token, "group": group.id, "action": "procedure", "procedure": "land-title-change",
-        "intent": "ask_fee", "alias": "giấy chủ quyền nhà"})
+    response = await console.post(
+        "/maintain/inbox/annotate",
+        allow_redirects=False,
+        data={
+            "csrf": token,
+            "group": group.id,
+            "action": "procedure",
+            "procedure": "land-title-change",
+            "intent": "ask_fee",
+            "alias": "giấy chủ quyền nhà",
+        },
+    )
     assert response.status == 303
     assert yaml.safe_load(content_file.read_text(encoding="utf-8"))["aliases"]["vi"][-1] == "giấy chủ quyền nhà"
     assert "giay chu quyen nha" in (console.layout.generated / "procedures.yml").read_text(encoding="utf-8")
@@ -302,18 +342,29 @@ async def test_setting_the_procedure_of_a_group_adds_its_alias_and_trains_the_in
 @on_a_copy
 async def test_a_new_intent_is_created_from_ticked_groups_with_its_answer(console):
     vi, en = Events(), Events()
-    ingest(console.engine, [vi.user("trung tâm hành chính công mấy giờ mở cửa", "ask_agency", 0.35),
-                            en.user("what time does the service centre open", "ask_agency", 0.31, language="en")])
+    ingest(
+        console.engine,
+        [
+            vi.user("trung tâm hành chính công mấy giờ mở cửa", "ask_agency", 0.35),
+            en.user("what time does the service centre open", "ask_agency", 0.31, language="en"),
+        ],
+    )
     await signed_in(console, "mai")
     groups = build_inbox(ConsoleIndexMessages(console.engine), console.layout)
     ids = [g.id for g in groups if "mở cửa" in g.text or "open" in g.text]
     assert len(ids) == 2
     page = await (await console.get("/maintain/inbox")).text()
     assert 'id="create-intent"' in page
-    form = {"csrf": await csrf(console, "/maintain/inbox"), "group": ids, "action": "new_intent",
-            "name": "ask_office_hours", "examples_vi": "bộ phận một cửa làm việc giờ nào\n",
-            "examples_en": "", "response_vi": "Trung tâm làm việc giờ hành chính.",
-            "response_en": "The centre is open during office hours."}
+    form = {
+        "csrf": await csrf(console, "/maintain/inbox"),
+        "group": ids,
+        "action": "new_intent",
+        "name": "ask_office_hours",
+        "examples_vi": "bộ phận một cửa làm việc giờ nào\n",
+        "examples_en": "",
+        "response_vi": "Trung tâm làm việc giờ hành chính.",
+        "response_en": "The centre is open during office hours.",
+    }
     response = await console.post("/maintain/inbox/annotate", allow_redirects=False, data=form)
     assert response.status == 303
     domain = yaml.safe_load(console.layout.reviewed_domain.read_text(encoding="utf-8"))
@@ -326,31 +377,45 @@ async def test_a_new_intent_is_created_from_ticked_groups_with_its_answer(consol
     again = await (await console.post("/maintain/inbox/annotate", data={**form, "group": []})).text()
     assert "already exists" in again.split('id="notice"')[1].split("</p>")[0]
     with console.engine.connect() as connection:
-        assert [row["target"] for row in queries.audit_entries(connection) if row["action"] == "intent_created"] == [
-            "ask_office_hours"]
+        assert [row["target"] for row in queries.audit_entries(connection) if row["action"] == "intent_created"] == ["ask_office_hours"]
 
 
 # ------------------------------------------------------------------ gate, release, reports
+
 
 def fake_comparison(layout: Layout, gate_passes: bool) -> str:
     """A candidate file and the report `maintainer compare` would write for it."""
     layout.candidates.mkdir(parents=True, exist_ok=True)
     candidate = layout.candidates / "candidate-20261127-180000.tar.gz"
     candidate.write_bytes(b"not a real model: the release job is not started in these tests")
-    figures = {"procedure": {"vi": [90, 100], "no_diacritics": [85, 100]}, "oos_recall": [18, 20],
-               "wrongly_declined": [2, 100], "intent_f1": {"weighted": 0.91, "macro": 0.88}}
+    figures = {
+        "procedure": {"vi": [90, 100], "no_diacritics": [85, 100]},
+        "oos_recall": [18, 20],
+        "wrongly_declined": [2, 100],
+        "intent_f1": {"weighted": 0.91, "macro": 0.88},
+    }
     worse = json.loads(json.dumps(figures))
     if not gate_passes:
         worse["procedure"]["no_diacritics"] = [80, 100]
-    changed = [{"text": "mat cccd <b>lam lai</b> o dau", "count": 3,
-                "active": {"intent": "nlu_fallback", "confidence": 0.41, "procedure": None, "offered": [], "declined": False},
-                "candidate": {"intent": "ask_where_to_submit", "confidence": 0.93, "procedure": "cap_lai_cccd",
-                              "offered": [], "declined": False}}]
-    report = {"generated_at": "2026-11-27T18:00:00Z", "candidate": {"model": candidate.name, "sha256": sha256(candidate)},
-              "active": {"model": "20261127-active.tar.gz", "sha256": "0" * 64},
-              "heldout": {"active": figures, "candidate": worse}, "stories": {"total": 12, "failed": [], "seconds": 9.0},
-              "replay": {"messages": 40, "distinct": 30, "changed": changed}, "seconds": 60.0}
+    changed = [
+        {
+            "text": "mat cccd <b>lam lai</b> o dau",
+            "count": 3,
+            "active": {"intent": "nlu_fallback", "confidence": 0.41, "procedure": None, "offered": [], "declined": False},
+            "candidate": {"intent": "ask_where_to_submit", "confidence": 0.93, "procedure": "cap_lai_cccd", "offered": [], "declined": False},
+        }
+    ]
+    report = {
+        "generated_at": "2026-11-27T18:00:00Z",
+        "candidate": {"model": candidate.name, "sha256": sha256(candidate)},
+        "active": {"model": "20261127-active.tar.gz", "sha256": "0" * 64},
+        "heldout": {"active": figures, "candidate": worse},
+        "stories": {"total": 12, "failed": [], "seconds": 9.0},
+        "replay": {"messages": 40, "distinct": 30, "changed": changed},
+        "seconds": 60.0,
+    }
     from maintainer.gate import evaluate_gate
+
     report["gate"] = evaluate_gate(report).as_dict()
     report_paths(candidate)[0].write_text(json.dumps(report), encoding="utf-8")
     return candidate.name
@@ -376,8 +441,7 @@ async def test_a_refused_candidate_cannot_be_released_by_a_maintainer(console):
     await signed_in(console, "mai")
     page = await (await console.get("/maintain/models")).text()
     assert re.search(r'<button class="primary" id="release"[^>]*disabled', page)
-    response = await console.post("/maintain/release", allow_redirects=False,
-                                  data={"csrf": await csrf(console, "/maintain/models"), "model": name})
+    response = await console.post("/maintain/release", allow_redirects=False, data={"csrf": await csrf(console, "/maintain/models"), "model": name})
     assert response.status == 403
     assert (await (await console.get("/maintain/job.json")).json())["job"] is None
 
@@ -388,8 +452,9 @@ async def test_a_supervisor_override_needs_a_written_reason_and_is_audit_logged(
     token = await csrf(console, "/maintain/models")
     await console.post("/maintain/release", data={"csrf": token, "model": name, "override": "   "})
     assert (await (await console.get("/maintain/job.json")).json())["job"] is None
-    response = await console.post("/maintain/release", allow_redirects=False,
-                                  data={"csrf": token, "model": name, "override": "known drop, hotfix for fees"})
+    response = await console.post(
+        "/maintain/release", allow_redirects=False, data={"csrf": token, "model": name, "override": "known drop, hotfix for fees"}
+    )
     assert response.status == 303
     job = await wait_for_job(console)
     assert job["kind"] == "release" and job["started_by"] == "sup"
@@ -406,8 +471,10 @@ async def test_a_candidate_that_was_not_compared_is_not_released(console):
     console.layout.candidates.mkdir(parents=True)
     (console.layout.candidates / "candidate-20261127-190000.tar.gz").write_bytes(b"not compared")
     await signed_in(console, "sup")
-    response = await console.post("/maintain/release", data={
-        "csrf": await csrf(console, "/maintain/models"), "model": "candidate-20261127-190000.tar.gz", "override": "in a hurry"})
+    response = await console.post(
+        "/maintain/release",
+        data={"csrf": await csrf(console, "/maintain/models"), "model": "candidate-20261127-190000.tar.gz", "override": "in a hurry"},
+    )
     assert 'class="error" id="notice"' in await response.text()
     assert (await (await console.get("/maintain/job.json")).json())["job"] is None
 
@@ -465,26 +532,39 @@ async def test_a_restarted_console_shows_the_last_job_s_outcome(console, tmp_pat
 
 # ------------------------------------------------------------------ from conversation to test
 
+
 async def test_a_conversation_is_exported_as_a_test_story(console, tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
     metadata = sa.MetaData()
-    events = sa.Table("events", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("sender_id", sa.String(255)),
-                      sa.Column("type_name", sa.String(255)), sa.Column("timestamp", sa.Float),
-                      sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)), sa.Column("data", sa.Text))
+    events = sa.Table(
+        "events",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("sender_id", sa.String(255)),
+        sa.Column("type_name", sa.String(255)),
+        sa.Column("timestamp", sa.Float),
+        sa.Column("intent_name", sa.String(255)),
+        sa.Column("action_name", sa.String(255)),
+        sa.Column("data", sa.Text),
+    )
     metadata.create_all(engine)
     sender = "socketio:" + "ab" * 16
-    rows = [{"event": "user", "text": "phí làm hộ chiếu", "timestamp": 1.0,
-             "parse_data": {"intent": {"name": "ask_fee", "confidence": 0.9}, "entities": []}},
-            {"event": "action", "name": "action_answer_fee", "timestamp": 2.0}]
+    rows = [
+        {
+            "event": "user",
+            "text": "phí làm hộ chiếu",
+            "timestamp": 1.0,
+            "parse_data": {"intent": {"name": "ask_fee", "confidence": 0.9}, "entities": []},
+        },
+        {"event": "action", "name": "action_answer_fee", "timestamp": 2.0},
+    ]
     with engine.begin() as connection:
         for row in rows:
-            connection.execute(events.insert().values(sender_id=sender, type_name=row["event"], timestamp=row["timestamp"],
-                                                      data=json.dumps(row)))
+            connection.execute(events.insert().values(sender_id=sender, type_name=row["event"], timestamp=row["timestamp"], data=json.dumps(row)))
     engine.dispose()
     ingest(console.engine, [Events(sender).user("phí làm hộ chiếu", "ask_fee")])
     await signed_in(console, "mai")
-    response = await console.post(f"/conversations/{sender}/export-story", allow_redirects=False,
-                                  data={"csrf": await csrf(console, "/queue")})
+    response = await console.post(f"/conversations/{sender}/export-story", allow_redirects=False, data={"csrf": await csrf(console, "/queue")})
     assert response.status == 303
     [story] = console.stories.glob("test_exported_*.yml")
     assert "intent: ask_fee" in story.read_text(encoding="utf-8") and "action: action_answer_fee" in story.read_text(encoding="utf-8")

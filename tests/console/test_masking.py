@@ -1,4 +1,5 @@
 """knowledge/personal_data.py: the numbers the console must never show, and those it must keep."""
+
 from __future__ import annotations
 
 import logging
@@ -8,15 +9,18 @@ import pytest
 from knowledge.personal_data import MASK, install_log_masking, mask_data, mask_personal_numbers
 
 
-@pytest.mark.parametrize("text, hidden", [
-    ("số của tôi 0978 - 123 - 456", ["978", "123 - 456"]),
-    ("gọi 0935.111.222 nhé", ["0935", "111.222"]),
-    ("sđt +84 903 000 222", ["903 000 222"]),
-    ("cccd 012345678901", ["012345678901"]),
-    ("cmnd cũ 123456789", ["123456789"]),
-    ("cccd 0123 4567 8901", ["4567 8901"]),
-    ("０９１２３４５６７８", ["９１２", "912"]),
-])
+@pytest.mark.parametrize(
+    "text, hidden",
+    [
+        ("số của tôi 0978 - 123 - 456", ["978", "123 - 456"]),
+        ("gọi 0935.111.222 nhé", ["0935", "111.222"]),
+        ("sđt +84 903 000 222", ["903 000 222"]),
+        ("cccd 012345678901", ["012345678901"]),
+        ("cmnd cũ 123456789", ["123456789"]),
+        ("cccd 0123 4567 8901", ["4567 8901"]),
+        ("０９１２３４５６７８", ["９１２", "912"]),
+    ],
+)
 def test_phone_and_id_numbers_are_hidden(text, hidden):
     masked = mask_personal_numbers(text)
     assert MASK in masked
@@ -30,13 +34,16 @@ def test_a_code_and_the_last_four_digits_in_one_message_hide_the_digits_only():
     assert "0006" not in masked and masked.endswith(MASK)
 
 
-@pytest.mark.parametrize("text", [
-    "Gọi tổng đài 1800 1096 (miễn phí) hoặc 18001096.",
-    "Lệ phí 1.200.000 đồng, hạn 2025-12-15.",
-    "Mã thủ tục 1.004222 trên Cổng.",
-    "hẹn 3 ngày, 15 ngày làm việc",
-    "Loading model models/20261127-171246-intricate-array.tar.gz",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gọi tổng đài 1800 1096 (miễn phí) hoặc 18001096.",
+        "Lệ phí 1.200.000 đồng, hạn 2025-12-15.",
+        "Mã thủ tục 1.004222 trên Cổng.",
+        "hẹn 3 ngày, 15 ngày làm việc",
+        "Loading model models/20261127-171246-intricate-array.tar.gz",
+    ],
+)
 def test_public_numbers_in_replies_are_kept(text):
     assert mask_personal_numbers(text) == text
 
@@ -70,8 +77,14 @@ def test_the_request_body_of_a_crashing_action_is_masked_in_rasas_log(caplog):
     from rasa.utils.endpoints import ClientResponseError
 
     install_log_masking()
-    body = json.dumps({"error": "boom", "request_body": {"tracker": {"latest_message": {
-        "text": "sđt 0978 - 123 - 456, cccd 012345678901"}, "slots": {"dossier_phone": "0935.111.222"}}}})
+    body = json.dumps(
+        {
+            "error": "boom",
+            "request_body": {
+                "tracker": {"latest_message": {"text": "sđt 0978 - 123 - 456, cccd 012345678901"}, "slots": {"dossier_phone": "0935.111.222"}}
+            },
+        }
+    )
     processor = logging.getLogger("rasa.core.processor")
     with caplog.at_level(logging.ERROR, logger=processor.name):
         try:

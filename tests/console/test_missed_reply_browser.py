@@ -3,6 +3,7 @@ servers and console. The citizen asks for a person and closes the page; a staff 
 conversation and replies through the console while no widget is connected; the citizen opens
 the page again in the same browser and sees the reply once, marked as a staff member's, still
 waiting for a person; the next reply, sent while the page is open, arrives live marked the same way."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Planted personal numbers, sent through the real servers (REST channel, message metadata, a staff
 reply), then searched for in every database file, the event stream and the captured logs."""
+
 from __future__ import annotations
 
 import re
@@ -48,6 +49,7 @@ def test_no_planted_number_is_stored_streamed_or_logged(assistant, console):
     def indexed():
         page = console.signed_in("sup").get(f"{console.url}/conversations/{sender}/messages.json", timeout=10)
         return any(m["kind"] == "staff" for m in page.json()["messages"])
+
     wait_for(indexed, timeout=5)
     time.sleep(1)  # let the last events of the turn reach every store
 

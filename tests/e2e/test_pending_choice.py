@@ -1,6 +1,7 @@
 """Issue 12, part 3, through the real Rasa server, action server and knowledge store: after the
 assistant offers a choice between procedures, a question asked instead of a click is answered
 within that choice, never with the generic "which procedure?"."""
+
 import pytest
 
 from actions.formatting import en, vi

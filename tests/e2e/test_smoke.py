@@ -1,4 +1,5 @@
 """The real Rasa server, action server and web server answer, and the HTTP API is JWT-protected."""
+
 import pytest
 import requests
 

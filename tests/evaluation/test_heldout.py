@@ -1,6 +1,7 @@
 """The held-out set stays held out: no message of it is also a training example (compared after
 folding diacritics, case, punctuation and Rasa's entity markup), and every row is labelled with
 known intents and procedure ids."""
+
 from __future__ import annotations
 
 import re

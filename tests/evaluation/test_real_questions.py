@@ -1,4 +1,5 @@
 """The real citizen questions: labels, intents, personal data, and a split by site that never leaks."""
+
 from __future__ import annotations
 
 import csv
@@ -69,12 +70,20 @@ def test_every_question_has_an_intent_of_the_domain_that_matches_its_scope():
 
 
 def test_training_file_puts_every_question_under_its_intent():
-    questions = [_question("a.vn", "passport", 1, "ask_fee"), _question("a.vn", "passport", 2),
-                 _question("a.vn", "id-card", 3, "ask_documents"), _question("a.vn", "out_of_scope", 4)]
+    questions = [
+        _question("a.vn", "passport", 1, "ask_fee"),
+        _question("a.vn", "passport", 2),
+        _question("a.vn", "id-card", 3, "ask_documents"),
+        _question("a.vn", "out_of_scope", 4),
+    ]
     blocks = yaml.safe_load(training_yaml(questions))["nlu"]
     examples = {block["intent"]: [line[2:] for line in block["examples"].splitlines()] for block in blocks}
-    assert examples == {"ask_documents": ["câu hỏi a.vn 3"], "ask_fee": ["câu hỏi a.vn 1"],
-                        "find_procedure": ["câu hỏi a.vn 2"], "out_of_scope": ["câu hỏi a.vn 4"]}
+    assert examples == {
+        "ask_documents": ["câu hỏi a.vn 3"],
+        "ask_fee": ["câu hỏi a.vn 1"],
+        "find_procedure": ["câu hỏi a.vn 2"],
+        "out_of_scope": ["câu hỏi a.vn 4"],
+    }
     assert [block["intent"] for block in blocks][-1] == "out_of_scope"
 
 

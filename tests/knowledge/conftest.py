@@ -8,6 +8,7 @@ is unreachable the PostgreSQL run is skipped with the reason shown by `pytest -r
     store         a store over the fixture content, loaded once per session and backend (query tests);
                   dossier rows are emptied after each test
 """
+
 from __future__ import annotations
 
 import shutil

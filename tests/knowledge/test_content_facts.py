@@ -1,5 +1,6 @@
 """Facts of the product's own content (knowledge/content), read through the knowledge store as the
 actions read them. Each test pins a fact corrected in the fact sheet's "Corrections log" (issue 12)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,7 @@ from knowledge.loader import CONTENT_DIR, load
 from knowledge.store import KnowledgeStore
 
 TODAY = date(2026, 11, 27)
-FOREIGN_ELEMENT_PROCEDURES = ["birth-registration", "death-registration", "marriage-registration",
-                              "marital-status-certificate"]
+FOREIGN_ELEMENT_PROCEDURES = ["birth-registration", "death-registration", "marriage-registration", "marital-status-certificate"]
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +85,14 @@ def test_motorbike_registration_fee_rate_is_uncertain_and_circular_51_is_cited(c
     assert any("51/2025/TT-BCA" in item.vi and "51/2025/TT-BCA" in item.en for item in motorbike.legal_basis.items)
 
 
-@pytest.mark.parametrize("procedure_id, in_person_en, in_person_vi", [
-    ("motorbike-registration", ["inspect", "plate"], ["kiểm tra xe", "biển số"]),
-    ("id-card", ["fingerprints", "photo", "iris"], ["vân tay", "ảnh mặt", "mống mắt"]),
-])
-def test_online_procedures_that_need_a_visit_say_what_is_done_in_person(
-        content_store, procedure_id, in_person_en, in_person_vi):
+@pytest.mark.parametrize(
+    "procedure_id, in_person_en, in_person_vi",
+    [
+        ("motorbike-registration", ["inspect", "plate"], ["kiểm tra xe", "biển số"]),
+        ("id-card", ["fingerprints", "photo", "iris"], ["vân tay", "ảnh mặt", "mống mắt"]),
+    ],
+)
+def test_online_procedures_that_need_a_visit_say_what_is_done_in_person(content_store, procedure_id, in_person_en, in_person_vi):
     online = content_store.get_procedure(procedure_id).online
     assert online.availability == "partial"
     for word in in_person_en:
@@ -101,15 +103,20 @@ def test_online_procedures_that_need_a_visit_say_what_is_done_in_person(
 
 # Sources that are second-hand, background knowledge or missing: a block citing only such sources
 # cannot be `confirmed` (the fact sheet tags them [S-2nd], [K] or gap).
-NOT_PRIMARY = ("thuvienphapluat", "hỏi đáp", "q&a", "kiến thức nền", "chưa có nguồn", "không có trong nguồn",
-               "nhật ký sửa")
+NOT_PRIMARY = ("thuvienphapluat", "hỏi đáp", "q&a", "kiến thức nền", "chưa có nguồn", "không có trong nguồn", "nhật ký sửa")
 
 
 def test_confirmed_blocks_do_not_rest_on_secondary_or_missing_sources(content_store):
     wrong = []
     for procedure in content_store.list_procedures():
-        blocks = {"agency": procedure.agency, "processing_time": procedure.processing_time, "fee": procedure.fee,
-                  "online": procedure.online, "legal_basis": procedure.legal_basis, "deadline": procedure.deadline}
+        blocks = {
+            "agency": procedure.agency,
+            "processing_time": procedure.processing_time,
+            "fee": procedure.fee,
+            "online": procedure.online,
+            "legal_basis": procedure.legal_basis,
+            "deadline": procedure.deadline,
+        }
         blocks.update({f"documents.{document.id}": document for document in procedure.documents})
         for name, block in blocks.items():
             if block is None or block.provenance.confidence != "confirmed":

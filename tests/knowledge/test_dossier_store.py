@@ -1,4 +1,5 @@
 """Dossier persistence (knowledge.dossier_store), on SQLite and PostgreSQL (see conftest.database_url)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -27,10 +28,15 @@ def store(_loaded_database):
 
 def dossier(status: str, at: datetime, **extra) -> dict:
     return {
-        "code": CODE, "procedure_id": "birth-registration", "status": status,
-        "applicant_phone_hash": "hmac-of-phone", "phone_last4_hash": "hmac-of-last4",
-        "received_at": datetime(2025, 7, 14, 8, 0, tzinfo=timezone.utc), "updated_at": at,
-        "agency": "UBND phường Đô Vinh", **extra,
+        "code": CODE,
+        "procedure_id": "birth-registration",
+        "status": status,
+        "applicant_phone_hash": "hmac-of-phone",
+        "phone_last4_hash": "hmac-of-last4",
+        "received_at": datetime(2025, 7, 14, 8, 0, tzinfo=timezone.utc),
+        "updated_at": at,
+        "agency": "UBND phường Đô Vinh",
+        **extra,
     }
 
 
@@ -39,9 +45,11 @@ def test_upsert_dossiers_records_each_status_change(store):
 
     first = store.upsert_dossiers([dossier("received", t0)])
     again = store.upsert_dossiers([dossier("received", t0)])
-    moved = store.upsert_dossiers([
-        dossier("additional_documents_required", t0 + timedelta(days=1), missing_documents=["hospital-certificate"]),
-    ])
+    moved = store.upsert_dossiers(
+        [
+            dossier("additional_documents_required", t0 + timedelta(days=1), missing_documents=["hospital-certificate"]),
+        ]
+    )
 
     assert (first.inserted, first.status_changes) == (1, 1)
     assert (again.unchanged, again.status_changes) == (1, 0)
@@ -52,7 +60,8 @@ def test_upsert_dossiers_records_each_status_change(store):
     assert found.updated_at == t0 + timedelta(days=1) and found.updated_at.tzinfo is not None
     history = store.dossier_history(CODE)
     assert [(change.status, change.at) for change in history] == [
-        ("received", t0), ("additional_documents_required", t0 + timedelta(days=1)),
+        ("received", t0),
+        ("additional_documents_required", t0 + timedelta(days=1)),
     ]
 
 
@@ -60,15 +69,19 @@ def test_upsert_dossiers_keeps_a_given_history_and_repeated_codes(store):
     t0 = datetime(2025, 7, 14, 8, 0, tzinfo=timezone.utc)
     received = {"status": "received", "at": t0, "note": None}
 
-    report = store.upsert_dossiers([
-        dossier("processing", t0 + timedelta(hours=1), history=[received]),
-        dossier("result_ready", t0 + timedelta(days=2)),  # the same code again, later in the batch
-    ])
+    report = store.upsert_dossiers(
+        [
+            dossier("processing", t0 + timedelta(hours=1), history=[received]),
+            dossier("result_ready", t0 + timedelta(days=2)),  # the same code again, later in the batch
+        ]
+    )
 
     assert (report.inserted, report.updated, report.status_changes) == (1, 1, 2)
     assert store.get_dossier(CODE).status == "result_ready"
     assert [(change.status, change.at) for change in store.dossier_history(CODE)] == [
-        ("received", t0), ("processing", t0 + timedelta(hours=1)), ("result_ready", t0 + timedelta(days=2)),
+        ("received", t0),
+        ("processing", t0 + timedelta(hours=1)),
+        ("result_ready", t0 + timedelta(days=2)),
     ]
 
 

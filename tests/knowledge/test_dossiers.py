@@ -4,6 +4,7 @@ knowledge.phone_hash, knowledge.dossier_lookup) and the command line (knowledge.
 Database tests use the `database_url` fixture of tests/knowledge/conftest.py: SQLite, and again
 PostgreSQL when TEST_POSTGRES_URL is set.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -46,6 +47,7 @@ from knowledge.types import DOSSIER_STATUSES
 from tests.knowledge.dossier_records import CODE, DOSSIER_FIELDS, PHONE
 
 # --------------------------------------------------------------------------- fixtures
+
 
 @pytest.fixture
 def engine(database_url):
@@ -95,6 +97,7 @@ def service(database_url, engine, clock):
 
 # --------------------------------------------------------------------------- codes and phones
 
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -131,8 +134,17 @@ def test_malformed_codes_are_rejected(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["0912345678", "0912 345 678", "0912.345.678", "+84912345678", "+84 912 345 678", "84912345678",
-             "sđt của tôi: 0912-345-678", "０９１２３４５６７８"]
+    "text",
+    [
+        "0912345678",
+        "0912 345 678",
+        "0912.345.678",
+        "+84912345678",
+        "+84 912 345 678",
+        "84912345678",
+        "sđt của tôi: 0912-345-678",
+        "０９１２３４５６７８",
+    ],
 )
 def test_mobile_numbers_are_normalised(text):
     assert normalise_phone(text) == PHONE
@@ -155,6 +167,7 @@ def test_phone_proof_never_shows_its_digits():
 
 # --------------------------------------------------------------------------- hashing
 
+
 def test_hashes_depend_on_the_key_and_the_code(monkeypatch):
     first = phone_hashes(CODE, PHONE)
     assert phone_hashes(CODE, PHONE) == first
@@ -171,6 +184,7 @@ def test_without_a_configured_key_nothing_is_hashed(monkeypatch):
 
 
 # --------------------------------------------------------------------------- masking
+
 
 @pytest.mark.parametrize(
     "text, hidden",
@@ -200,6 +214,7 @@ def test_every_digit_is_masked_in_a_phone_answer():
 
 # --------------------------------------------------------------------------- import
 
+
 def test_good_file_is_imported_with_hashed_phones_only(database_url, engine):
     summary = import_lines([line(), "", line("000.00.12.H57-250714-0032", status="received")], database_url)
     assert (summary.total, summary.created, summary.updated) == (2, 2, 0)
@@ -226,18 +241,18 @@ def test_file_history_is_kept(database_url, engine):
 
 def test_malformed_lines_reject_the_whole_file(database_url, engine):
     lines = [
-        line(),                                                       # 1 good
-        "{not json",                                                  # 2
-        line("000.00.12.H57-250714-0033", status="lost"),            # 3
-        line("000.00.12.H57-250714-0034", applicant_phone="12345"),   # 4
-        line("bad code"),                                             # 5
-        line("000.00.12.H57-250714-0035", due_at="tomorrow"),         # 6
+        line(),  # 1 good
+        "{not json",  # 2
+        line("000.00.12.H57-250714-0033", status="lost"),  # 3
+        line("000.00.12.H57-250714-0034", applicant_phone="12345"),  # 4
+        line("bad code"),  # 5
+        line("000.00.12.H57-250714-0035", due_at="tomorrow"),  # 6
         line("000.00.12.H57-250714-0036", status="additional_documents_required"),  # 7: no list
-        line("000.00.12.H57-250714-0037", status="refused"),         # 8: no reason
+        line("000.00.12.H57-250714-0037", status="refused"),  # 8: no reason
         line("000.00.12.H57-250714-0038", procedure_id="not-a-procedure"),  # 9
-        line(),                                                       # 10 duplicate of line 1
+        line(),  # 10 duplicate of line 1
         line("000.00.12.H57-250714-0039", agency="<drop>", staus="x"),  # 11 missing + unknown field
-        "[1, 2]",                                                     # 12
+        "[1, 2]",  # 12
     ]
     with pytest.raises(ImportRejected) as rejected:
         import_lines(lines, database_url)
@@ -280,8 +295,7 @@ def test_large_file_imports_quickly(tmp_path):
     """10,000 dossiers on SQLite; benchmarks/dossier_import.py reports the figure."""
     url = f"sqlite:///{tmp_path / 'big.db'}"
     migrate(url)
-    lines = [line(f"000.00.12.H57-250714-{n:04d}" if n < 10000 else "", applicant_phone=f"09{n:08d}")
-             for n in range(10000)]
+    lines = [line(f"000.00.12.H57-250714-{n:04d}" if n < 10000 else "", applicant_phone=f"09{n:08d}") for n in range(10000)]
     started = time.perf_counter()
     summary = import_lines(lines, url)
     elapsed = time.perf_counter() - started
@@ -290,6 +304,7 @@ def test_large_file_imports_quickly(tmp_path):
 
 
 # --------------------------------------------------------------------------- lookup and lockout
+
 
 async def test_owner_sees_the_dossier_with_full_number_or_last_four(service):
     full = await service.check(CODE, parse_phone_proof("+84 912 345 678"), "conv-1")
@@ -462,15 +477,13 @@ def test_concurrent_checks_cannot_race_past_the_lockout(database_url):
 async def test_concurrent_tasks_cannot_race_past_the_lockout(engine):
     service = DossierLookupService(SlowWrongSource(), LookupAttempts(engine))
     outcomes = [
-        result.outcome
-        for result in await asyncio.gather(
-            *(service.check(CODE, parse_phone_proof("1111"), f"task-{index}") for index in range(10))
-        )
+        result.outcome for result in await asyncio.gather(*(service.check(CODE, parse_phone_proof("1111"), f"task-{index}") for index in range(10)))
     ]
     assert 1 <= outcomes.count(LookupOutcome.NOT_VERIFIED) <= MAX_FAILED_CHECKS
 
 
 # --------------------------------------------------------------------------- command line
+
 
 def test_cli_imports_a_file_and_rejects_a_bad_one(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'cli.db'}"

@@ -1,4 +1,5 @@
 """The modules the Rasa side imports stay light: no SQLAlchemy, no Rasa, no one-stop client."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,5 +1,6 @@
 """Loader: good content loads, every kind of bad file is rejected with file:line and nothing is loaded,
 a re-run changes nothing."""
+
 from __future__ import annotations
 
 import importlib
@@ -27,10 +28,7 @@ def dump_database(url: str) -> dict:
     metadata = MetaData()
     metadata.reflect(engine)
     with engine.connect() as connection:
-        dump = {
-            name: sorted(map(repr, connection.execute(select(table)).all()))
-            for name, table in metadata.tables.items()
-        }
+        dump = {name: sorted(map(repr, connection.execute(select(table)).all())) for name, table in metadata.tables.items()}
     engine.dispose()
     return dump
 
@@ -74,8 +72,7 @@ def test_complete_catalogue_is_required_unless_partial():
 def test_load_then_reload_changes_nothing(database_url):
     first = load(FIXTURE_CONTENT, database_url, require_complete_catalogue=False)
     assert first.procedures == 3 and first.units == 5
-    assert set(first.updated) == {"procedure:birth-registration", "procedure:birth-bundle", "procedure:id-card",
-                                  "units", "common"}
+    assert set(first.updated) == {"procedure:birth-registration", "procedure:birth-bundle", "procedure:id-card", "units", "common"}
     before = dump_database(database_url)
 
     second = load(FIXTURE_CONTENT, database_url, require_complete_catalogue=False)
@@ -96,47 +93,80 @@ def test_changed_and_removed_files_touch_only_their_procedure(database_url, cont
     report = load(content_dir, database_url, require_complete_catalogue=False)
     assert report.removed == ("procedure:id-card",) and report.procedures == 2
     tables = dump_database(database_url)
-    assert not any("id-card" in row for name in ("procedures", "fee_items", "steps", "procedure_aliases")
-                   for row in tables[name])
+    assert not any("id-card" in row for name in ("procedures", "fee_items", "steps", "procedure_aliases") for row in tables[name])
 
 
 # Each case: file, text to replace, replacement, the line to report (the first line holding this needle at
 # or after the replacement; a leading "^" searches from the top), and what the message must say.
 BAD_FILES = {
-    "yaml-syntax": ("procedures/id-card.yml", "category: identity", "category: identity: x", "category:",
-                    "YAML error: mapping values are not allowed"),
-    "missing-english": ("procedures/id-card.yml", "names: {vi: \"Cấp đổi, cấp lại thẻ căn cước\", en: Exchanging or reissuing the identity card}",
-                        "names: {vi: \"Cấp đổi, cấp lại thẻ căn cước\"}", "names:", "names: 'en' is required"),
-    "empty-text": ("procedures/id-card.yml", "en: Exchange or reissue your identity card.", "en: \"  \"", "^summary:", "summary.en"),
+    "yaml-syntax": (
+        "procedures/id-card.yml",
+        "category: identity",
+        "category: identity: x",
+        "category:",
+        "YAML error: mapping values are not allowed",
+    ),
+    "missing-english": (
+        "procedures/id-card.yml",
+        'names: {vi: "Cấp đổi, cấp lại thẻ căn cước", en: Exchanging or reissuing the identity card}',
+        'names: {vi: "Cấp đổi, cấp lại thẻ căn cước"}',
+        "names:",
+        "names: 'en' is required",
+    ),
+    "empty-text": ("procedures/id-card.yml", "en: Exchange or reissue your identity card.", 'en: "  "', "^summary:", "summary.en"),
     "bad-enum": ("procedures/id-card.yml", "category: identity", "category: identiy", "category:", "category: 'identiy' is not one of"),
-    "bad-date": ("procedures/id-card.yml", "source: \"TT 73/2024/TT-BTC\", reviewed: 2025-12-15",
-                 "source: \"TT 73/2024/TT-BTC\", reviewed: 2025-13-45", "TT 73/2024", "fee.provenance.reviewed"),
-    "bad-confidence": ("procedures/id-card.yml", "confidence: confirmed}\nlegal_basis", "confidence: sure}\nlegal_basis",
-                       "confidence: sure", "online.provenance.confidence"),
+    "bad-date": (
+        "procedures/id-card.yml",
+        'source: "TT 73/2024/TT-BTC", reviewed: 2025-12-15',
+        'source: "TT 73/2024/TT-BTC", reviewed: 2025-13-45',
+        "TT 73/2024",
+        "fee.provenance.reviewed",
+    ),
+    "bad-confidence": (
+        "procedures/id-card.yml",
+        "confidence: confirmed}\nlegal_basis",
+        "confidence: sure}\nlegal_basis",
+        "confidence: sure",
+        "online.provenance.confidence",
+    ),
     "typo-field": ("procedures/id-card.yml", "  note: {vi: Vẫn phải", "  nots: {vi: Vẫn phải", "nots:", "unknown field"),
     "id-not-file-name": ("procedures/id-card.yml", "id: id-card", "id: passport", "id: passport", "must equal the file name"),
-    "unknown-related": ("procedures/id-card.yml", "related: []", "related: [no-such-procedure]", "related:",
-                        "no procedure 'no-such-procedure'"),
-    "duplicate-document": ("procedures/birth-registration.yml", "- id: witness-statement", "- id: declaration",
-                           "- id: declaration", "duplicate id"),
-    "unknown-question": ("procedures/birth-registration.yml", "when: {hospital_birth: [\"no\"]}",
-                         "when: {born_at_home: [\"no\"]}", "born_at_home", "no checklist question"),
-    "unknown-answer": ("procedures/birth-registration.yml", "when: {hospital_birth: [\"no\"]}",
-                       "when: {hospital_birth: [\"maybe\"]}", "maybe", "'maybe' is not an answer"),
-    "duplicate-key": ("procedures/id-card.yml", "essential: true", "essential: true\nessential: false",
-                      "essential: false", "duplicate key"),
+    "unknown-related": ("procedures/id-card.yml", "related: []", "related: [no-such-procedure]", "related:", "no procedure 'no-such-procedure'"),
+    "duplicate-document": ("procedures/birth-registration.yml", "- id: witness-statement", "- id: declaration", "- id: declaration", "duplicate id"),
+    "unknown-question": (
+        "procedures/birth-registration.yml",
+        'when: {hospital_birth: ["no"]}',
+        'when: {born_at_home: ["no"]}',
+        "born_at_home",
+        "no checklist question",
+    ),
+    "unknown-answer": (
+        "procedures/birth-registration.yml",
+        'when: {hospital_birth: ["no"]}',
+        'when: {hospital_birth: ["maybe"]}',
+        "maybe",
+        "'maybe' is not an answer",
+    ),
+    "duplicate-key": ("procedures/id-card.yml", "essential: true", "essential: true\nessential: false", "essential: false", "duplicate key"),
     "free-with-items": ("procedures/id-card.yml", "  free: false", "  free: true", "  items:", "fee.items"),
-    "unknown-channel": ("procedures/id-card.yml", "channels: [vneid, police-portal]", "channels: [vneid, evn-portal]",
-                        "channels: [vneid, evn-portal]", "not in common.yml"),
-    "essential-mismatch": ("procedures/id-card.yml", "essential: true", "essential: false", "essential:",
-                           "catalogue says essential=true"),
-    "unit-unknown-district": ("units.yml", "district: ninh-son}", "district: ninh-sun}", "ninh-sun",
-                              "unknown former district 'ninh-sun'"),
-    "office-hours-backwards": ("common.yml", '["13:30", "17:00"]', '["17:00", "13:30"]', '["17:00", "13:30"]',
-                               "the period ends (13:30) before it starts (17:00)"),
+    "unknown-channel": (
+        "procedures/id-card.yml",
+        "channels: [vneid, police-portal]",
+        "channels: [vneid, evn-portal]",
+        "channels: [vneid, evn-portal]",
+        "not in common.yml",
+    ),
+    "essential-mismatch": ("procedures/id-card.yml", "essential: true", "essential: false", "essential:", "catalogue says essential=true"),
+    "unit-unknown-district": ("units.yml", "district: ninh-son}", "district: ninh-sun}", "ninh-sun", "unknown former district 'ninh-sun'"),
+    "office-hours-backwards": (
+        "common.yml",
+        '["13:30", "17:00"]',
+        '["17:00", "13:30"]',
+        '["17:00", "13:30"]',
+        "the period ends (13:30) before it starts (17:00)",
+    ),
     "office-hours-bad-time": ("common.yml", '"11:30"]', '"11:70"]', '"11:70"]', "does not match"),
-    "common-missing-label": ("common.yml", "  unknown: {vi: Chưa rõ", "  unknowable: {vi: Chưa rõ", "^confidence_labels:",
-                             "'unknown' is required"),
+    "common-missing-label": ("common.yml", "  unknown: {vi: Chưa rõ", "  unknowable: {vi: Chưa rõ", "^confidence_labels:", "'unknown' is required"),
 }
 
 

@@ -1,4 +1,5 @@
 """The one-stop API client against a real local aiohttp server standing in for the remote API."""
+
 from __future__ import annotations
 
 import asyncio
@@ -71,8 +72,9 @@ async def remote():
 
 
 def settings(url: str, **overrides) -> OneStopSettings:
-    values = dict(base_url=url, token="secret-token", timeout_seconds=0.5, attempts=3, backoff_seconds=0.01,
-                  breaker_failures=3, breaker_reset_seconds=0.5)
+    values = dict(
+        base_url=url, token="secret-token", timeout_seconds=0.5, attempts=3, backoff_seconds=0.01, breaker_failures=3, breaker_reset_seconds=0.5
+    )
     values.update(overrides)
     return OneStopSettings(**values)
 
@@ -174,6 +176,7 @@ async def test_settings_come_from_the_environment(monkeypatch):
 
 
 # --------------------------------------------------------------------------- behind the lookup service
+
 
 @pytest.fixture
 def attempts(tmp_path):

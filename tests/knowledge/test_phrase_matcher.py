@@ -1,5 +1,6 @@
 """The spaCy phrase matcher on the product's content: spellings, overlaps, sentences, and the
 resolver's decision when a story names one procedure and the question another."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,16 +28,19 @@ def hand_written(procedures) -> ProcedureIndex:
     return ProcedureIndex.from_content(procedures)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("đổi giấy phép lái xe", "driving-licence-renewal"),
-    ("doi giay phep lai xe", "driving-licence-renewal"),
-    ("đổi gplx", "driving-licence-renewal"),
-    ("cấp lại căn cước công dân", "id-card"),
-    ("cap lai cccd", "id-card"),
-    ("ĐĂNG KÝ KHAI SINH", "birth-registration"),
-    ("dk tam tru", "temporary-residence"),
-    ("renew my passport", "passport"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("đổi giấy phép lái xe", "driving-licence-renewal"),
+        ("doi giay phep lai xe", "driving-licence-renewal"),
+        ("đổi gplx", "driving-licence-renewal"),
+        ("cấp lại căn cước công dân", "id-card"),
+        ("cap lai cccd", "id-card"),
+        ("ĐĂNG KÝ KHAI SINH", "birth-registration"),
+        ("dk tam tru", "temporary-residence"),
+        ("renew my passport", "passport"),
+    ],
+)
 def test_every_spelling_gives_the_same_span(index, text, expected):
     spans = index.matcher.analyse(text).spans
     assert expected in {span.procedure_id for span in spans}
@@ -46,13 +50,16 @@ def test_every_spelling_gives_the_same_span(index, text, expected):
 def test_spans_carry_their_position_in_the_message(index):
     text = "Cho em hỏi đổi gplx ở đâu"
     [span] = [s for s in index.matcher.analyse(text).spans if s.procedure_id == "driving-licence-renewal"]
-    assert text[span.start:span.end].lower().endswith("gplx")
+    assert text[span.start : span.end].lower().endswith("gplx")
 
 
-@pytest.mark.parametrize("text, longest, inside", [
-    ("tôi cần công chứng giấy khai sinh của con", "copy-certification", "birth-registration"),
-    ("xin giay xac nhan chua ket hon o dau", "marital-status-certificate", "marriage-registration"),
-])
+@pytest.mark.parametrize(
+    "text, longest, inside",
+    [
+        ("tôi cần công chứng giấy khai sinh của con", "copy-certification", "birth-registration"),
+        ("xin giay xac nhan chua ket hon o dau", "marital-status-certificate", "marriage-registration"),
+    ],
+)
 def test_overlapping_aliases_the_longest_wins(index, hand_written, text, longest, inside):
     spans = index.matcher.analyse(text).spans
     assert [span.procedure_id for span in spans] == [longest]
@@ -67,7 +74,7 @@ def test_the_sentencizer_finds_the_question_sentence(index):
     analysis = index.matcher.analyse(text)
     assert len(analysis.sentences) == 3
     assert analysis.question == 2
-    assert text[analysis.sentences[2].start:analysis.sentences[2].end] == "Đăng ký tạm trú thế nào?"
+    assert text[analysis.sentences[2].start : analysis.sentences[2].end] == "Đăng ký tạm trú thế nào?"
 
 
 def test_a_procedure_in_the_question_outweighs_one_in_the_story(index):
@@ -101,8 +108,7 @@ def test_the_resolver_lands_on_the_procedure_asked_about_not_the_one_in_the_stor
     # The explanation in the parse data: sentences, the question sentence, spans with positions.
     stored = Resolution.from_dict(resolution.to_dict())
     assert stored.phrases["question"] == 2
-    assert {(s["procedure_id"], s["sentence"]) for s in stored.phrases["spans"]} >= {
-        ("driving-licence-renewal", 0), ("id-card", 2)}
+    assert {(s["procedure_id"], s["sentence"]) for s in stored.phrases["spans"]} >= {("driving-licence-renewal", 0), ("id-card", 2)}
     # Without sentences the longest mention comes first, with both offered.
     assert resolve(message, hand_written).decide().candidates == ["driving-licence-renewal", "id-card"]
 

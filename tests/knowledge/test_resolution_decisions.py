@@ -1,6 +1,7 @@
 """Questions where none is needed (issue 12, part 4): the resolver's decision on the product's own
 content when a message names one procedure in the citizen's words, and the questions that stay
 because the message really fits several procedures."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,12 +26,15 @@ def message(text: str, **entities: str) -> dict:
     return {"text": text, "entities": found}
 
 
-@pytest.mark.parametrize("text, life_event, expected", [
-    ("muốn sang tên hợp đồng điện của nhà mới mua", "electricity:điện", "electricity-contract-change"),
-    ("xin lắp công tơ cấp điện cho căn nhà mới xây", "electricity:điện", "electricity-connection"),
-    ("mua xe máy rồi thì bấm biển số ở đâu", "vehicle:xe máy", "motorbike-registration"),
-    ("sửa thông tin chủ đất trên sổ đỏ", "land:sổ đỏ", "land-title-change"),
-])
+@pytest.mark.parametrize(
+    "text, life_event, expected",
+    [
+        ("muốn sang tên hợp đồng điện của nhà mới mua", "electricity:điện", "electricity-contract-change"),
+        ("xin lắp công tơ cấp điện cho căn nhà mới xây", "electricity:điện", "electricity-connection"),
+        ("mua xe máy rồi thì bấm biển số ở đâu", "vehicle:xe máy", "motorbike-registration"),
+        ("sửa thông tin chủ đất trên sổ đỏ", "land:sổ đỏ", "land-title-change"),
+    ],
+)
 def test_a_life_event_whose_words_single_out_one_procedure_lands_on_it(index, text, life_event, expected):
     found = resolve(message(text, life_event=life_event), index).decide()
     assert (found.procedure_id, found.candidates) == (expected, [])

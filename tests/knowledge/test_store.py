@@ -1,4 +1,5 @@
 """Store queries over the fixture content, on SQLite and PostgreSQL (see conftest.database_url)."""
+
 from __future__ import annotations
 
 from datetime import date

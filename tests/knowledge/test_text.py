@@ -1,4 +1,5 @@
 """The shared normalisation: folding for matching, and the per-message language signal."""
+
 import unicodedata
 
 import pytest
@@ -22,15 +23,18 @@ def test_nfd_input_is_normalised_to_nfc():
     assert nfc(decomposed) == "khai sinh cho bé" and len(nfc(decomposed)) < len(decomposed)
 
 
-@pytest.mark.parametrize("text, language", [
-    ("con tôi mới sinh", "vi"),
-    ("mat cccd lam lai the nao", "vi"),
-    ("dk tam tru het bao lau", "vi"),
-    ("my passport expired", "en"),
-    ("tell me a joke", "en"),
-    ("I lost my driver's license", "en"),
-    ("ok", None),
-    ("000.00.12.H57-250714-0031", None),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("con tôi mới sinh", "vi"),
+        ("mat cccd lam lai the nao", "vi"),
+        ("dk tam tru het bao lau", "vi"),
+        ("my passport expired", "en"),
+        ("tell me a joke", "en"),
+        ("I lost my driver's license", "en"),
+        ("ok", None),
+        ("000.00.12.H57-250714-0031", None),
+    ],
+)
 def test_detect_language(text, language):
     assert detect_language(text) == language

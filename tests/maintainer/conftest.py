@@ -5,6 +5,7 @@ a temporary layout; the repository's data/ and the session's trained model are o
 candidate is the session's model reused by fingerprint (same data, same config), so the loop is
 tested end to end without a second training; tests that train for real are marked `slow`.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,7 @@ slow = pytest.mark.skipif(not os.environ.get("RUN_SLOW"), reason="trains a model
 # Messages planted in real conversations: near-duplicates (diacritics, case, spacing,
 # abbreviations), a message already in the training data, a phone number that must be masked.
 PLANTED = {
-    "duplicates": ["Mất  CCCD thì làm lại ở đâu vậy", "mat cccd thi lam lai o dau vay",
-                   "mất căn cước công dân thì làm lại ở đâu vậy"],
+    "duplicates": ["Mất  CCCD thì làm lại ở đâu vậy", "mat cccd thi lam lai o dau vay", "mất căn cước công dân thì làm lại ở đâu vậy"],
     "training": "xin chào",
     "phone": "gọi cho tôi số 0912 345 678 về hộ chiếu được không",
     "gibberish": "asdf qwer zxcv",  # the current model falls back on it (nlu_fallback)
@@ -32,8 +32,14 @@ PLANTED = {
 
 def temporary_layout(base: Path) -> Layout:
     models = base / "models"
-    return Layout(root=ROOT, models=models, candidates=models / "candidates", released=models / "released",
-                  reviewed=base / "reviewed", audit_log=base / "audit.jsonl")
+    return Layout(
+        root=ROOT,
+        models=models,
+        candidates=models / "candidates",
+        released=models / "released",
+        reviewed=base / "reviewed",
+        audit_log=base / "audit.jsonl",
+    )
 
 
 @pytest.fixture
@@ -49,8 +55,14 @@ def copied_layout(base: Path) -> Layout:
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("*.provenance.csv", "ignored.csv"))
     shutil.copy2(ROOT / "config.yml", root / "config.yml")
     models = base / "models"
-    return Layout(root=root, models=models, candidates=models / "candidates", released=models / "released",
-                  reviewed=root / "data" / "nlu" / "reviewed", audit_log=base / "var" / "audit.jsonl")
+    return Layout(
+        root=root,
+        models=models,
+        candidates=models / "candidates",
+        released=models / "released",
+        reviewed=root / "data" / "nlu" / "reviewed",
+        audit_log=base / "var" / "audit.jsonl",
+    )
 
 
 @pytest.fixture

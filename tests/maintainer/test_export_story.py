@@ -1,4 +1,5 @@
 """A real conversation exported as a `rasa test` story passes `rasa test core` with the model it came from."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,8 +15,7 @@ from tests.conftest import ROOT, Assistant
 pytestmark = pytest.mark.servers
 
 
-def test_exported_conversation_is_a_passing_test_story(assistant: Assistant, tracker_messages, trained_model,
-                                                       layout, tmp_path):
+def test_exported_conversation_is_a_passing_test_story(assistant: Assistant, tracker_messages, trained_model, layout, tmp_path):
     sender = assistant.new_sender()
     for text in ["xin chào", "làm hộ chiếu cần giấy tờ gì", "cảm ơn"]:
         assistant.send(sender, text)
@@ -37,8 +37,14 @@ def test_exported_dossier_check_keeps_the_phone_masked(assistant: Assistant, tmp
     sender = assistant.new_sender()
     for text in ["tôi muốn tra cứu hồ sơ", "000.00.31.H57-261105-0012", "0900000002"]:
         assistant.send(sender, text)
-    exported = subprocess.run([sys.executable, "-m", "maintainer", "export-story", sender, "--out", str(tmp_path)],
-                              cwd=ROOT, env=assistant.env, capture_output=True, text=True, timeout=120)
+    exported = subprocess.run(
+        [sys.executable, "-m", "maintainer", "export-story", sender, "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=assistant.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert exported.returncode == 0, exported.stderr
     assert "masked personal data" in exported.stdout
     content = next(tmp_path.glob("test_exported_*.yml")).read_text()
@@ -46,7 +52,12 @@ def test_exported_dossier_check_keeps_the_phone_masked(assistant: Assistant, tmp
     assert "0900000002" not in content and "[***]" in content
     assert "intent: inform_phone" in content and "active_loop: dossier_lookup_form" in content
 
-    unknown = subprocess.run([sys.executable, "-m", "maintainer", "export-story", "no-such-conversation",
-                              "--out", str(tmp_path)], cwd=ROOT, env=assistant.env, capture_output=True,
-                             text=True, timeout=120)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "maintainer", "export-story", "no-such-conversation", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=assistant.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert unknown.returncode == 2 and "no conversation" in unknown.stderr

@@ -1,4 +1,5 @@
 """The gate's override, given with `gate --override`, is audited and lets `release` through."""
+
 from __future__ import annotations
 
 import json
@@ -14,14 +15,22 @@ from tests.conftest import ROOT
 
 
 def _report(candidate, english_right: int, stories_failed: list[str]) -> dict:
-    figures = {"procedure": {"accented": [104, 108], "unaccented": [104, 108], "english": [79, 81]},
-               "oos_recall": [55, 60], "wrongly_declined": [0, 297], "intent_f1": {"weighted": 0.88, "macro": 0.88}}
+    figures = {
+        "procedure": {"accented": [104, 108], "unaccented": [104, 108], "english": [79, 81]},
+        "oos_recall": [55, 60],
+        "wrongly_declined": [0, 297],
+        "intent_f1": {"weighted": 0.88, "macro": 0.88},
+    }
     worse = json.loads(json.dumps(figures))
     worse["procedure"]["english"] = [english_right, 81]
-    return {"candidate": {"model": candidate.name, "sha256": sha256(candidate)},
-            "active": {"model": "active.tar.gz", "sha256": "0"},
-            "heldout": {"active": figures, "candidate": worse},
-            "stories": {"total": 70, "failed": stories_failed}, "replay": {"changed": []}, "gate": {}}
+    return {
+        "candidate": {"model": candidate.name, "sha256": sha256(candidate)},
+        "active": {"model": "active.tar.gz", "sha256": "0"},
+        "heldout": {"active": figures, "candidate": worse},
+        "stories": {"total": 70, "failed": stories_failed},
+        "replay": {"changed": []},
+        "gate": {},
+    }
 
 
 def test_override_from_the_gate_command_is_audited_and_honoured_by_release(layout):
@@ -34,15 +43,24 @@ def test_override_from_the_gate_command_is_audited_and_honoured_by_release(layou
     with pytest.raises(ReleaseRefused, match="english.*\n.*conversation tests failed"):
         check_releasable(candidate, layout, None, "lan")
 
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MODELS_DIR": str(layout.models),
-           "MAINTAINER_AUDIT_LOG": str(layout.audit_log), "MAINTAINER_REVIEWED_DIR": str(layout.reviewed)}
-    refused = subprocess.run([sys.executable, "-m", "maintainer", "gate"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "MODELS_DIR": str(layout.models),
+        "MAINTAINER_AUDIT_LOG": str(layout.audit_log),
+        "MAINTAINER_REVIEWED_DIR": str(layout.reviewed),
+    }
+    refused = subprocess.run([sys.executable, "-m", "maintainer", "gate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "english" in refused.stdout
     assert read_audit(layout) == []
-    overridden = subprocess.run([sys.executable, "-m", "maintainer", "gate", "--override", "story fixed upstream",
-                                 "--by", "supervisor-an"], cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=120)
+    overridden = subprocess.run(
+        [sys.executable, "-m", "maintainer", "gate", "--override", "story fixed upstream", "--by", "supervisor-an"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert overridden.returncode == 0, overridden.stdout + overridden.stderr
     [entry] = read_audit(layout)
     assert (entry["action"], entry["by"], entry["reason"]) == ("gate-override", "supervisor-an", "story fixed upstream")

@@ -1,4 +1,5 @@
 """The inbox reads real conversations from the tracker store of the running assistant."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,7 @@ def test_training_examples_are_left_out_and_fallbacks_come_first(planted_convers
     assert groups.index(gibberish) < groups.index(_group_of(groups, PLANTED["duplicates"][0]))
 
 
-def test_messages_are_masked_and_annotated_or_ignored_ones_leave_the_inbox(
-        planted_conversations, tracker_messages, layout):
+def test_messages_are_masked_and_annotated_or_ignored_ones_leave_the_inbox(planted_conversations, tracker_messages, layout):
     groups = build_inbox(tracker_messages, layout)
     phone = _group_of(groups, PLANTED["phone"].replace("0912 345 678", "[***]"))
     assert phone is not None, [g.text for g in groups]
@@ -59,17 +59,25 @@ def test_messages_are_masked_and_annotated_or_ignored_ones_leave_the_inbox(
 
 
 def test_inbox_and_annotate_commands(planted_conversations, assistant, layout):
-    env = {**assistant.env, "MODELS_DIR": str(layout.models), "MAINTAINER_AUDIT_LOG": str(layout.audit_log),
-           "MAINTAINER_REVIEWED_DIR": str(layout.reviewed)}
-    listing = subprocess.run([sys.executable, "-m", "maintainer", "inbox", "--json"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+    env = {
+        **assistant.env,
+        "MODELS_DIR": str(layout.models),
+        "MAINTAINER_AUDIT_LOG": str(layout.audit_log),
+        "MAINTAINER_REVIEWED_DIR": str(layout.reviewed),
+    }
+    listing = subprocess.run([sys.executable, "-m", "maintainer", "inbox", "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert listing.returncode == 0, listing.stderr
     groups = json.loads(listing.stdout)
     gibberish = next(g for g in groups if g["text"] == PLANTED["gibberish"])
     assert gibberish["reasons"][0] == "fallback" and gibberish["count"] == 1
 
     phone = next(g for g in groups if "[***]" in g["text"])
-    refused = subprocess.run([sys.executable, "-m", "maintainer", "annotate", "--intent", "ask_documents",
-                              "--by", "lan", "--group", phone["group"]], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [sys.executable, "-m", "maintainer", "annotate", "--intent", "ask_documents", "--by", "lan", "--group", phone["group"]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 2 and "placeholder" in refused.stderr

@@ -1,4 +1,5 @@
 """Train (reused by fingerprint) -> compare -> gate -> release under load -> roll back, on the real servers."""
+
 from __future__ import annotations
 
 import json
@@ -172,8 +173,10 @@ def test_release_under_load_override_and_rollback(assistant: Assistant, candidat
     for sender, texts in load.sent.items():
         events = stored.conversation_events(sender)
         assert [e["text"] for e in events if e["event"] == "user"] == [mask_personal_numbers(t) for t in texts]
-    print(f"release under load: switch {switch[1] - switch[0]:.1f} s, {sum(map(len, load.sent.values()))} "
-          f"messages, {len(during)} during the switch, slowest {max(during):.1f} s")
+    print(
+        f"release under load: switch {switch[1] - switch[0]:.1f} s, {sum(map(len, load.sent.values()))} "
+        f"messages, {len(during)} during the switch, slowest {max(during):.1f} s"
+    )
 
     assert server.status()["model_file"].endswith(first.name)
     assert entry["previous"] is None and read_manifest(loop_layout)["active"] == first.name
@@ -184,8 +187,7 @@ def test_release_under_load_override_and_rollback(assistant: Assistant, candidat
     # A second candidate whose report shows a drop: refused, then released with a written reason.
     second = loop_layout.candidates / "candidate-second.tar.gz"
     shutil.copy2(first, second)
-    worse = _degraded(comparison.report, **{"candidate.model": second.name,
-                                            "heldout.candidate.oos_recall": [0, 60]})
+    worse = _degraded(comparison.report, **{"candidate.model": second.name, "heldout.candidate.oos_recall": [0, 60]})
     json_path, markdown_path = report_paths(second)
     json_path.write_text(json.dumps(worse))
     markdown_path.write_text("# degraded\n")
@@ -194,12 +196,26 @@ def test_release_under_load_override_and_rollback(assistant: Assistant, candidat
     assert server.status()["model_file"].endswith(first.name)
 
     env = {**assistant.env, "MODELS_DIR": str(loop_layout.models), "MAINTAINER_AUDIT_LOG": str(loop_layout.audit_log)}
-    gate = subprocess.run([sys.executable, "-m", "maintainer", "gate", str(second)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    gate = subprocess.run([sys.executable, "-m", "maintainer", "gate", str(second)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert gate.returncode == 1 and "out-of-scope recall" in gate.stdout
-    released = subprocess.run([sys.executable, "-m", "maintainer", "release", str(second), "--by", "supervisor-an",
-                               "--override", "recall set is being rewritten; approved in review"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    released = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "maintainer",
+            "release",
+            str(second),
+            "--by",
+            "supervisor-an",
+            "--override",
+            "recall set is being rewritten; approved in review",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert released.returncode == 0, released.stdout + released.stderr
     assert server.status()["model_file"].endswith(second.name)
     override = [e for e in read_audit(loop_layout) if e["action"] == "gate-override"]
@@ -207,8 +223,9 @@ def test_release_under_load_override_and_rollback(assistant: Assistant, candidat
     assert override[-1]["by"] == "supervisor-an" and override[-1]["candidate"] == second.name
 
     # Rolling back is one command, and the start-up model follows.
-    back = subprocess.run([sys.executable, "-m", "maintainer", "rollback", "--by", "lan"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    back = subprocess.run(
+        [sys.executable, "-m", "maintainer", "rollback", "--by", "lan"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
     assert back.returncode == 0, back.stdout + back.stderr
     assert server.status()["model_file"].endswith(first.name)
     assert read_manifest(loop_layout)["active"] == first.name
@@ -217,8 +234,7 @@ def test_release_under_load_override_and_rollback(assistant: Assistant, candidat
     with pytest.raises(ReleaseRefused, match="no earlier release"):
         rollback(loop_layout, server, by="lan")
     assert [e["action"] for e in read_audit(loop_layout)] == ["release", "gate-override", "release", "rollback"]
-    listing = subprocess.run([sys.executable, "-m", "maintainer", "releases"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+    listing = subprocess.run([sys.executable, "-m", "maintainer", "releases"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert f"* {first.name}" in listing.stdout and "override: recall set" in listing.stdout
 
 

@@ -1,4 +1,5 @@
 """Reading the tracker store: what each message led to, masked, and the inbox's order."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,9 +13,12 @@ from maintainer.messages import TrackerStoreMessages
 
 
 def _user(text: str, intent: str, confidence: float, timestamp: float) -> UserUttered:
-    return UserUttered(text, intent={"name": intent, "confidence": confidence},
-                       parse_data={"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text},
-                       timestamp=timestamp)
+    return UserUttered(
+        text,
+        intent={"name": intent, "confidence": confidence},
+        parse_data={"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text},
+        timestamp=timestamp,
+    )
 
 
 def _store(url: str, conversations: dict[str, list]) -> None:
@@ -25,17 +29,28 @@ def _store(url: str, conversations: dict[str, list]) -> None:
 
 def test_messages_carry_what_followed_them_and_the_inbox_puts_problems_first(tmp_path, layout):
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    _store(url, {
-        "handoff": [_user("lam ho chieu o dau the", "ask_where_to_submit", 0.95, 10),
-                    SlotSet("procedure", "passport", timestamp=10.1),
-                    _user("cho toi gap nhan vien", "request_human", 0.99, 11), ConversationPaused(timestamp=11.1)],
-        "rated": [_user("doi ten tren so do can gi vay", "ask_documents", 0.93, 20),
-                  _user("1", "rate", 0.99, 21), SlotSet("satisfaction_rating", 1.0, timestamp=21.1)],
-        "fallback": [_user("alo alo 0912345678 co ai ko", "nlu_fallback", 0.41, 30),
-                     ActionExecuted("action_default_ask_affirmation", timestamp=30.1)],
-        "shaky": [_user("Làm hộ chiếu ở đâu thế", "ask_where_to_submit", 0.55, 40)],
-        "fine": [_user("thủ tục nhận trợ cấp thất nghiệp cần gì", "ask_documents", 0.99, 50)],
-    })
+    _store(
+        url,
+        {
+            "handoff": [
+                _user("lam ho chieu o dau the", "ask_where_to_submit", 0.95, 10),
+                SlotSet("procedure", "passport", timestamp=10.1),
+                _user("cho toi gap nhan vien", "request_human", 0.99, 11),
+                ConversationPaused(timestamp=11.1),
+            ],
+            "rated": [
+                _user("doi ten tren so do can gi vay", "ask_documents", 0.93, 20),
+                _user("1", "rate", 0.99, 21),
+                SlotSet("satisfaction_rating", 1.0, timestamp=21.1),
+            ],
+            "fallback": [
+                _user("alo alo 0912345678 co ai ko", "nlu_fallback", 0.41, 30),
+                ActionExecuted("action_default_ask_affirmation", timestamp=30.1),
+            ],
+            "shaky": [_user("Làm hộ chiếu ở đâu thế", "ask_where_to_submit", 0.55, 40)],
+            "fine": [_user("thủ tục nhận trợ cấp thất nghiệp cần gì", "ask_documents", 0.99, 50)],
+        },
+    )
     source = TrackerStoreMessages(url)
     messages = {m.text: m for m in source.recent_messages(100)}
     assert [m.timestamp for m in source.recent_messages(2)] == [50, 40]  # newest first, limited
@@ -48,7 +63,12 @@ def test_messages_carry_what_followed_them_and_the_inbox_puts_problems_first(tmp
 
     groups = build_inbox(source, layout)
     assert [(g.reasons[:1], g.count) for g in groups] == [
-        (["fallback"], 1), (["before a handoff"], 2), (["before a low rating"], 1), ([], 1), ([], 1)]
+        (["fallback"], 1),
+        (["before a handoff"], 2),
+        (["before a low rating"], 1),
+        ([], 1),
+        ([], 1),
+    ]
     # "lam ho chieu o dau the" and "Làm hộ chiếu ở đâu thế" are one group, shaky and before a handoff.
     assert set(groups[1].texts) == {"lam ho chieu o dau the", "Làm hộ chiếu ở đâu thế"}
     assert groups[1].reasons == ["before a handoff", "low confidence"]

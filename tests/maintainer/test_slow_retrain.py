@@ -2,6 +2,7 @@
 the candidate, and the comparison lists it among the changed messages. Slow (a full `rasa train`):
 RUN_SLOW=1 bash scripts/test.sh tests/maintainer -m slow
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,14 +30,12 @@ CITIZEN_WORDING = {
 }
 
 
-def test_annotated_message_is_understood_by_the_new_candidate(assistant: Assistant, tracker_messages,
-                                                              trained_model, tmp_path):
+def test_annotated_message_is_understood_by_the_new_candidate(assistant: Assistant, tracker_messages, trained_model, tmp_path):
     layout = temporary_layout(tmp_path)
     for text in CITIZEN_WORDING:
         assistant.send(assistant.new_sender(), text)
     inbox = {g.key: g for g in build_inbox(tracker_messages, layout)}
-    wrong = {text: intent for text, intent in CITIZEN_WORDING.items()
-             if inbox[near_duplicate_key(text)].understood.intent != intent}
+    wrong = {text: intent for text, intent in CITIZEN_WORDING.items() if inbox[near_duplicate_key(text)].understood.intent != intent}
     if not wrong:
         pytest.skip("the active model already understands every one of these messages")
     for text, intent in wrong.items():
@@ -47,8 +46,7 @@ def test_annotated_message_is_understood_by_the_new_candidate(assistant: Assista
     assert result.reused_from is None and result.model.exists()
     assert any(p.stage == "epochs" for p in progress) and progress[-1].stage == "done"
 
-    report = compare(result.model, trained_model, layout, source=tracker_messages, run_stories=False,
-                     on_progress=lambda _: None).report
+    report = compare(result.model, trained_model, layout, source=tracker_messages, run_stories=False, on_progress=lambda _: None).report
     changed = {row["text"]: row for row in report["replay"]["changed"]}
     for text, intent in wrong.items():
         assert changed[text]["candidate"]["intent"] == intent, changed.get(text)
@@ -63,8 +61,7 @@ def test_a_set_procedure_trains_its_intent_and_the_candidate_resolves_it(tmp_pat
     resolver = "  - name: bot.nlu.procedure_resolver.ProcedureResolver\n"
     assert resolver in config.read_text(encoding="utf-8")
     # The copy's resolver indexes the copy's content (the default is this checkout's knowledge/content).
-    config.write_text(config.read_text(encoding="utf-8").replace(resolver, f"{resolver}    content_dir: {layout.content}\n"),
-                      encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(resolver, f"{resolver}    content_dir: {layout.content}\n"), encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # `rasa train` runs in the copy: the components come from here
     text = "xin cấp lại giấy chủ quyền nhà"
     set_procedure([text], "land-title-change", "find_procedure", "lan", layout, alias="giấy chủ quyền nhà")

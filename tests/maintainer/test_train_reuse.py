@@ -1,6 +1,7 @@
 """A candidate reuses a kept model only when the fingerprint the project computes of the training inputs
 equals the one recorded for that model; Rasa's cache has no say. No training happens here: a reuse copies
 the kept file, and a test that would train stops at the first sign of it."""
+
 from __future__ import annotations
 
 import pytest

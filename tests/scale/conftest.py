@@ -6,6 +6,7 @@ These tests take several minutes (two Rasa processes start) and need HAProxy and
 
     bash scripts/setup-scale.sh && bash scripts/test.sh -m scale tests/scale
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Several Rasa processes, one conversation: every event stored exactly once, in order."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,17 @@ from deploy.local_cluster import LocalCluster
 
 pytestmark = pytest.mark.scale
 
-CONVERSATION = ["xin chào", "làm hộ chiếu cần giấy tờ gì", "lệ phí bao nhiêu", "mất bao lâu", "nộp ở đâu",
-                "làm online được không", "cảm ơn", "tạm biệt"]
-OTHERS = [["chao ban", "lam ho chieu can gi", "phi bn", "cam on"],
-          ["Hello", "my passport expired", "how much does it cost", "thanks"]]
+CONVERSATION = [
+    "xin chào",
+    "làm hộ chiếu cần giấy tờ gì",
+    "lệ phí bao nhiêu",
+    "mất bao lâu",
+    "nộp ở đâu",
+    "làm online được không",
+    "cảm ơn",
+    "tạm biệt",
+]
+OTHERS = [["chao ban", "lam ho chieu can gi", "phi bn", "cam on"], ["Hello", "my passport expired", "how much does it cost", "thanks"]]
 
 
 def assert_turns_are_whole(events: list[dict], messages: list[str]) -> None:
@@ -69,8 +77,7 @@ def test_messages_alternating_between_two_processes_are_stored_once_in_order(clu
     assert fee_reply.startswith("Lệ phí thủ tục Cấp, cấp lại hộ chiếu"), fee_reply
 
 
-def test_two_messages_of_one_conversation_at_once_on_two_processes_are_handled_one_after_the_other(
-        cluster: LocalCluster):
+def test_two_messages_of_one_conversation_at_once_on_two_processes_are_handled_one_after_the_other(cluster: LocalCluster):
     sender = uuid.uuid4().hex
     cluster.send(sender, "làm hộ chiếu cần giấy tờ gì", base_url=cluster.rasa_url(1))
     with ThreadPoolExecutor(2) as pool:

@@ -1,5 +1,6 @@
 """Faults on the scaled-out assistant, with the real processes: action servers killed, the
 tracker store's database unreachable, Redis down."""
+
 from __future__ import annotations
 
 import threading
@@ -23,12 +24,14 @@ def _user_texts(cluster: LocalCluster, sender: str) -> list[str]:
     return [e["text"] for e in cluster.stored_events(sender) if e["event"] == "user"]
 
 
-@pytest.mark.parametrize("language, opening, follow_up, expected_after", [
-    ("vi", "làm hộ chiếu cần giấy tờ gì", "lệ phí bao nhiêu", "Lệ phí thủ tục Cấp, cấp lại hộ chiếu"),
-    ("en", "my passport expired, what documents do I need", "how much does it cost", "passport"),
-])
-def test_action_servers_killed_mid_conversation(cluster: LocalCluster, language, opening, follow_up,
-                                                expected_after):
+@pytest.mark.parametrize(
+    "language, opening, follow_up, expected_after",
+    [
+        ("vi", "làm hộ chiếu cần giấy tờ gì", "lệ phí bao nhiêu", "Lệ phí thủ tục Cấp, cấp lại hộ chiếu"),
+        ("en", "my passport expired, what documents do I need", "how much does it cost", "passport"),
+    ],
+)
+def test_action_servers_killed_mid_conversation(cluster: LocalCluster, language, opening, follow_up, expected_after):
     sender = uuid.uuid4().hex
     assert cluster.send(sender, opening)
     # One action server down: HAProxy sends the calls to the other one; nothing shows.

@@ -1,5 +1,6 @@
 """Helpers for the hardening tests: probes as an attacker on this machine would send them
 (loopback only), and the servers' logs read from where the `assistant` fixture writes them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -75,5 +76,4 @@ class SocketClient(WidgetClient):
         return await asyncio.wait_for(self.confirmations.get(), 10)
 
     async def send(self, token: str, text, metadata: dict | None = None) -> None:
-        await self.sio.emit("user_uttered", {"message": text, "session_id": token,
-                                             "metadata": metadata or {"language": "vi"}})
+        await self.sio.emit("user_uttered", {"message": text, "session_id": token, "metadata": metadata or {"language": "vi"}})

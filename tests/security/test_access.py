@@ -1,5 +1,6 @@
 """Issue 13, items 3-5: the action server answers only Rasa on loopback, no secret is readable
 from the process list, API tokens must expire, and only the portal's origins get through."""
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,22 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def forged_action_call(action: str = "action_check_dossier") -> dict:
-    return {"next_action": action, "sender_id": "victim", "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": "victim", "slots": {}, "latest_message": {}, "events": [],
-                        "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None}}
+    return {
+        "next_action": action,
+        "sender_id": "victim",
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": "victim",
+            "slots": {},
+            "latest_message": {},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": None,
+        },
+    }
 
 
 def test_the_action_server_listens_on_loopback_only(assistant):
@@ -71,11 +85,9 @@ def test_no_secret_appears_in_any_process_arguments(assistant):
 def test_cors_reflects_only_portal_origins(assistant):
     portal = assistant.env["PORTAL_ORIGINS"]
     for path in ("/webhooks/rest/webhook", "/conversations/x/tracker", "/"):
-        evil = requests.options(f"{assistant.rasa_url}{path}", timeout=10,
-                                headers={"Origin": EVIL, "Access-Control-Request-Method": "POST"})
+        evil = requests.options(f"{assistant.rasa_url}{path}", timeout=10, headers={"Origin": EVIL, "Access-Control-Request-Method": "POST"})
         assert evil.headers.get("Access-Control-Allow-Origin") not in (EVIL, "*")
-        good = requests.options(f"{assistant.rasa_url}{path}", timeout=10,
-                                headers={"Origin": portal, "Access-Control-Request-Method": "POST"})
+        good = requests.options(f"{assistant.rasa_url}{path}", timeout=10, headers={"Origin": portal, "Access-Control-Request-Method": "POST"})
         assert good.headers.get("Access-Control-Allow-Origin") == portal
 
 
@@ -100,10 +112,10 @@ def test_the_readme_operator_example_makes_short_lived_tokens_that_work(assistan
     section = readme.split("### Reading a conversation as an operator")[1].split("## ")[0]
     (command,) = re.findall(r"^TOKEN=\$\((.*)\)$", section, flags=re.MULTILINE)
     env = dict(assistant.env, PATH=f"{Path(assistant.processes['rasa'].args[0]).parent}:/usr/bin:/bin")
-    token = subprocess.run(["bash", "-c", command], env=env, cwd=Path(__file__).resolve().parents[2],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    token = subprocess.run(
+        ["bash", "-c", command], env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=True
+    ).stdout.strip()
     claims = jwt.decode(token, assistant.jwt_secret, algorithms=["HS256"])
     assert 0 < claims["exp"] - time.time() <= 3600
-    response = requests.get(f"{assistant.rasa_url}/conversations/anyone/tracker",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    response = requests.get(f"{assistant.rasa_url}/conversations/anyone/tracker", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert response.status_code == 200

@@ -1,5 +1,6 @@
 """Issue 13, item 1: one long message must not stall everyone. One message-size limit on every
 channel, a capped request body, and no message that holds Rasa's event loop for long."""
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,7 @@ async def test_a_long_message_does_not_stall_other_citizens(assistant):
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         await _post(session, url, {"sender": assistant.new_sender(), "message": "xin chào"})  # warm up
         for attack in (words(100_000), words(LIMIT)):
-            long_message = asyncio.ensure_future(
-                _post(session, url, {"sender": assistant.new_sender(), "message": attack}))
+            long_message = asyncio.ensure_future(_post(session, url, {"sender": assistant.new_sender(), "message": attack}))
             await asyncio.sleep(0.05)
             status, waited = await _post(session, url, {"sender": assistant.new_sender(), "message": "xin chào"})
             assert status == 200

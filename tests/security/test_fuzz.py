@@ -5,6 +5,7 @@ never a traceback in the logs, and the assistant still answers a citizen afterwa
 Schemathesis does not apply here: Rasa 3.6 ships no OpenAPI description of its HTTP API, and
 schemathesis needs a jsonschema newer than Rasa's pin; the only public endpoints are the two
 channels fuzzed below (the HTTP API is internal and behind JWT, see test_malformed_requests)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,9 @@ from tests.security.conftest import LogWatch, SocketClient, rest_post
 
 pytestmark = pytest.mark.servers
 
-FUZZ_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ_SETTINGS = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
@@ -31,11 +33,15 @@ texts = st.one_of(
     st.text(max_size=1200),
     st.text(alphabet=st.characters(min_codepoint=0x300, max_codepoint=0x36F), max_size=300),  # bare combining marks
     st.sampled_from(["/", "//", "/inform_location{", '/inform_location{"location": ', "/intent@@{}}", "\x00", "\ufeff"]),
-    st.builds(lambda intent, entities: f"/{intent}{json.dumps(entities)}",
-              st.sampled_from(["inform_location", "inform_have_documents", "inform_dossier_code", "rate",
-                               "find_procedure", "check_dossier_status", "no_such_intent"]),
-              st.dictionaries(st.sampled_from(["location", "document", "dossier_code", "dossier_phone", "rating",
-                                               "procedure", "x"]), json_values, max_size=3)),
+    st.builds(
+        lambda intent, entities: f"/{intent}{json.dumps(entities)}",
+        st.sampled_from(
+            ["inform_location", "inform_have_documents", "inform_dossier_code", "rate", "find_procedure", "check_dossier_status", "no_such_intent"]
+        ),
+        st.dictionaries(
+            st.sampled_from(["location", "document", "dossier_code", "dossier_phone", "rating", "procedure", "x"]), json_values, max_size=3
+        ),
+    ),
 )
 senders = st.one_of(st.text(max_size=80), st.from_regex(r"[A-Za-z0-9_.@+-]{1,64}", fullmatch=True), json_values)
 bodies = st.one_of(
@@ -70,10 +76,11 @@ def test_the_rest_webhook_survives_fuzzing(assistant):
 socket_events = st.lists(
     st.tuples(
         st.sampled_from(["session_request", "user_uttered", "user_uttered", "no_such_event"]),
-        st.one_of(json_values, st.fixed_dictionaries({"message": texts, "session_id": st.text(max_size=80)},
-                                                     optional={"metadata": json_values})),
-        st.sampled_from([0, 1, 1, 2])),
-    min_size=1, max_size=6,
+        st.one_of(json_values, st.fixed_dictionaries({"message": texts, "session_id": st.text(max_size=80)}, optional={"metadata": json_values})),
+        st.sampled_from([0, 1, 1, 2]),
+    ),
+    min_size=1,
+    max_size=6,
 )
 
 

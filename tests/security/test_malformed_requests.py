@@ -1,5 +1,6 @@
 """Issue 13, item 2: malformed requests get a clear 4xx or a polite reply, never a 500, and the
 servers log no traceback for them."""
+
 from __future__ import annotations
 
 import jwt
@@ -59,18 +60,17 @@ def test_a_ten_thousand_character_sender_id_is_never_stored(assistant):
 def test_bad_api_tokens_get_401_not_500(assistant, logs, claims, key, algorithm):
     key = assistant.jwt_secret if key == "right-key" else key
     token = jwt.encode(claims, key, algorithm=algorithm)
-    response = requests.get(f"{assistant.rasa_url}/conversations/anyone/tracker",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    response = requests.get(f"{assistant.rasa_url}/conversations/anyone/tracker", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert response.status_code == 401
     for header in ("Bearer", "Bearer ", "Basic abc", "Bearer a.b.c"):
-        assert requests.get(f"{assistant.rasa_url}/status", headers={"Authorization": header},
-                            timeout=30).status_code == 401
+        assert requests.get(f"{assistant.rasa_url}/status", headers={"Authorization": header}, timeout=30).status_code == 401
     logs.assert_no_traceback()
 
 
 def test_a_short_lived_token_still_works(assistant):
-    response = requests.get(f"{assistant.rasa_url}/conversations/anyone/tracker",
-                            headers={"Authorization": f"Bearer {assistant.token(ttl_seconds=60)}"}, timeout=30)
+    response = requests.get(
+        f"{assistant.rasa_url}/conversations/anyone/tracker", headers={"Authorization": f"Bearer {assistant.token(ttl_seconds=60)}"}, timeout=30
+    )
     assert response.status_code == 200
 
 

@@ -1,5 +1,6 @@
 """Issue 13, items 5 and 7: security headers on every web response (errors included), no server
 version banner, the proxy's Origin check, and no dossier hashing without a configured key."""
+
 from __future__ import annotations
 
 import os
@@ -41,10 +42,17 @@ def assert_security_headers(headers) -> None:
     assert "aiohttp" not in server.lower() and "python" not in server.lower()
 
 
-@pytest.mark.parametrize("method, path, status", [
-    ("GET", "/", 200), ("GET", "/healthz", 200), ("GET", "/static/portal.css", 200),
-    ("GET", "/no-such-page", 404), ("POST", "/", 405), ("GET", "/boom", 500),
-])
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/", 200),
+        ("GET", "/healthz", 200),
+        ("GET", "/static/portal.css", 200),
+        ("GET", "/no-such-page", 404),
+        ("POST", "/", 405),
+        ("GET", "/boom", 500),
+    ],
+)
 async def test_every_response_carries_the_security_headers(client, method, path, status):
     response = await client.request(method, path)
     assert response.status == status
@@ -63,13 +71,19 @@ def test_hsts_is_sent_over_tls_only():
     assert over_tls.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-@pytest.mark.parametrize("origin, allowed", [
-    (None, True), ("own", True), ("https://portal.example", True), (EVIL, False), ("null", False),
-    ("http://127.0.0.1.evil.example", False),
-])
+@pytest.mark.parametrize(
+    "origin, allowed",
+    [
+        (None, True),
+        ("own", True),
+        ("https://portal.example", True),
+        (EVIL, False),
+        ("null", False),
+        ("http://127.0.0.1.evil.example", False),
+    ],
+)
 async def test_the_socketio_proxy_checks_the_origin(client, origin, allowed):
-    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
     if origin:
         headers["Origin"] = str(client.make_url("")).rstrip("/") if origin == "own" else origin
     response = await client.get("/socket.io/", params={"EIO": "4", "transport": "websocket"}, headers=headers)
@@ -79,8 +93,13 @@ async def test_the_socketio_proxy_checks_the_origin(client, origin, allowed):
 
 @pytest.mark.servers
 def test_no_server_version_banner_anywhere(assistant):
-    for url in (f"{assistant.rasa_url}/", f"{assistant.rasa_url}/nope", f"{assistant.action_url}/health",
-                f"{assistant.web_url}/", f"{assistant.web_url}/nope"):
+    for url in (
+        f"{assistant.rasa_url}/",
+        f"{assistant.rasa_url}/nope",
+        f"{assistant.action_url}/health",
+        f"{assistant.web_url}/",
+        f"{assistant.web_url}/nope",
+    ):
         response = requests.get(url, timeout=10)
         server = response.headers.get("Server", "")
         assert not any(word in server.lower() for word in ("aiohttp", "python", "sanic")), (url, server)
@@ -95,8 +114,12 @@ def _without_hash_key(**extra) -> dict:
 
 def test_dossiers_are_not_imported_without_a_hash_key(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "knowledge.dossiers", "seed-demo"], cwd=ROOT, capture_output=True, text=True,
-        env=_without_hash_key(DATABASE_URL=f"sqlite:///{tmp_path}/knowledge.db"), timeout=120,
+        [sys.executable, "-m", "knowledge.dossiers", "seed-demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_without_hash_key(DATABASE_URL=f"sqlite:///{tmp_path}/knowledge.db"),
+        timeout=120,
     )
     assert result.returncode == 1
     assert "DOSSIER_HASH_KEY" in result.stderr and "Traceback" not in result.stderr
@@ -108,6 +131,7 @@ def test_the_action_server_does_not_start_without_its_secrets(tmp_path):
         if missing == "ACTION_SERVER_SECRET":
             env.pop("ACTION_SERVER_SECRET")
             env["DOSSIER_HASH_KEY"] = "k" * 32
-        result = subprocess.run([sys.executable, "-m", "bot.action_server", "--port", "9"], cwd=ROOT,
-                                capture_output=True, text=True, env=env, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.action_server", "--port", "9"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120
+        )
         assert result.returncode != 0 and missing in result.stderr

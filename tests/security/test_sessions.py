@@ -1,5 +1,6 @@
 """Issue 13, item 6: a socket.io session is a server-issued signed token, not an id a client
 picks, and REST and socket.io conversations cannot reach each other's ids."""
+
 from __future__ import annotations
 
 import asyncio

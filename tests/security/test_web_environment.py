@@ -1,5 +1,6 @@
 """Issue 13, item 11: the public web server runs in the web apps' own environment (.venv-web)
 with a current aiohttp, not on the aiohttp 3.9 that Rasa pins."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,8 +13,7 @@ WEB_PYTHON = ROOT / ".venv-web" / "bin" / "python"
 
 
 def aiohttp_version(python: Path) -> tuple[int, ...]:
-    out = subprocess.run([str(python), "-c", "import aiohttp; print(aiohttp.__version__)"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run([str(python), "-c", "import aiohttp; print(aiohttp.__version__)"], capture_output=True, text=True, check=True).stdout.strip()
     return tuple(int(part) for part in out.split(".")[:2])
 
 

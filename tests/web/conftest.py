@@ -1,4 +1,5 @@
 """The portal pages list the procedures of the knowledge store: point it at the product's content."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """A python-socketio server that stands in for Rasa's socket.io channel in tests that must not
 depend on a trained model: session_request -> session_confirm, user_uttered -> bot_uttered,
 with rooms like Rasa's session persistence."""
+
 from __future__ import annotations
 
 import secrets

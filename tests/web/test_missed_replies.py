@@ -1,6 +1,7 @@
 """`POST /widget/missed` against the real Rasa and web servers: a reopened widget gets the
 assistant's and staff's messages it missed, of its own conversation only, and nothing for a
 token the Rasa channel did not issue (forged, expired, or for another conversation)."""
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,12 @@ def signer(assistant) -> SessionSigner:
 
 def append_events(assistant, conversation_id: str, events: list[dict]) -> None:
     # The id as it is: Rasa (Sanic) does not unquote path parameters, "socketio%3A…" is another conversation.
-    response = requests.post(f"{assistant.rasa_url}/conversations/{conversation_id}/tracker/events",
-                             json=events, headers={"Authorization": f"Bearer {assistant.token()}"}, timeout=30)
+    response = requests.post(
+        f"{assistant.rasa_url}/conversations/{conversation_id}/tracker/events",
+        json=events,
+        headers={"Authorization": f"Bearer {assistant.token()}"},
+        timeout=30,
+    )
     response.raise_for_status()
 
 
@@ -31,8 +36,14 @@ def missed(assistant, token, after=0) -> requests.Response:
 
 
 def citizen_says(text: str, intent: str, timestamp: float) -> dict:
-    return {"event": "user", "text": text, "timestamp": timestamp, "input_channel": "socketio", "metadata": {},
-            "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}}
+    return {
+        "event": "user",
+        "text": text,
+        "timestamp": timestamp,
+        "input_channel": "socketio",
+        "metadata": {},
+        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
+    }
 
 
 def conversation_with_staff_reply(assistant, staff_text: str):
@@ -44,16 +55,24 @@ def conversation_with_staff_reply(assistant, staff_text: str):
     assistant.tracker(conversation_id)
     start = time.time()
     time.sleep(0.1)
-    append_events(assistant, conversation_id, [
-        citizen_says("<b>xin chào</b>", "greet", start),
-        {"event": "bot", "text": "Chào bạn!", "timestamp": start + 0.01},
-        citizen_says("tôi muốn gặp cán bộ", "human_handoff", start + 0.02),
-        {"event": "bot", "text": "Cán bộ sẽ trả lời bạn sớm.", "timestamp": start + 0.03,
-         "data": {"custom": {"handoff": "waiting"}}},
-        {"event": "pause", "timestamp": start + 0.035},
-        {"event": "bot", "text": staff_text, "timestamp": start + 0.05, "metadata": {"staff_reply": "lan"},
-         "data": {"buttons": [{"title": "Cảm ơn", "payload": "/thanks"}]}},
-    ])
+    append_events(
+        assistant,
+        conversation_id,
+        [
+            citizen_says("<b>xin chào</b>", "greet", start),
+            {"event": "bot", "text": "Chào bạn!", "timestamp": start + 0.01},
+            citizen_says("tôi muốn gặp cán bộ", "human_handoff", start + 0.02),
+            {"event": "bot", "text": "Cán bộ sẽ trả lời bạn sớm.", "timestamp": start + 0.03, "data": {"custom": {"handoff": "waiting"}}},
+            {"event": "pause", "timestamp": start + 0.035},
+            {
+                "event": "bot",
+                "text": staff_text,
+                "timestamp": start + 0.05,
+                "metadata": {"staff_reply": "lan"},
+                "data": {"buttons": [{"title": "Cảm ơn", "payload": "/thanks"}]},
+            },
+        ],
+    )
     return conversation_id, token, start
 
 

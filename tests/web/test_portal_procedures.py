@@ -1,5 +1,6 @@
 """The portal's procedure list is the knowledge store's (DATABASE_URL), not a second reading of
 knowledge/content/catalogue.csv."""
+
 from __future__ import annotations
 
 from knowledge.loader import load

@@ -1,5 +1,6 @@
 """The web server in-process: pages, security headers, widget token, health and the socket.io
 proxy (against a small python-socketio server standing in for Rasa). No Rasa needed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,7 @@ class FakeRasa(NamedTuple):
 async def fake_rasa():
     """A socket.io server that speaks the channel's events: session_request -> session_confirm,
     user_uttered -> bot_uttered, with rooms like Rasa's session persistence."""
-    app, sio = fake_rasa_app(lambda data: [
-        {"text": f"echo: {data['message']}", "language": data.get("metadata", {}).get("language")}])
+    app, sio = fake_rasa_app(lambda data: [{"text": f"echo: {data['message']}", "language": data.get("metadata", {}).get("language")}])
 
     server = TestServer(app)
     await server.start_server()
@@ -103,7 +103,7 @@ async def test_health_reports_an_unreachable_rasa_without_failing(client):
 
 async def test_widget_token_only_exists_with_a_secret(client):
     assert (await client.get("/widget/token")).status == 404
-    config = (await (await client.get("/")).text())
+    config = await (await client.get("/")).text()
     assert "tokenUrl" not in config
 
     secret = "test-secret-of-enough-length-123456"
@@ -124,8 +124,7 @@ async def test_missed_replies_only_with_both_secrets_and_only_for_our_tokens(cli
     assert "missedRepliesUrl" not in await (await client.get("/")).text()
 
     session_secret = "session-secret-of-enough-length-123"
-    settings = WebSettings(rasa_url=UNUSED_PORT_URL, socketio_session_secret=session_secret,
-                           rasa_jwt_secret="rasa-secret-of-enough-length-123456")
+    settings = WebSettings(rasa_url=UNUSED_PORT_URL, socketio_session_secret=session_secret, rasa_jwt_secret="rasa-secret-of-enough-length-123456")
     with_secrets = await _client(settings)
     try:
         assert '"missedRepliesUrl": "/widget/missed"' in await (await with_secrets.get("/")).text()
@@ -140,9 +139,7 @@ async def test_missed_replies_only_with_both_secrets_and_only_for_our_tokens(cli
 
 
 def test_upstream_url_keeps_the_socketio_query():
-    assert upstream_websocket_url("http://rasa:5005/", "EIO=4&transport=websocket") == (
-        "ws://rasa:5005/socket.io/?EIO=4&transport=websocket"
-    )
+    assert upstream_websocket_url("http://rasa:5005/", "EIO=4&transport=websocket") == ("ws://rasa:5005/socket.io/?EIO=4&transport=websocket")
     assert upstream_websocket_url("https://bot.example", "").startswith("wss://bot.example/socket.io/")
 
 
@@ -180,8 +177,9 @@ async def test_socketio_proxy_passes_the_browser_address_to_rasa_signed(fake_ras
     sio = socketio.AsyncClient(reconnection=False)
     try:
         # A browser cannot make the proxy forward a header of its own choosing.
-        await sio.connect(str(web_client.make_url("")), transports=["websocket"], socketio_path="/socket.io/",
-                          headers={"X-Citizen-Client": "198.51.100.1 forged"})
+        await sio.connect(
+            str(web_client.make_url("")), transports=["websocket"], socketio_path="/socket.io/", headers={"X-Citizen-Client": "198.51.100.1 forged"}
+        )
         (environ,) = fake_rasa.sio.connect_environs
         header = environ[CLIENT_ENVIRON_KEY]
         assert header.startswith("127.0.0.1 ")  # the test client's address, as the web server saw it

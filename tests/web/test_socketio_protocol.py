@@ -2,6 +2,7 @@
 arrive with session persistence on, and a reconnect with the session token the server issued
 continues the same conversation. Guards RasaHQ/rasa#13027 (enter_room not awaited -> replies
 silently dropped)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,7 @@ class WidgetClient:
 
     async def say(self, session_id: str, text: str, language: str = "vi") -> list[dict]:
         """Sends a message and collects the replies until the assistant goes quiet."""
-        await self.sio.emit("user_uttered", {"message": text, "session_id": session_id,
-                                             "metadata": {"language": language}})
+        await self.sio.emit("user_uttered", {"message": text, "session_id": session_id, "metadata": {"language": language}})
         replies = [await asyncio.wait_for(self.replies.get(), REPLY_TIMEOUT)]
         while True:
             try:
@@ -136,8 +136,7 @@ async def test_through_the_web_server_a_message_carries_an_opaque_client_key_and
             await client.say(token, "xin chào")
         finally:
             await client.close()
-        (user_event,) = [event for event in assistant.tracker(conversation_of(token))["events"]
-                         if event["event"] == "user"]
+        (user_event,) = [event for event in assistant.tracker(conversation_of(token))["events"] if event["event"] == "user"]
         keys.append(user_event["metadata"].get("client"))
         assert "127.0.0.1" not in str(user_event["metadata"])
     through_proxy, direct = keys

@@ -1,4 +1,5 @@
 """Alembic environment of the conversation index: the caller's connection (console.index.db.migrate)."""
+
 from alembic import context
 
 from console.index.db import VERSION_TABLE, create_index_engine
@@ -9,9 +10,7 @@ config = context.config
 
 def run_migrations(connection) -> None:
     # Own version table: the index may share a database with the knowledge store.
-    context.configure(
-        connection=connection, target_metadata=metadata, render_as_batch=True, version_table=VERSION_TABLE
-    )
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, version_table=VERSION_TABLE)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -4,6 +4,7 @@ Revision ID: 0001_initial
 Revises:
 Create Date: 2026-11-22
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,10 +15,7 @@ depends_on = None
 
 # Frozen copies of the value lists at the time of this revision (models may grow later).
 CONFIDENCE_CHECK = "confidence IN ('confirmed', 'secondary', 'unverified', 'unknown')"
-STATUS_CHECK = (
-    "status IN ('received', 'processing', 'additional_documents_required', 'result_ready', "
-    "'completed', 'refused', 'withdrawn')"
-)
+STATUS_CHECK = "status IN ('received', 'processing', 'additional_documents_required', 'result_ready', 'completed', 'refused', 'withdrawn')"
 ID = 64
 
 
@@ -26,9 +24,7 @@ def _id(name, **kwargs):
 
 
 def _procedure_fk(**kwargs):
-    return sa.Column(
-        "procedure_id", sa.String(ID), sa.ForeignKey("procedures.id", ondelete="CASCADE"), **kwargs
-    )
+    return sa.Column("procedure_id", sa.String(ID), sa.ForeignKey("procedures.id", ondelete="CASCADE"), **kwargs)
 
 
 def _provenance():
@@ -183,9 +179,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "unit_former_units",
-        sa.Column(
-            "unit_id", sa.String(ID), sa.ForeignKey("administrative_units.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("unit_id", sa.String(ID), sa.ForeignKey("administrative_units.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("position", sa.Integer(), primary_key=True),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("folded", sa.Text(), nullable=False),
@@ -196,9 +190,7 @@ def upgrade() -> None:
     op.create_index("ix_unit_former_units_folded", "unit_former_units", ["folded"])
     op.create_table(
         "unit_common_names",
-        sa.Column(
-            "unit_id", sa.String(ID), sa.ForeignKey("administrative_units.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("unit_id", sa.String(ID), sa.ForeignKey("administrative_units.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("position", sa.Integer(), primary_key=True),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("folded", sa.Text(), nullable=False),
@@ -229,17 +221,13 @@ def upgrade() -> None:
     op.create_table(
         "dossier_status_history",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column(
-            "dossier_code", sa.String(64), sa.ForeignKey("dossiers.code", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("dossier_code", sa.String(64), sa.ForeignKey("dossiers.code", ondelete="CASCADE"), nullable=False),
         sa.Column("status", sa.String(40), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text()),
         sa.CheckConstraint(STATUS_CHECK, name="status"),
     )
-    op.create_index(
-        "ix_dossier_status_history_dossier_code", "dossier_status_history", ["dossier_code", "at"]
-    )
+    op.create_index("ix_dossier_status_history_dossier_code", "dossier_status_history", ["dossier_code", "at"])
 
 
 def downgrade() -> None:

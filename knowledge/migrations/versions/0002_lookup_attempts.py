@@ -4,6 +4,7 @@ Revision ID: 0002_lookup_attempts
 Revises: 0001_initial
 Create Date: 2026-11-22
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,9 +25,7 @@ def upgrade() -> None:
         sa.Column("succeeded", sa.Boolean(), nullable=False),
     )
     op.create_index("ix_dossier_lookup_attempts_code", "dossier_lookup_attempts", ["code", "at"])
-    op.create_index(
-        "ix_dossier_lookup_attempts_conversation", "dossier_lookup_attempts", ["conversation", "at"]
-    )
+    op.create_index("ix_dossier_lookup_attempts_conversation", "dossier_lookup_attempts", ["conversation", "at"])
 
 
 def downgrade() -> None:

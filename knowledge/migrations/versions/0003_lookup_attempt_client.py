@@ -5,6 +5,7 @@ Revision ID: 0003_lookup_attempt_client
 Revises: 0002_lookup_attempts
 Create Date: 2026-11-27
 """
+
 import sqlalchemy as sa
 from alembic import op
 

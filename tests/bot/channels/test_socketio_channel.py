@@ -1,5 +1,6 @@
 """The hardened socket.io channel, with its socket.io server's transport parts stubbed out:
 which room a socket joins, which sender a message gets, what reaches Rasa."""
+
 from __future__ import annotations
 
 import contextlib
@@ -131,9 +132,7 @@ async def test_a_new_conversation_on_the_same_socket_leaves_the_old_room(channel
 async def test_messages_reach_rasa_normalised_with_clean_metadata(channel):
     token, conversation = await start_session(channel)
     decomposed = unicodedata.normalize("NFD", "  hộ chiếu  ")
-    await handler(channel, "user_uttered")(
-        "sid1", {"message": decomposed, "session_id": token, "metadata": {"language": "EN", "page": "/"}}
-    )
+    await handler(channel, "user_uttered")("sid1", {"message": decomposed, "session_id": token, "metadata": {"language": "EN", "page": "/"}})
     (message,) = channel.received
     assert message.text == "hộ chiếu" and unicodedata.is_normalized("NFC", message.text)
     assert message.sender_id == conversation
@@ -148,8 +147,7 @@ async def test_payload_entities_that_are_not_plain_values_are_dropped(channel, m
     await handler(channel, "user_uttered")("sid1", {"message": '/inform_location{"location": {"a": 1}}', "session_id": token})
     await handler(channel, "user_uttered")("sid1", {"message": '/rate{"rating": 5}', "session_id": token})
     await handler(channel, "user_uttered")("sid1", {"message": '/inform_location{"location": "Phan Rang"}', "session_id": token})
-    assert [message.text for message in channel.received] == [
-        "/inform_location", '/rate{"rating": "5"}', '/inform_location{"location": "Phan Rang"}']
+    assert [message.text for message in channel.received] == ["/inform_location", '/rate{"rating": "5"}', '/inform_location{"location": "Phan Rang"}']
 
 
 async def test_messages_for_another_conversation_or_without_a_session_are_ignored(channel):
@@ -200,8 +198,7 @@ async def test_output_keeps_a_list_in_one_message_and_sends_custom_payloads_as_d
     await output.send_custom_json(SESSION, {"type": "rating_request"})
     assert server.emitted == [
         ("bot_uttered", {"text": "Giấy tờ:\n\n- tờ khai\n- căn cước"}, SESSION),
-        ("bot_uttered", {"text": "Chọn:", "quick_replies": [
-            {"content_type": "text", "title": "5 ★", "payload": '/rate{"rating": 5}'}]}, SESSION),
+        ("bot_uttered", {"text": "Chọn:", "quick_replies": [{"content_type": "text", "title": "5 ★", "payload": '/rate{"rating": 5}'}]}, SESSION),
         ("bot_uttered", {"custom": {"type": "rating_request"}}, SESSION),
     ]
 
@@ -226,11 +223,11 @@ async def test_with_a_jwt_key_only_sockets_with_a_valid_widget_token_connect(mon
 
 # --------------------------------------------------------------------------- client address (dossier limits)
 
+
 async def _message_metadata_after_connect(channel, environ) -> dict:
     await handler(channel, "connect")("sid1", environ, None)
     token, _ = await start_session(channel)
-    await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": token,
-                                                    "metadata": {"language": "vi", "client": "made-up"}})
+    await handler(channel, "user_uttered")("sid1", {"message": "xin chào", "session_id": token, "metadata": {"language": "vi", "client": "made-up"}})
     return channel.received[-1].metadata
 
 
@@ -243,12 +240,15 @@ async def test_the_client_key_comes_only_from_the_address_the_web_server_signed(
     assert "203.0.113.7" not in str(metadata)  # an opaque key, not the address
 
 
-@pytest.mark.parametrize("header", [
-    None,
-    "203.0.113.7",
-    "203.0.113.7 " + "0" * 64,
-    signed_client_header("203.0.113.7", "another-secret"),
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "203.0.113.7",
+        "203.0.113.7 " + "0" * 64,
+        signed_client_header("203.0.113.7", "another-secret"),
+    ],
+)
 async def test_unsigned_forged_or_foreign_client_headers_and_client_metadata_give_no_client(channel, monkeypatch, header):
     monkeypatch.setenv("CLIENT_ADDRESS_SECRET", "client-test-secret")
     environ = {CLIENT_ENVIRON_KEY: header} if header else {}

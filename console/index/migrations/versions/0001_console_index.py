@@ -2,6 +2,7 @@
 
 Revision ID: 0001_console_index
 """
+
 from alembic import op
 
 from console.index.models import metadata
