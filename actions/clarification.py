@@ -26,7 +26,7 @@ from typing import Optional
 from rasa_sdk import Tracker
 
 from actions.formatting import wording
-from actions.formatting.common import Reply, button
+from actions.formatting.common import Reply, button, naming
 from knowledge.conversation_slots import FOLLOW_UP_INTENTS
 from knowledge.names import Intent, Slot
 from knowledge.store import KnowledgeStore
@@ -67,7 +67,7 @@ def pending_choice(tracker: Tracker, store: KnowledgeStore) -> Optional[PendingC
 
 def question_payload(intent: str, procedure_id: str) -> str:
     """The button payload that asks `intent` about one procedure."""
-    entities = json.dumps({"procedure": procedure_id}, ensure_ascii=False, separators=(",", ":"))
+    entities = json.dumps(naming(procedure_id), ensure_ascii=False, separators=(",", ":"))
     return f"/{intent}{entities}"
 
 

@@ -8,13 +8,13 @@ from abc import ABC, abstractmethod
 from typing import Any, Iterable, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarification import asked_intent, bundle_differs, options_again, pending_choice
 from actions.formatting import answers
 from actions.formatting.common import Reply
-from knowledge.names import Entity, Slot
+from knowledge.names import Slot
 from knowledge.store import KnowledgeStore, open_store
 from knowledge.text import detect_language
 from knowledge.types import Procedure
@@ -41,13 +41,6 @@ def procedure_in_context(tracker: Tracker, store: KnowledgeStore) -> Optional[Pr
     """
     procedure_id = tracker.get_slot(Slot.PROCEDURE)
     return store.get_procedure(procedure_id) if procedure_id else None
-
-
-def naming(procedure_id: str) -> dict[str, str]:
-    """The entities of a button payload about a procedure: payloads skip the NLU pipeline, so they
-    carry what it would decide (`procedure_id`, read by the slot mapping) besides the name the
-    resolver reads (`procedure`)."""
-    return {Entity.PROCEDURE: procedure_id, Entity.PROCEDURE_ID: procedure_id}
 
 
 def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
@@ -103,4 +96,7 @@ class ProcedureAnswerAction(KnowledgeAction):
             return self.events_without_procedure()
         replies, events = self.answer(procedure, language, tracker, store)
         send(dispatcher, replies)
+        # A button of the pending choice (a payload: the NLU component never saw it) ends the choice.
+        if tracker.get_slot(Slot.PROCEDURE_CHOICES):
+            events = [*events, SlotSet(Slot.PROCEDURE_CHOICES, None)]
         return events

@@ -13,10 +13,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction, naming
+from actions.common import KnowledgeAction
 from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
-from actions.formatting.common import button
+from actions.formatting.common import button, naming
 from knowledge.names import Intent, Slot
 from knowledge.resolution import (  # noqa: F401  (re-exported for the actions and their tests)
     BUNDLE_LIFE_EVENTS,

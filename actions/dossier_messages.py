@@ -12,8 +12,8 @@ import json
 from datetime import date, datetime
 from typing import Optional
 
-from actions.common import naming
 from actions.formatting import wording
+from actions.formatting.common import naming
 from actions.formatting.shared import support_phone
 from knowledge.timestamps import VIETNAM_TZ
 from knowledge.types import Dossier

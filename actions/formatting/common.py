@@ -9,6 +9,7 @@ from types import ModuleType
 from typing import Iterable
 
 from actions.formatting.shared import caution_label
+from knowledge.names import Entity
 
 # A footer names at most this many sources; the rest are in the knowledge files.
 MAX_SOURCES = 2
@@ -83,3 +84,10 @@ def online_discount_today(fee_item, today: date):
     if discount is not None and discount.valid_on(today):
         return discount
     return None
+
+
+def naming(procedure_id: str) -> dict[str, str]:
+    """The entities of a button payload about a procedure: payloads skip the NLU pipeline, so they
+    carry what it would decide (`procedure_id`, read by the slot mapping) besides the name the
+    resolver reads (`procedure`)."""
+    return {Entity.PROCEDURE: procedure_id, Entity.PROCEDURE_ID: procedure_id}

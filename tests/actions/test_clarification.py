@@ -79,7 +79,7 @@ async def test_newborn_follow_up_answers_for_birth_registration_and_says_how_the
     assert "Tờ khai đăng ký khai sinh" in texts[0]
     assert "Đăng ký khai sinh" in texts[-1] and "liên thông" in texts[-1]
     # One click asks the same question about the bundle.
-    assert payloads(messages[-1]) == ['/ask_documents{"procedure":"birth-bundle"}']
+    assert payloads(messages[-1]) == ['/ask_documents{"procedure":"birth-bundle","procedure_id":"birth-bundle"}']
     assert events == []  # nothing chosen: the choice stays pending for the next follow-up
 
 
@@ -87,14 +87,17 @@ async def test_follow_up_in_english_stays_in_english():
     tracker = follow_up("how much does it cost", "ask_fee", NEWBORN_CHOICE, language="en")
     messages, _ = await run(ActionAnswerFee(), tracker)
     assert "combined procedure" in messages[-1]["text"]
-    assert payloads(messages[-1]) == ['/ask_fee{"procedure":"birth-bundle"}']
+    assert payloads(messages[-1]) == ['/ask_fee{"procedure":"birth-bundle","procedure_id":"birth-bundle"}']
 
 
 async def test_a_real_choice_is_offered_again_with_the_question_kept():
     messages, _ = await run(ActionAnswerFee(), follow_up("phí bao nhiêu", "ask_fee", ["id-card", "passport"]))
     assert len(messages) == 1
     assert messages[0]["text"] == vi.CHOOSE_FOR_QUESTION
-    assert payloads(messages[0]) == ['/ask_fee{"procedure":"id-card"}', '/ask_fee{"procedure":"passport"}']
+    assert payloads(messages[0]) == [
+        '/ask_fee{"procedure":"id-card","procedure_id":"id-card"}',
+        '/ask_fee{"procedure":"passport","procedure_id":"passport"}',
+    ]
 
 
 async def test_the_procedure_proposed_by_did_you_mean_is_answered():
@@ -110,15 +113,33 @@ async def test_without_a_pending_choice_the_generic_question_remains():
 async def test_where_to_submit_within_the_newborn_choice_asks_where_the_citizen_lives():
     messages, _ = await run(ActionAnswerWhereToSubmit(), follow_up("nộp ở đâu", "ask_where_to_submit", NEWBORN_CHOICE))
     assert vi.ASK_PROCEDURE not in [m["text"] for m in messages]
-    assert payloads(messages[-1]) == ['/ask_where_to_submit{"procedure":"birth-bundle"}']
+    assert payloads(messages[-1]) == ['/ask_where_to_submit{"procedure":"birth-bundle","procedure_id":"birth-bundle"}']
 
 
 async def test_where_to_submit_within_a_real_choice_repeats_the_options():
     messages, _ = await run(ActionAnswerWhereToSubmit(), follow_up("nộp ở đâu", "ask_where_to_submit", ["id-card", "passport"]))
-    assert payloads(messages[0]) == ['/ask_where_to_submit{"procedure":"id-card"}', '/ask_where_to_submit{"procedure":"passport"}']
+    assert payloads(messages[0]) == [
+        '/ask_where_to_submit{"procedure":"id-card","procedure_id":"id-card"}',
+        '/ask_where_to_submit{"procedure":"passport","procedure_id":"passport"}',
+    ]
 
 
 async def test_a_form_is_never_started_for_an_option_the_citizen_did_not_pick():
     messages, events = await run(ActionStartChecklist(), follow_up("kiểm tra giấy tờ giúp tôi", "start_checklist", NEWBORN_CHOICE))
-    assert payloads(messages[0]) == ['/start_checklist{"procedure":"birth-bundle"}', '/start_checklist{"procedure":"birth-registration"}']
+    assert payloads(messages[0]) == [
+        '/start_checklist{"procedure":"birth-bundle","procedure_id":"birth-bundle"}',
+        '/start_checklist{"procedure":"birth-registration","procedure_id":"birth-registration"}',
+    ]
     assert slot_events(events)["checklist_answers"] is None
+
+
+async def test_a_click_on_an_option_answers_for_it_and_ends_the_choice():
+    # The button's payload set the procedure (the NLU component never sees a payload): the answer ends the choice.
+    tracker = make_tracker(
+        slots={"language": "vi", "procedure": "birth-bundle", "procedure_choices": NEWBORN_CHOICE},
+        text='/ask_documents{"procedure":"birth-bundle","procedure_id":"birth-bundle"}',
+        intent="ask_documents",
+    )
+    messages, events = await run(ActionAnswerDocuments(), tracker)
+    assert vi.CHOOSE_FOR_QUESTION not in [m["text"] for m in messages]
+    assert slot_events(events) == {"procedure_choices": None}

@@ -21,7 +21,7 @@ def payloads(replies: list[dict]) -> list[str]:
 def test_newborn_follow_ups_are_answered_within_the_choice(assistant: Assistant):
     sender = assistant.new_sender()
     offer = assistant.send(sender, "con tôi mới sinh được 1 tuần")
-    assert '/find_procedure{"procedure":"birth-bundle"}' in payloads(offer)
+    assert '/find_procedure{"procedure":"birth-bundle","procedure_id":"birth-bundle"}' in payloads(offer)
     assert assistant.tracker(sender)["slots"]["procedure_choices"] == ["birth-bundle", "birth-registration"]
 
     for question in ("cần giấy tờ gì", "phí bao nhiêu", "mất bao lâu"):
@@ -29,10 +29,10 @@ def test_newborn_follow_ups_are_answered_within_the_choice(assistant: Assistant)
         assert vi.ASK_PROCEDURE not in texts(replies), question
         # Answered for the birth registration, with one click to the same answer for the bundle.
         assert "Đăng ký khai sinh" in " ".join(texts(replies)), question
-        assert any(p.endswith('{"procedure":"birth-bundle"}') for p in payloads(replies)), question
+        assert any(p.endswith('{"procedure":"birth-bundle","procedure_id":"birth-bundle"}') for p in payloads(replies)), question
 
     # The bundle's button answers directly and ends the pending choice.
-    replies = assistant.send(sender, '/ask_documents{"procedure":"birth-bundle"}')
+    replies = assistant.send(sender, '/ask_documents{"procedure":"birth-bundle","procedure_id":"birth-bundle"}')
     slots = assistant.tracker(sender)["slots"]
     assert slots["procedure"] == "birth-bundle" and slots["procedure_choices"] is None
     assert vi.CHOOSE_FOR_QUESTION not in texts(replies)
