@@ -32,7 +32,7 @@ OUT_OF_SCOPE = "out_of_scope"
 # DIET pads every batch to its longest example, so one 300-word story in a batch of short chat
 # messages multiplied the transformer's work and a full `rasa train` took 7 minutes instead of 3;
 # the intent is in the asking part, and the procedure resolver still reads the whole message.
-MAX_TRAINING_WORDS = 40
+MAX_TRAINING_WORDS = 30
 HELD_OUT_SHARE = (0.40, 0.46)  # aimed at / never above, by number of questions
 # Second-level suffixes under which the registrable name has three labels (plo.vn vs sotuphap.haugiang.gov.vn).
 _SECOND_LEVEL = {"com", "gov", "org", "net", "edu"}
