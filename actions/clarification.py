@@ -19,14 +19,13 @@ A click on an option sets the procedure, and the choice is only consulted while 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Optional
 
 from rasa_sdk import Tracker
 
 from actions.formatting import wording
-from actions.formatting.common import Reply, button, naming
+from actions.formatting.common import Reply, button, naming, payload
 from knowledge.conversation_slots import FOLLOW_UP_INTENTS
 from knowledge.names import Intent, Slot
 from knowledge.store import KnowledgeStore
@@ -67,8 +66,7 @@ def pending_choice(tracker: Tracker, store: KnowledgeStore) -> Optional[PendingC
 
 def question_payload(intent: str, procedure_id: str) -> str:
     """The button payload that asks `intent` about one procedure."""
-    entities = json.dumps(naming(procedure_id), ensure_ascii=False, separators=(",", ":"))
-    return f"/{intent}{entities}"
+    return payload(intent, naming(procedure_id))
 
 
 def asked_intent(tracker: Tracker) -> str:

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import KnowledgeAction
 from actions.formatting import wording
 from actions.formatting.answers import TOPIC_PAYLOADS
-from actions.formatting.common import button, naming
+from actions.formatting.common import button, naming, payload
 from knowledge.names import Intent, Slot
 from knowledge.resolution import (  # noqa: F401  (re-exported for the actions and their tests)
     BUNDLE_LIFE_EVENTS,
@@ -38,10 +38,6 @@ SUMMARY_TOPICS = ("documents", "fee", "processing_time", "where_to_submit", "onl
 
 # Offered when nothing in the message points anywhere: the most asked-for procedures.
 POPULAR_PROCEDURES = ("id-card", "birth-registration", "temporary-residence", "passport", "driving-licence-renewal", "marriage-registration")
-
-
-def payload(intent: str, entities: Optional[dict] = None) -> str:
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
 
 
 def payload_procedure(payload_text: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from types import ModuleType
-from typing import Iterable
+from typing import Iterable, Optional
 
 from actions.formatting.shared import caution_label
 from knowledge.names import Entity
@@ -91,3 +92,8 @@ def naming(procedure_id: str) -> dict[str, str]:
     carry what it would decide (`procedure_id`, read by the slot mapping) besides the name the
     resolver reads (`procedure`)."""
     return {Entity.PROCEDURE: procedure_id, Entity.PROCEDURE_ID: procedure_id}
+
+
+def payload(intent: str, entities: Optional[dict] = None) -> str:
+    """A button payload: the intent, and the entities as compact JSON."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
