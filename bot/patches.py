@@ -1,6 +1,7 @@
 """Small, checked patches of Rasa 3.6 applied in the Rasa server process.
 
-One patch today: action-server responses validated with a validator built once.
+Two patches: action-server responses validated with a validator built once, and the model's
+prediction graph run without dask's scheduler (`bot/graph_runner.py`, whose docstring says why).
 
 Rasa 3.6 checks every custom-action response with `jsonschema.validate(result, schema)`
 (`RemoteAction._validate_action_result` in `rasa/core/actions/action.py`). That helper
@@ -11,7 +12,11 @@ on every call; under 20 concurrent conversations this was about 40 % of the Rasa
 the same checks and the same error (`best_match`, with Rasa's message appended); only the
 schema check and the validator construction happen once, when the patch is applied.
 
-The patch is applied only to the exact code it was written for: `apply()` compares the
+The graph-runner patch makes `MessageProcessor._load_model` load models with
+`SequentialGraphRunner`; it checks that `DaskGraphRunner.run` is still the code whose contract
+`SequentialGraphRunner.run` reproduces, and that `_load_model` still names the runner class.
+
+Each patch is applied only to the exact code it was written for: `apply()` compares the
 source of the method it replaces, and of the call site in `RemoteAction.run`, with the
 Rasa 3.6.21 code. When a Rasa upgrade changes either, `apply()` raises `RasaPatchError` and
 the Rasa server does not start (it is applied when Rasa imports `bot.tracker_store`), with a
@@ -36,6 +41,11 @@ logger = logging.getLogger(__name__)
 EXPECTED_VALIDATE_SOURCE_SHA256 = "ce61fe852bba0d78041dccaa58b2b43722f31b27478829fe4d499b2004f202bd"
 # The call the patched method must still be reached by, in `RemoteAction.run`.
 EXPECTED_CALL_SITE = "self._validate_action_result(response)"
+
+# sha256 of `DaskGraphRunner.run` in Rasa 3.6.21: the contract SequentialGraphRunner.run keeps.
+EXPECTED_DASK_RUN_SOURCE_SHA256 = "f58ed98f29b1bd4da35066a5dddbe7aa92c558566f8a437d0e3f3eb43b8aeae1"
+# How `MessageProcessor._load_model` passes the runner class to the model loader.
+EXPECTED_RUNNER_CALL_SITE = "DaskGraphRunner,"
 
 _PATCHED_MARK = "_citizen_assistant_patched"
 
@@ -97,10 +107,7 @@ def check_validator_patch_applies(remote_action_class: Any) -> None:
         raise RasaPatchError(_upgrade_message("RemoteAction._validate_action_result no longer exists"))
     if getattr(current, _PATCHED_MARK, False):
         return
-    try:
-        fingerprint = source_fingerprint(current)
-    except (OSError, TypeError) as error:  # no source shipped: cannot tell it is the same code
-        raise RasaPatchError(_upgrade_message(f"the source of _validate_action_result is unavailable ({error})")) from error
+    fingerprint = _fingerprint_or_refuse(current, "_validate_action_result")
     if fingerprint != EXPECTED_VALIDATE_SOURCE_SHA256:
         raise RasaPatchError(
             _upgrade_message(
@@ -132,6 +139,46 @@ def apply_action_response_validator_patch(remote_action_class: Any = None) -> bo
     return True
 
 
+def apply_graph_runner_patch(processor_module: Any = None, dask_runner_class: Any = None) -> bool:
+    """Makes the Rasa server load models with `SequentialGraphRunner`; True when applied now.
+
+    Idempotent. Raises `RasaPatchError` when Rasa's code is not the code it was written for.
+    """
+    import rasa.core.processor
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from bot.graph_runner import SequentialGraphRunner
+
+    processor_module = processor_module or rasa.core.processor
+    dask_runner_class = dask_runner_class or DaskGraphRunner
+    if getattr(processor_module, "DaskGraphRunner", None) is SequentialGraphRunner:
+        return False
+    fingerprint = _fingerprint_or_refuse(dask_runner_class.run, "DaskGraphRunner.run")
+    if fingerprint != EXPECTED_DASK_RUN_SOURCE_SHA256:
+        raise RasaPatchError(
+            _upgrade_message(f"DaskGraphRunner.run changed (source sha256 {fingerprint[:12]}…, expected {EXPECTED_DASK_RUN_SOURCE_SHA256[:12]}…)")
+        )
+    load_model = getattr(getattr(processor_module, "MessageProcessor", None), "_load_model", None)
+    if load_model is None or getattr(processor_module, "DaskGraphRunner", None) is not dask_runner_class:
+        raise RasaPatchError(_upgrade_message("rasa.core.processor no longer loads models with DaskGraphRunner"))
+    try:
+        load_source = inspect.getsource(load_model)
+    except (OSError, TypeError) as error:
+        raise RasaPatchError(_upgrade_message(f"the source of MessageProcessor._load_model is unavailable ({error})")) from error
+    if EXPECTED_RUNNER_CALL_SITE not in load_source:
+        raise RasaPatchError(_upgrade_message(f"MessageProcessor._load_model no longer passes `{EXPECTED_RUNNER_CALL_SITE}`"))
+    processor_module.DaskGraphRunner = SequentialGraphRunner
+    logger.info("bot.patches: models run their prediction graph without dask's scheduler")
+    return True
+
+
+def _fingerprint_or_refuse(function: Callable[..., Any], name: str) -> str:
+    try:
+        return source_fingerprint(function)
+    except (OSError, TypeError) as error:  # no source shipped: cannot tell it is the same code
+        raise RasaPatchError(_upgrade_message(f"the source of {name} is unavailable ({error})")) from error
+
+
 # Escape hatch for measuring Rasa unpatched (benchmarks) or for running an upgraded Rasa before
 # the patch is ported: RASA_PATCHES=off.
 SWITCH = "RASA_PATCHES"
@@ -140,17 +187,18 @@ SWITCH = "RASA_PATCHES"
 def apply() -> None:
     """Every patch of this module (called when Rasa imports bot.tracker_store)."""
     if os.environ.get(SWITCH, "on").lower() in ("off", "0", "false", "no"):
-        logger.warning("bot.patches: %s=off, Rasa runs unpatched (slower action calls)", SWITCH)
+        logger.warning("bot.patches: %s=off, Rasa runs unpatched (slower)", SWITCH)
         return
     apply_action_response_validator_patch()
+    apply_graph_runner_patch()
 
 
 def _upgrade_message(what: str) -> str:
     import rasa
 
     return (
-        f"bot/patches.py cannot patch Rasa {rasa.__version__}: {what}. The patch was written for "
-        "Rasa 3.6.21. If this Rasa release validates action responses with a validator built once "
-        "(see docs/upstream/rasa-validator-once.md), delete the patch and its call in "
-        "bot/tracker_store.py; otherwise port it to the new code and update its fingerprint."
+        f"bot/patches.py cannot patch Rasa {rasa.__version__}: {what}. The patches were written for "
+        "Rasa 3.6.21. If this Rasa release already does what the patch does (for the validator see "
+        "docs/upstream/rasa-validator-once.md), delete the patch and its call in `apply`; otherwise "
+        "port it to the new code and update its fingerprint (or run unpatched: RASA_PATCHES=off)."
     )

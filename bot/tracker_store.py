@@ -22,17 +22,18 @@ endpoints.yml:
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Optional, Text, TypeVar
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Optional, Text, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import exc as sa_exc
@@ -102,6 +103,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             kwargs.pop("db", None)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         self._tune_engine()
+        self._statements = ConversationStatements(self.SQLEvent.__table__)
 
     def _tune_engine(self) -> None:
         url = self.engine.url  # type: ignore[has-type]  # set by SQLTrackerStore.__init__
@@ -129,7 +131,22 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        return await self._with_retries("a read", lambda: super(MaskingSQLTrackerStore, self)._retrieve(sender_id, fetch_events_from_all_sessions))
+        return await self._with_retries("a read", lambda: self._retrieve_once(sender_id, fetch_events_from_all_sessions))
+
+    async def _retrieve_once(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """`SQLTrackerStore._retrieve` with a statement built once, reading only the data column."""
+        statement = self._statements.all_sessions if fetch_events_from_all_sessions else self._statements.last_session
+        with self.session_scope() as session:
+            rows = session.execute(statement, {"sender_id": sender_id}).scalars().all()
+        events = [json.loads(data) for data in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def _additional_events(self, session: sa.orm.Session, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """`SQLTrackerStore._additional_events` with the count statement built once."""
+        stored = session.execute(self._statements.last_session_count, {"sender_id": tracker.sender_id}).scalar_one()
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Same as `SQLTrackerStore.save`, with each new event masked first; retried while the
@@ -177,6 +194,28 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         assert self.event_broker is not None
         for event in events:
             self.event_broker.publish(event)
+
+
+class ConversationStatements:
+    """The statements Rasa's `SQLTrackerStore._event_query` builds on every read and save, built once.
+
+    Same rows in the same order: a conversation's events ordered by id, either all of them or
+    those from its latest `session_started` event on (all, when it has none). Building the ORM
+    query and its subquery anew was about 8 % of the Rasa server's CPU under load (native py-spy
+    profile, benchmarks/REPORT.md); a statement built once is compiled once by SQLAlchemy's cache.
+    """
+
+    def __init__(self, events: sa.Table) -> None:
+        sender = sa.bindparam("sender_id")
+        session_start = (
+            sa.select(sa.func.max(events.c.timestamp))
+            .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        in_last_session = sa.and_(events.c.sender_id == sender, sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+        self.all_sessions = sa.select(events.c.data).where(events.c.sender_id == sender).order_by(events.c.id)
+        self.last_session = sa.select(events.c.data).where(in_last_session).order_by(events.c.id)
+        self.last_session_count = sa.select(sa.func.count()).select_from(events).where(in_last_session)
 
 
 def tuned_engine(url: sa.engine.URL) -> sa.engine.Engine:

@@ -197,3 +197,42 @@ async def test_the_broker_gets_each_turn_masked_in_order_in_one_transaction(tmp_
     assert len(commits) == 2  # one per saved turn, not one per event
     store.engine.dispose()
     broker.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path, _postgres):
+    url = _postgres.new_url() if request.param == "postgresql" else f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = MaskingSQLTrackerStore(domain=DOMAIN, host=url)
+    yield store
+    store.engine.dispose()
+
+
+async def test_reads_and_counts_are_rasa_s_across_sessions(any_store):
+    """The statements built once (ConversationStatements) return what Rasa's own query returns."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    def session(text: str) -> list:
+        return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"), user(text, "out_of_scope")]
+
+    conversations = {
+        "one-session": session("xin chào"),
+        "two-sessions": session("lần một") + session("lần hai"),
+        "no-session-start": dossier_conversation("5678"),
+    }
+    for sender, events in conversations.items():
+        await save(any_store, sender, events)
+    continued = await any_store.retrieve("two-sessions")  # as Rasa does: the latest session only
+    continued.update(BotUttered("Chào bạn"))
+    await any_store.save(continued)
+    for sender in [*conversations, "unknown"]:
+        for all_sessions in (False, True):
+            ours = await any_store._retrieve(sender, all_sessions)
+            rasa_s = await SQLTrackerStore._retrieve(any_store, sender, all_sessions)
+            assert (ours and ours.current_state()) == (rasa_s and rasa_s.current_state())
+        with any_store.session_scope() as db:
+            tracker = DialogueStateTracker.from_events(sender, conversations.get(sender, []), DOMAIN.slots)
+            assert list(any_store._additional_events(db, tracker)) == list(SQLTrackerStore._additional_events(any_store, db, tracker))
+    last = await any_store.retrieve("two-sessions")
+    assert [e.text for e in last.events if isinstance(e, UserUttered)] == ["lần hai"]
+    assert [e.text for e in last.events if isinstance(e, BotUttered)] == ["Chào bạn"]
