@@ -87,8 +87,10 @@ class TurnSQLEventBroker(SQLEventBroker):
     def publish_many(self, events: list[dict]) -> None:
         if not events:
             return
+        # One multi-row insert, not an ORM object (an INSERT and a primary-key fetch) per event.
+        rows = [{"sender_id": event.get("sender_id"), "data": json.dumps(event)} for event in events]
         with self.session_scope() as session:
-            session.add_all([self.SQLBrokerEvent(sender_id=event.get("sender_id"), data=json.dumps(event)) for event in events])
+            session.execute(self.SQLBrokerEvent.__table__.insert(), rows)
             session.commit()
 
 

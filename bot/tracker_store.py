@@ -168,18 +168,10 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
             masked = masked_event_dicts(tracker.events, new_events)
-            for data in masked:
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=data.get("event"),
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
             if masked:
+                # One multi-row insert of the columns Rasa's SQLEvent rows hold: ORM objects cost an
+                # INSERT and a primary-key fetch each (benchmarks/REPORT.md).
+                session.execute(self._statements.insert_event, [event_row(tracker.sender_id, data) for data in masked])
                 written[:] = masked
             session.commit()
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
@@ -197,7 +189,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
 
 class ConversationStatements:
-    """The statements Rasa's `SQLTrackerStore._event_query` builds on every read and save, built once.
+    """The statements Rasa's `SQLTrackerStore._event_query` builds on every read and save, built once,
+    and the insert of new events.
 
     Same rows in the same order: a conversation's events ordered by id, either all of them or
     those from its latest `session_started` event on (all, when it has none). Building the ORM
@@ -216,6 +209,19 @@ class ConversationStatements:
         self.all_sessions = sa.select(events.c.data).where(events.c.sender_id == sender).order_by(events.c.id)
         self.last_session = sa.select(events.c.data).where(in_last_session).order_by(events.c.id)
         self.last_session_count = sa.select(sa.func.count()).select_from(events).where(in_last_session)
+        self.insert_event = events.insert()
+
+
+def event_row(sender_id: Text, data: dict) -> dict:
+    """The row Rasa's `SQLTrackerStore` writes for one serialised event."""
+    return {
+        "sender_id": sender_id,
+        "type_name": data.get("event"),
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def tuned_engine(url: sa.engine.URL) -> sa.engine.Engine:
