@@ -148,6 +148,8 @@ def start_bots(work: Path, ports: dict) -> dict[str, list[Server]]:
     assistant_env = base_env(
         DATABASE_URL=f"sqlite:///{work}/knowledge.db",
         TRACKER_STORE_URL=f"sqlite:///{work}/tracker.db",
+        # The console's event stream on, as scripts/run.sh runs it, into this run's own database.
+        EVENT_BROKER_URL=f"sqlite:///{work}/events.db",
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
         JWT_SECRET=secrets.token_hex(32),
         DOSSIER_HASH_KEY=secrets.token_hex(32),
