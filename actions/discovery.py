@@ -98,7 +98,7 @@ def also_asked_message(found: Identification, procedure, language: str, store) -
     names = ", ".join(p.names.in_(language) for p in others)
     return {
         "text": wording(language).also_asked(names),
-        "buttons": [button(p.names.in_(language), payload("find_procedure", {"procedure": p.id})) for p in others],
+        "buttons": [button(p.names.in_(language), payload("find_procedure", naming(p.id))) for p in others],
     }
 
 

@@ -267,7 +267,8 @@ async def test_two_procedures_in_one_message_answers_one_and_offers_the_other(di
     other = ({"passport", "temporary-residence"} - {answered}).pop()
     assert len(messages) == 2
     assert messages[1]["text"].startswith("Bạn cũng hỏi về")
-    assert payloads(messages[1]) == [f'/find_procedure{{"procedure":"{other}"}}']
+    # The click sets the procedure slot too (payloads skip the NLU pipeline that would decide it).
+    assert payloads(messages[1]) == [f'/find_procedure{{"procedure":"{other}","procedure_id":"{other}"}}']
 
 
 async def test_one_procedure_offers_nothing_more(discovery_store):
