@@ -8,12 +8,11 @@ Plain words for a chat window: what the status means for the citizen and what to
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Optional
 
 from actions.formatting import wording
-from actions.formatting.common import naming
+from actions.formatting.common import button, naming, payload
 from actions.formatting.shared import support_phone
 from knowledge.timestamps import VIETNAM_TZ
 from knowledge.types import Dossier
@@ -74,18 +73,18 @@ def status_message(dossier: Dossier, lang: str, today: date, procedure_name: Opt
 def result_buttons(lang: str, procedure_id: Optional[str]) -> list[dict]:
     """Check another dossier, ask about the procedure (when known), talk to a person."""
     words = wording(lang)
-    buttons = [{"title": words.CHECK_ANOTHER_DOSSIER, "payload": "/check_dossier_status"}]
+    buttons = [button(words.CHECK_ANOTHER_DOSSIER, "/check_dossier_status")]
     if procedure_id:
-        buttons.append({"title": words.ASK_ABOUT_PROCEDURE, "payload": "/ask_documents" + json.dumps(naming(procedure_id))})
-    buttons.append({"title": words.TALK_TO_PERSON, "payload": "/request_human"})
+        buttons.append(button(words.ASK_ABOUT_PROCEDURE, payload("ask_documents", naming(procedure_id))))
+    buttons.append(button(words.TALK_TO_PERSON, "/request_human"))
     return buttons
 
 
 def retry_buttons(lang: str) -> list[dict]:
     words = wording(lang)
     return [
-        {"title": words.TRY_AGAIN, "payload": "/check_dossier_status"},
-        {"title": words.TALK_TO_PERSON, "payload": "/request_human"},
+        button(words.TRY_AGAIN, "/check_dossier_status"),
+        button(words.TALK_TO_PERSON, "/request_human"),
     ]
 
 

@@ -158,7 +158,7 @@ async def test_each_status_is_explained_in_the_citizens_language(check, case, vi
     assert payloads[0] == "/check_dossier_status" and payloads[-1] == "/request_human"
     procedure = DOSSIERS[case]["procedure_id"]
     if procedure:
-        assert '/ask_documents{"procedure": "%s", "procedure_id": "%s"}' % (procedure, procedure) in payloads
+        assert '/ask_documents{"procedure":"%s","procedure_id":"%s"}' % (procedure, procedure) in payloads
         assert SlotSet("procedure", procedure) in events
     else:
         assert len(payloads) == 2
