@@ -40,7 +40,12 @@ def test_training_examples_are_left_out_and_fallbacks_come_first(planted_convers
     assert gibberish is not None and "fallback" in gibberish.reasons
     ranks = [g.sort_key()[0] for g in groups]
     assert ranks == sorted(ranks)
-    assert groups.index(gibberish) < groups.index(_group_of(groups, PLANTED["duplicates"][0]))
+    # Fallbacks outrank counts: every group with a fallback comes before every group without one
+    # (whether the model also falls back on one of the duplicates depends on the training run).
+    with_fallback = [position for position, group in enumerate(groups) if "fallback" in group.reasons]
+    without = [position for position, group in enumerate(groups) if "fallback" not in group.reasons]
+    assert groups.index(gibberish) in with_fallback and without
+    assert max(with_fallback) < min(without)
 
 
 def test_messages_are_masked_and_annotated_or_ignored_ones_leave_the_inbox(planted_conversations, tracker_messages, layout):
