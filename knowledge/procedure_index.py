@@ -119,7 +119,13 @@ STOPWORDS = frozenset(
 
 
 def _stem(word: str) -> str:
-    """English plurals and -ing trimmed; Vietnamese syllables never match these patterns."""
+    """English plurals and -ing trimmed, and the nouns and participles of a few verbs brought back to the
+    verb ("certification", "certified": certify; "registration": register); Vietnamese syllables never
+    match these patterns."""
+    if re.fullmatch(r"[a-z]{3,}ifi(cation|ed)", word):
+        return word[: word.rindex("ifi")] + "ify"
+    if re.fullmatch(r"[a-z]{2,}istration", word):
+        return word[: -len("istration")] + "ister"
     if re.fullmatch(r"[a-z]{4,}ies", word):
         return word[:-3] + "y"
     if re.fullmatch(r"[a-z]{3,}[^s]s", word):

@@ -269,10 +269,11 @@ def keyword_ranking(text: str, catalogue: CatalogueView) -> list[tuple[str, floa
     vocabulary, idf = catalogue.keyword_index()
     query = keywords(text, keep_marks=has_marks(text))
     scores = {pid: sum(idf[w] for w in query & words) for pid, words in vocabulary.items()}
-    # A bundle shares its parts' words: it only counts when the text says clearly more about it.
+    # A bundle's long name shares words with its parts and their neighbours (the newborn's health
+    # insurance card, the household renewal): it only counts when the text says clearly more about it.
     for pid in list(scores):
         procedure = catalogue.get_procedure(pid)
-        if procedure.is_bundle and any(scores.get(part, 0) * KEYWORD_LEAD >= scores[pid] for part in procedure.bundle_of):
+        if procedure.is_bundle and any(score * KEYWORD_LEAD >= scores[pid] for other, score in scores.items() if other != pid):
             del scores[pid]
     return sorted(((pid, score) for pid, score in scores.items() if score > 0), key=lambda item: -item[1])
 

@@ -120,3 +120,11 @@ def test_a_message_without_words_has_no_spans(index):
 
 def test_the_hand_written_matcher_explains_nothing(hand_written):
     assert isinstance(hand_written.matcher, AliasMatcher) and hand_written.explain_phrases("đổi gplx") == {}
+
+
+def test_english_nouns_and_participles_meet_their_verb():
+    """ "copy certification" shares its words with "certified copies"; "registration" with "register"."""
+    from knowledge.procedure_index import keywords
+
+    assert "certify" in keywords("copy certification fee") & keywords("certified copies")
+    assert "register" in keywords("registration of a marriage")

@@ -69,3 +69,16 @@ def test_a_named_bundle_is_never_replaced_by_one_of_its_parts(index):
     text = "thủ tục liên thông khai tử cần giấy gì"
     found = resolve(message(text, procedure="death-bundle:liên thông khai tử"), index).decide()
     assert found.procedure_id == "death-bundle"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("health insurance cards for my household expire soon, how much to pay", "health-insurance-renewal"),
+        ("insurance card for my newborn together with the birth certificate", "birth-bundle"),
+    ],
+)
+def test_a_bundle_counts_only_when_the_words_say_clearly_more_about_it(index, text, expected):
+    # The newborn bundle's long name shares "health insurance card" with the household renewal.
+    found = resolve(message(text), index).decide()
+    assert (found.procedure_id, found.candidates) == (expected, [])

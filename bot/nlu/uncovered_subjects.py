@@ -1,0 +1,133 @@
+"""NLU component: near misses decided by the subjects no procedure answers, both ways.
+
+Runs after the FallbackClassifier (config.yml). Taxes, inheritance, cars, visas, power cuts... share
+words with procedures (the land title, motorbike registration, a new electricity connection), and
+the intent classifier alone took such near misses for those procedures. When the message names an
+uncovered subject (bot/nlu/out_of_scope_topics.yml, `subjects`; rules in knowledge/uncovered_subjects.py)
+and no procedure beside it, the intent becomes out_of_scope with the subject in the parse data
+(`uncovered_subject`), so the assistant declines politely with its pointer, the same as for any
+out-of-scope message. The other way round, a message the classifier declined that names a procedure
+(the resolver's `named`) and no uncovered subject gets its best procedure intent back: the classifier
+learned to decline long legal-sounding stories, and some of them ask for a procedure by its name.
+Like the procedure resolver, the list is read at training time and kept in
+the model; the topics file is part of the fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from knowledge.names import Intent
+from knowledge.resolution import PARSE_KEY as RESOLUTION_KEY
+from knowledge.resolution import PROCEDURE_INTENTS
+from knowledge.uncovered_subjects import PARSE_KEY, UncoveredSubjects, declining_subject, kept_in_scope
+
+# Answers to the assistant's own questions and moves in the conversation: a subject word in them
+# ("cảm ơn, thời tiết đẹp quá") is incidental. Any other message is a question, and one about an
+# uncovered subject is declined (near misses were also taken for a handoff request: "báo cho ai").
+CONVERSATION_MOVES = frozenset(
+    {
+        Intent.GREET,
+        Intent.GOODBYE,
+        Intent.THANK,
+        Intent.AFFIRM,
+        Intent.DENY,
+        Intent.GIVE_FEEDBACK,
+        Intent.RATE,
+        Intent.REQUEST_RATING,
+        Intent.HANDOFF_CANCEL,
+        Intent.INFORM_LOCATION,
+        Intent.INFORM_HAVE_DOCUMENTS,
+        Intent.INFORM_DOSSIER_CODE,
+        Intent.INFORM_PHONE,
+        Intent.WALKTHROUGH_NEXT,
+        Intent.WALKTHROUGH_BACK,
+        Intent.WALKTHROUGH_REPEAT,
+        Intent.WALKTHROUGH_STUCK,
+        Intent.WALKTHROUGH_RESUME,
+    }
+)
+TOPICS_FILE = Path(__file__).with_name("out_of_scope_topics.yml")
+SUBJECTS_FILE = "uncovered_subjects.json"
+_CODE_FILES = [Path(__file__), Path(__file__).parents[2] / "knowledge" / "uncovered_subjects.py"]
+
+
+def decline(message: Message, subject: dict) -> None:
+    """out_of_scope first, the classifier's ranking kept below it (it still explains the message)."""
+    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != Intent.OUT_OF_SCOPE]
+    out_of_scope = {"name": Intent.OUT_OF_SCOPE, "confidence": 1.0}
+    message.set("intent", out_of_scope, add_to_output=True)
+    message.set("intent_ranking", [out_of_scope, *ranking], add_to_output=True)
+    message.set(PARSE_KEY, subject, add_to_output=True)
+
+
+def keep(message: Message) -> None:
+    """The best procedure intent of the classifier's ranking (a search when it has none)."""
+    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") in PROCEDURE_INTENTS]
+    message.set("intent", ranking[0] if ranking else {"name": Intent.FIND_PROCEDURE, "confidence": 0.0}, add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class UncoveredSubjectClassifier(GraphComponent):
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """The topics file and the rules' code: Rasa cannot see them in the training data."""
+        digest = hashlib.sha256()
+        for path in [TOPICS_FILE, *_CODE_FILES]:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource, subjects: Optional[UncoveredSubjects] = None) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self._subjects = subjects
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
+    ) -> "UncoveredSubjectClassifier":
+        return cls(model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        subjects = UncoveredSubjects.from_topics(yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8")))
+        with self._model_storage.write_to(self._resource) as directory:
+            (Path(directory) / SUBJECTS_FILE).write_text(json.dumps(subjects.to_dict(), ensure_ascii=False), encoding="utf-8")
+        self._subjects = subjects
+        return self._resource
+
+    @classmethod
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any
+    ) -> "UncoveredSubjectClassifier":
+        with model_storage.read_from(resource) as directory:
+            data = json.loads((Path(directory) / SUBJECTS_FILE).read_text(encoding="utf-8"))
+        return cls(model_storage, resource, UncoveredSubjects.from_dict(data))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._subjects is None:
+            return messages
+        for message in messages:
+            text = message.get("text") or ""
+            intent = (message.get("intent") or {}).get("name")
+            if intent == Intent.OUT_OF_SCOPE:
+                if kept_in_scope(self._subjects, text, (message.get(RESOLUTION_KEY) or {}).get("named") or []):
+                    keep(message)
+                continue
+            if intent in CONVERSATION_MOVES:
+                continue
+            subject = declining_subject(self._subjects, text, message.get("entities") or [])
+            if subject is not None:
+                decline(message, subject.to_dict())
+        return messages

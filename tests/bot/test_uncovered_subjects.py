@@ -1,0 +1,85 @@
+"""The component: trained from the topics file, kept in the model, turns a near miss into
+out_of_scope with the subject in the parse data; the topics file is part of its fingerprint."""
+
+from __future__ import annotations
+
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import uncovered_subjects
+from bot.nlu.uncovered_subjects import UncoveredSubjectClassifier
+from knowledge.uncovered_subjects import PARSE_KEY
+
+
+def loaded(tmp_path) -> UncoveredSubjectClassifier:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("uncovered_subjects")
+    context = ExecutionContext(GraphSchema({}), "test")
+    UncoveredSubjectClassifier.create({}, storage, resource, context).train(TrainingData())
+    return UncoveredSubjectClassifier.load({}, storage, resource, context)
+
+
+def parse(classifier: UncoveredSubjectClassifier, text: str, intent: str, entities: list[dict] | None = None) -> dict:
+    message = Message.build(text)
+    message.set("intent", {"name": intent, "confidence": 0.9}, add_to_output=True)
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.05}], add_to_output=True)
+    message.set("entities", entities or [], add_to_output=True)
+    classifier.process([message])
+    return message.as_dict(only_output_properties=True)
+
+
+def test_a_near_miss_becomes_out_of_scope_and_says_why(tmp_path):
+    data = parse(loaded(tmp_path), "bán nhà có phải đóng thuế không", "ask_fee")
+    assert data["intent"]["name"] == "out_of_scope"
+    assert [i["name"] for i in data["intent_ranking"]] == ["out_of_scope", "ask_fee"]
+    assert data[PARSE_KEY]["phrase"] == "đóng thuế"
+
+
+def test_a_named_procedure_keeps_its_intent(tmp_path):
+    text = "làm hộ chiếu xong mới xin visa được không"
+    entity = {"entity": "procedure", "value": "passport", "start": 0, "end": 12}
+    data = parse(loaded(tmp_path), text, "find_procedure", [entity])
+    assert data["intent"]["name"] == "find_procedure"
+    assert PARSE_KEY not in data
+
+
+def test_other_messages_are_left_alone(tmp_path):
+    data = parse(loaded(tmp_path), "đăng ký tạm trú cần giấy tờ gì", "ask_documents")
+    assert data["intent"]["name"] == "ask_documents"
+
+
+def test_the_topics_file_is_part_of_the_fingerprint(tmp_path, monkeypatch):
+    before = UncoveredSubjectClassifier.fingerprint_addon({})
+    changed = tmp_path / "topics.yml"
+    changed.write_text(uncovered_subjects.TOPICS_FILE.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    monkeypatch.setattr(uncovered_subjects, "TOPICS_FILE", changed)
+    assert UncoveredSubjectClassifier.fingerprint_addon({}) != before
+
+
+def test_a_declined_message_that_names_a_procedure_and_no_subject_is_kept(tmp_path):
+    text = "Chào luật sư, tôi muốn nhập hộ khẩu về nhà chồng thì cần gì?"
+    message = Message.build(text)
+    message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
+    ranking = [{"name": "out_of_scope", "confidence": 0.95}, {"name": "greet", "confidence": 0.03}, {"name": "ask_documents", "confidence": 0.02}]
+    message.set("intent_ranking", ranking, add_to_output=True)
+    message.set("procedure_resolution", {"named": ["permanent-residence"]}, add_to_output=True)
+    loaded(tmp_path).process([message])
+    assert message.get("intent")["name"] == "ask_documents"
+
+
+def test_a_declined_message_with_a_subject_stays_declined(tmp_path):
+    message = Message.build("ly hôn xong có phải đăng ký thường trú lại không")
+    message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
+    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.95}], add_to_output=True)
+    message.set("procedure_resolution", {"named": ["permanent-residence"]}, add_to_output=True)
+    loaded(tmp_path).process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_only_searches_for_a_procedure_are_declined(tmp_path):
+    # "thời tiết" is an uncovered subject, but a thank-you is answered as one.
+    data = parse(loaded(tmp_path), "cảm ơn nhé, thời tiết hôm nay đẹp quá", "thank")
+    assert data["intent"]["name"] == "thank"
