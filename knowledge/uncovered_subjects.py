@@ -56,6 +56,17 @@ class UncoveredSubjects:
     def __init__(self, phrases: Sequence[str], written_only: Sequence[str] = ()) -> None:
         self.phrases = sorted(set(phrases))
         self.written_only = sorted(set(written_only))  # ambiguous without diacritics
+        # Each phrase's words as `find` compares them, by their first word, worked out once (splitting
+        # every phrase again for every message was most of this component's time): for text with
+        # diacritics (as written, the written-only phrases too) and for text without (folded).
+        self._by_first_word: dict[bool, dict[str, list[tuple[str, tuple[str, ...]]]]] = {}
+        for marks in (True, False):
+            index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+            for phrase in self.phrases + (self.written_only if marks else []):
+                wanted = tuple(w.text for w in _words(phrase, marks))
+                if wanted:
+                    index.setdefault(wanted[0], []).append((phrase, wanted))
+            self._by_first_word[marks] = index
 
     @classmethod
     def from_topics(cls, topics: Mapping[str, Any]) -> "UncoveredSubjects":
@@ -71,19 +82,18 @@ class UncoveredSubjects:
         return cls(data["phrases"], data.get("written_only") or ())
 
     def find(self, text: str) -> Optional[SubjectFound]:
-        """The first listed subject in the text (the longest at that place): compared as written when
-        the text has diacritics ("thuế" is not "thuê"), folded otherwise."""
+        """The first listed subject in the text (the longest at that place; the first listed among equals):
+        compared as written when the text has diacritics ("thuế" is not "thuê"), folded otherwise."""
         marks = has_marks(text)
         words = _words(text, marks)
         texts = [w.text for w in words]
-        found = []
-        for phrase in self.phrases + (self.written_only if marks else []):
-            wanted = [w.text for w in _words(phrase, marks)]
-            for first in range(len(texts) - len(wanted) + 1):
-                if texts[first : first + len(wanted)] == wanted:
-                    found.append(SubjectFound(phrase, words[first].start, words[first + len(wanted) - 1].end))
-                    break
-        return min(found, key=lambda f: (f.start, -f.end)) if found else None
+        index = self._by_first_word[marks]
+        for first, word in enumerate(texts):
+            matches = [(phrase, len(wanted)) for phrase, wanted in index.get(word, ()) if tuple(texts[first : first + len(wanted)]) == wanted]
+            if matches:
+                phrase, length = max(matches, key=lambda match: words[first + match[1] - 1].end)
+                return SubjectFound(phrase, words[first].start, words[first + length - 1].end)
+        return None
 
 
 def names_procedure(subject: SubjectFound, entities: Sequence[Mapping[str, Any]]) -> bool:
