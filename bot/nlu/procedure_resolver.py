@@ -19,9 +19,7 @@ any class with the same constructor and `find(text, limit)` can replace it.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -32,6 +30,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.model_files import files_digest, load_json, save_json
 from knowledge.catalogue import CATALOGUE_FILE
 from knowledge.loader import CONTENT_DIR, read_content
 from knowledge.procedure_index import MatcherFactory, ProcedureIndex
@@ -67,11 +66,7 @@ class ProcedureResolver(GraphComponent):
         # Names relative to their folder: the same content gives the same fingerprint in any checkout.
         files = [(path.relative_to(content).as_posix(), path) for path in sorted(content.rglob("*.yml"))]
         files += [(path.name, path) for path in [CATALOGUE_FILE, *_CODE_FILES]]
-        digest = hashlib.sha256()
-        for name, path in files:
-            digest.update(name.encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        return files_digest(files)
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, index: Optional[ProcedureIndex] = None) -> None:
         self._config = config
@@ -88,8 +83,7 @@ class ProcedureResolver(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         content = read_content(self._config.get("content_dir") or CONTENT_DIR)
         index = ProcedureIndex.from_content(content.procedures, _matcher_factory(self._config["matcher"]))
-        with self._model_storage.write_to(self._resource) as directory:
-            (Path(directory) / INDEX_FILE).write_text(json.dumps(index.to_dict(), ensure_ascii=False), encoding="utf-8")
+        save_json(self._model_storage, self._resource, INDEX_FILE, index.to_dict())
         self._index = index
         return self._resource
 
@@ -97,9 +91,7 @@ class ProcedureResolver(GraphComponent):
     def load(
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any
     ) -> "ProcedureResolver":
-        with model_storage.read_from(resource) as directory:
-            data = json.loads((Path(directory) / INDEX_FILE).read_text(encoding="utf-8"))
-        index = ProcedureIndex.from_dict(data, _matcher_factory(config["matcher"]))
+        index = ProcedureIndex.from_dict(load_json(model_storage, resource, INDEX_FILE), _matcher_factory(config["matcher"]))
         return cls(config, model_storage, resource, index)
 
     def process(self, messages: List[Message]) -> List[Message]:

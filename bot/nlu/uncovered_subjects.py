@@ -15,8 +15,6 @@ the model; the topics file is part of the fingerprint.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -28,6 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.model_files import files_digest, load_json, save_json
 from knowledge.names import Intent
 from knowledge.resolution import PARSE_KEY as RESOLUTION_KEY
 from knowledge.resolution import PROCEDURE_INTENTS
@@ -83,11 +82,7 @@ class UncoveredSubjectClassifier(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
         """The topics file and the rules' code: Rasa cannot see them in the training data."""
-        digest = hashlib.sha256()
-        for path in [TOPICS_FILE, *_CODE_FILES]:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        return files_digest((path.name, path) for path in [TOPICS_FILE, *_CODE_FILES])
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, subjects: Optional[UncoveredSubjects] = None) -> None:
         self._model_storage = model_storage
@@ -102,8 +97,7 @@ class UncoveredSubjectClassifier(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         subjects = UncoveredSubjects.from_topics(yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8")))
-        with self._model_storage.write_to(self._resource) as directory:
-            (Path(directory) / SUBJECTS_FILE).write_text(json.dumps(subjects.to_dict(), ensure_ascii=False), encoding="utf-8")
+        save_json(self._model_storage, self._resource, SUBJECTS_FILE, subjects.to_dict())
         self._subjects = subjects
         return self._resource
 
@@ -111,9 +105,7 @@ class UncoveredSubjectClassifier(GraphComponent):
     def load(
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any
     ) -> "UncoveredSubjectClassifier":
-        with model_storage.read_from(resource) as directory:
-            data = json.loads((Path(directory) / SUBJECTS_FILE).read_text(encoding="utf-8"))
-        return cls(model_storage, resource, UncoveredSubjects.from_dict(data))
+        return cls(model_storage, resource, UncoveredSubjects.from_dict(load_json(model_storage, resource, SUBJECTS_FILE)))
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._subjects is None:
