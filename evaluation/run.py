@@ -380,10 +380,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--no-images", action="store_true", help="skip `rasa test nlu` (faster)")
     parser.add_argument(
         "--set",
-        choices=["short", "real"],
+        choices=["short", "real", "fresh"],
         default="short",
         help="short: evaluation/heldout.csv; real: the held-out real citizen questions "
-        "(evaluation/real_questions.py, report in evaluation/real_questions/REPORT.md)",
+        "(evaluation/real_questions.py, report in evaluation/real_questions/REPORT.md); fresh: all of "
+        "evaluation/real_questions/fresh.csv, questions from other sites (report in evaluation/real_questions/FRESH_REPORT.md)",
     )
     parser.add_argument("--force-train", action="store_true", help="retrain everything without Rasa's cache and report the full training time")
     args = parser.parse_args(argv)
@@ -400,6 +401,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         from evaluation.real_questions import evaluate
 
         evaluate(model)
+        return 0
+    if args.set == "fresh":
+        from evaluation.real_questions import FRESH, FRESH_REPORT, evaluate
+
+        evaluate(model, FRESH_REPORT, FRESH)
         return 0
     rows = read_heldout()
     outcomes = asyncio.run(parse_all(model, rows))

@@ -87,6 +87,19 @@ class Analysis:
     shadowed: tuple[str, ...] = ()
 
 
+def _repeats_before(words: list[str], found: list[re.Match]) -> bool:
+    """The tokens so far end with "(" and one written abbreviation whose words repeat the words just
+    before the bracket: "bảo hiểm y tế (BHYT", "giấy phép lái xe (GPLX"."""
+    if not found:
+        return False
+    abbreviation = found[-1]
+    size = 0
+    while size < len(found) and found[-1 - size] is abbreviation:
+        size += 1
+    bracket = len(words) - size - 1
+    return size > 1 and bracket >= size and words[bracket] == "(" and words[bracket - size : bracket] == words[bracket + 1 :]
+
+
 def is_question(folded_sentence: str, raw_sentence: str) -> bool:
     return "?" in raw_sentence or any(contains_words(folded_sentence, marker) for marker in QUESTION_MARKERS)
 
@@ -132,6 +145,14 @@ class SpacyPhraseMatcher:
         for match in _TOKEN.finditer(text):
             written = match.group()
             parts = fold_word(written).split() if re.match(r"\w", written) else []
+            if written == ")" and _repeats_before(words, found):
+                # "thẻ bảo hiểm y tế (BHYT) tự nguyện": the abbreviation in brackets repeats the
+                # words before it; dropped, the name reads on ("bảo hiểm y tế tự nguyện").
+                abbreviation = found[-1]
+                while found and found[-1] is abbreviation:
+                    words.pop(), found.pop()
+                words.pop(), found.pop()  # the "("
+                continue
             for word in parts or [written]:
                 words.append(word)
                 found.append(match)

@@ -12,12 +12,14 @@ through the NLU pipeline (button payloads such as `/find_procedure{"procedure":"
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence
 
 from knowledge.names import Entity, Intent
+from knowledge.phrase_finder import PhraseFinder, words
 from knowledge.procedure_index import has_marks, keywords, words_of
-from knowledge.text import fold
+from knowledge.text import fold, nfc
 from knowledge.types import ProcedureMatch
 
 PARSE_KEY = "procedure_resolution"
@@ -47,6 +49,19 @@ PROCEDURE_WORDS = frozenset(
     "procedure paperwork document register registration apply application certificate permit licence license "
     "renew form official".split()
 )
+
+# Words just before a procedure's name that put it aside when the message names others: a paper the
+# citizen lacks ("không có giấy khai sinh làm căn cước thế nào"), a purpose ("để được đăng ký kết hôn,
+# cần giấy xác nhận độc thân"; not a bare "để": "cần gì để làm hộ chiếu" asks for the passport), what
+# has already happened ("do I need a new ID card after changing the household registration").
+# `ASIDE_AFTER_ANOTHER` ones only when another procedure is named before it in the same clause ("a
+# certificate of single status for marriage registration").
+ASIDE_WORDS = PhraseFinder(
+    ["không có", "chưa có", "để được", "nhằm", "sau khi", "without", "don't have", "do not have", "in order to", "so that", "after"]
+)
+ASIDE_AFTER_ANOTHER = PhraseFinder(["cho", "for"])
+ASIDE_WINDOW = 3  # words before the name looked at
+_CLAUSE_END = re.compile(r"[.?!;:,\n]")
 
 # Intents whose message may name the procedure the conversation is now about, and whose text is
 # searched for one.
@@ -116,6 +131,7 @@ class Resolution:
     # The phrase matcher's sentences, question sentence and spans, when it explains them (spaCy's).
     phrases: dict = field(default_factory=dict)
     asked: Optional[str] = None  # of several named procedures, the only one named in the question sentence
+    aside: list[str] = field(default_factory=list)  # named only as a missing paper, a purpose, a past step
 
     def decide(self, search_text: bool = True, rank_keywords: bool = True) -> Identification:
         """Named procedures first (unless, when `rank_keywords`, the message says much more about
@@ -130,6 +146,9 @@ class Resolution:
                 return Identification(procedure_id=self.bundle)
             if self.asked:
                 return Identification(procedure_id=self.asked)
+            wanted = [pid for pid in self.named if pid not in self.aside]
+            if len(wanted) == 1:
+                return Identification(procedure_id=wanted[0])
             return Identification(procedure_id=self.named[0], candidates=list(self.named))
         if search_text and self.text_match:
             return Identification(procedure_id=self.text_match)
@@ -242,14 +261,42 @@ def _entity_procedure_ids(message: Mapping, catalogue: CatalogueView) -> tuple[l
     return _unique(ids), _unique(unresolved)
 
 
-def _asked(message: Mapping, phrases: Mapping, catalogue: CatalogueView) -> Optional[str]:
-    """The one procedure the entities name in the question sentence, when the message has one."""
+def _asked(message: Mapping, phrases: Mapping, catalogue: CatalogueView, aside: Sequence[str] = ()) -> Optional[str]:
+    """The one procedure the entities name in the question sentence (of those not put aside), when
+    the message has one."""
     if phrases.get("question") is None:
         return None
     sentence = phrases["sentences"][phrases["question"]]
     inside = [e for e in _entities(message, Entity.PROCEDURE) if sentence["start"] <= e.get("start", -1) < sentence["end"]]
-    ids = _entity_procedure_ids({"entities": inside}, catalogue)[0]
+    ids = [pid for pid in _entity_procedure_ids({"entities": inside}, catalogue)[0] if pid not in aside]
     return ids[0] if len(ids) == 1 else None
+
+
+def _aside(message: Mapping, phrases: Mapping, catalogue: CatalogueView) -> list[str]:
+    """The named procedures every mention of which is put aside by the words just before it
+    (`ASIDE_WORDS`): not what the citizen asks to do. In a message that tells a story and then asks,
+    the mentions in the question sentence decide when it has some (the story names what happened before)."""
+    text = nfc(message.get("text") or "")
+    marks = has_marks(text)
+    mentions = sorted(_entities(message, Entity.PROCEDURE), key=lambda e: e.get("start", 0))
+    if phrases.get("question") is not None:
+        sentence = phrases["sentences"][phrases["question"]]
+        mentions = [e for e in mentions if sentence["start"] <= e.get("start", -1) < sentence["end"]] or mentions
+    aside: list[str] = []
+    wanted: list[str] = []
+    for number, mention in enumerate(mentions):
+        ids = _entity_procedure_ids({"entities": [mention]}, catalogue)[0]
+        start = mention.get("start", 0)
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+        # The words since the clause began or the name before this one ended, whichever is later.
+        before = [other.get("end", 0) for other in mentions[:number] if clause_start <= other.get("end", 0) <= start]
+        lead = text[max([clause_start, *before]) : start]
+        lead_words = words(lead, marks)[-ASIDE_WINDOW:]
+        lead = lead[lead_words[0].start :] if lead_words else ""
+        another_before = bool(before)
+        put_aside = ASIDE_WORDS.find(lead, marks) is not None or (another_before and ASIDE_AFTER_ANOTHER.find(lead, marks) is not None)
+        (aside if put_aside else wanted).extend(ids)
+    return _unique(pid for pid in aside if pid not in wanted)
 
 
 def _life_event_choices(event: str, catalogue: CatalogueView) -> Identification:
@@ -302,8 +349,9 @@ def resolve(message: Mapping, catalogue: CatalogueView, search_text: bool = True
     explain = getattr(catalogue, "explain_phrases", None)
     if explain is not None:
         resolution.phrases = explain(text)
-        if len(resolution.named) > 1 and not resolution.bundle:
-            resolution.asked = _asked(message, resolution.phrases, catalogue)
+    if len(resolution.named) > 1 and not resolution.bundle:
+        resolution.aside = _aside(message, resolution.phrases, catalogue)
+        resolution.asked = _asked(message, resolution.phrases, catalogue, resolution.aside)
     if search_text:
         matches = catalogue.find_procedures(text, limit=MAX_CHOICES)
         resolution.text_match = _confident(matches)

@@ -34,6 +34,7 @@ ABBREVIATIONS: dict[str, str] = {
     "gplx": "giay phep lai xe",
     "bhyt": "bao hiem y te",
     "bhxh": "bao hiem xa hoi",
+    "tctn": "tro cap that nghiep",
     "hc": "ho chieu",
     "lltp": "ly lich tu phap",
     "gks": "giay khai sinh",

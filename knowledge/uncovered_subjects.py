@@ -7,111 +7,106 @@ may take the message for it. `UncoveredSubjects.find` looks for the listed phras
 decides the message: it does unless the message also names a procedure in words that are not just
 part of the subject ("đổi bằng lái ô tô" is the driving licence; in "thẻ tạm trú" for a foreigner
 "tạm trú" is part of the subject). The other way round, `kept_in_scope` says when a message the
-classifier declined names a procedure and no such subject. bot/nlu/uncovered_subjects.py applies
-both and puts the subject in the parse data: deterministic and explainable.
+classifier declined names a procedure and no such subject. A question about the law around a procedure
+(a penalty, whether something is legal) names the procedure and no subject: `LawQuestions` finds it in
+the sentences that ask (`law_questions` in the same file). bot/nlu/uncovered_subjects.py applies all
+three and puts what decided in the parse data: deterministic and explainable.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
 from knowledge.names import Entity
+from knowledge.phrase_finder import PhraseFinder, PhraseFound
 from knowledge.procedure_index import has_marks
-from knowledge.text import fold_word, nfc, strip_diacritics
 
 PARSE_KEY = "uncovered_subject"
+LAW_QUESTION_KEY = "law_question"
 
 
-@dataclass(frozen=True)
-class Word:
-    text: str
-    start: int
-    end: int
-
-
-def _words(text: str, keep_marks: bool) -> list[Word]:
-    """Lowercase words with their offsets, one-letter ones kept ("ô tô"); folded (an abbreviation
-    expanded into its words) unless `keep_marks`, where a word written with diacritics stays as written."""
-    words = []
-    for match in re.finditer(r"\w+", nfc(text).lower()):
-        word = match.group()
-        forms = [word] if keep_marks and strip_diacritics(word) != word else fold_word(word).split()
-        words += [Word(form, match.start(), match.end()) for form in forms]
-    return words
-
-
-@dataclass(frozen=True)
-class SubjectFound:
-    phrase: str
-    start: int  # character offsets of the subject in the message
-    end: int
-
-    def to_dict(self) -> dict:
-        return {"phrase": self.phrase, "start": self.start, "end": self.end}
-
-
-class UncoveredSubjects:
-    def __init__(self, phrases: Sequence[str], written_only: Sequence[str] = ()) -> None:
-        self.phrases = sorted(set(phrases))
-        self.written_only = sorted(set(written_only))  # ambiguous without diacritics
-        # Each phrase's words as `find` compares them, by their first word, worked out once (splitting
-        # every phrase again for every message was most of this component's time): for text with
-        # diacritics (as written, the written-only phrases too) and for text without (folded).
-        self._by_first_word: dict[bool, dict[str, list[tuple[str, tuple[str, ...]]]]] = {}
-        for marks in (True, False):
-            index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-            for phrase in self.phrases + (self.written_only if marks else []):
-                wanted = tuple(w.text for w in _words(phrase, marks))
-                if wanted:
-                    index.setdefault(wanted[0], []).append((phrase, wanted))
-            self._by_first_word[marks] = index
-
+class UncoveredSubjects(PhraseFinder):
     @classmethod
     def from_topics(cls, topics: Mapping[str, Any]) -> "UncoveredSubjects":
-        subjects = topics.get("subjects") or {}
-        phrases = [str(p) for language in ("vi", "en") for p in subjects.get(language) or []]
-        return cls(phrases, [str(p) for p in subjects.get("vi_written") or []])
+        return cls.from_lists(topics.get("subjects") or {})
 
-    def to_dict(self) -> dict:
-        return {"phrases": self.phrases, "written_only": self.written_only}
+
+def asking_sentences(text: str, sentences: Sequence[Mapping[str, Any]]) -> list[tuple[int, int]]:
+    """Where the message asks: its question sentences (the phrase matcher's sentences, in the
+    resolver's parse data), else its last sentence, else the whole text."""
+    asking = [(s["start"], s["end"]) for s in sentences if s.get("question")]
+    if asking:
+        return asking
+    return [(sentences[-1]["start"], sentences[-1]["end"])] if sentences else [(0, len(text))]
+
+
+@dataclass(frozen=True)
+class LawQuestions:
+    """Questions about the law around a procedure rather than the procedure: "đăng ký khai sinh quá hạn
+    bị xử phạt như thế nào?", "is it a violation of the law?". Such a question names the procedure,
+    so neither the classifier nor the subjects decline it. It is one when a sentence that asks holds
+    a cue of `about_law` (penalties, legality) and no other sentence that asks is about the procedure:
+    holds a cue of `about_procedure` (papers, where, how long, the fee, how to do it, paying a fine) or,
+    without a law cue, names a procedure. "có bị phạt không? cần giấy tờ gì?" and "tôi có phải thông
+    báo lưu trú? không thông báo thì có bị phạt không?" still ask for the procedure."""
+
+    about_law: PhraseFinder
+    about_procedure: PhraseFinder
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "UncoveredSubjects":
-        return cls(data["phrases"], data.get("written_only") or ())
+    def from_topics(cls, topics: Mapping[str, Any]) -> "LawQuestions":
+        lists = topics.get("law_questions") or {}
+        return cls(PhraseFinder.from_lists(lists.get("law") or {}), PhraseFinder.from_lists(lists.get("procedure") or {}))
 
-    def find(self, text: str) -> Optional[SubjectFound]:
-        """The first listed subject in the text (the longest at that place; the first listed among equals):
-        compared as written when the text has diacritics ("thuế" is not "thuê"), folded otherwise."""
+    def to_dict(self) -> dict:
+        return {"law": self.about_law.to_dict(), "procedure": self.about_procedure.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "LawQuestions":
+        return cls(PhraseFinder.from_dict(data["law"]), PhraseFinder.from_dict(data["procedure"]))
+
+    def find(self, text: str, sentences: Sequence[Mapping[str, Any]] = (), entities: Sequence[Mapping[str, Any]] = ()) -> Optional[PhraseFound]:
+        """The law cue that makes this message a question about the law, or None."""
         marks = has_marks(text)
-        words = _words(text, marks)
-        texts = [w.text for w in words]
-        index = self._by_first_word[marks]
-        for first, word in enumerate(texts):
-            matches = [(phrase, len(wanted)) for phrase, wanted in index.get(word, ()) if tuple(texts[first : first + len(wanted)]) == wanted]
-            if matches:
-                phrase, length = max(matches, key=lambda match: words[first + match[1] - 1].end)
-                return SubjectFound(phrase, words[first].start, words[first + length - 1].end)
-        return None
+        named_at = [e.get("start", -1) for e in entities if e.get("entity") == Entity.PROCEDURE]
+        law = None
+        for start, end in asking_sentences(text, sentences):
+            part = text[start:end]
+            if self.about_procedure.find(part, marks) is not None:
+                return None
+            found = self.about_law.find(part, marks)
+            if found is None:
+                if any(start <= at < end for at in named_at):
+                    return None
+            elif law is None:
+                law = PhraseFound(found.phrase, start + found.start, start + found.end)
+        return law
 
 
-def names_procedure(subject: SubjectFound, entities: Sequence[Mapping[str, Any]]) -> bool:
-    """A procedure mention that is not part of the subject's own words: "đổi bằng lái ô tô" names the
-    driving licence (its mention holds the subject), "thẻ tạm trú" does not name temporary residence."""
-    return any(e.get("entity") == Entity.PROCEDURE and not (subject.start <= e.get("start", 0) and e.get("end", 0) <= subject.end) for e in entities)
+def names_procedure(subjects: Sequence[PhraseFound], entities: Sequence[Mapping[str, Any]]) -> bool:
+    """A procedure mention that is not part of a subject's own words (anywhere the message names
+    one): "đổi bằng lái ô tô" names the driving licence (its mention holds the subject), "thẻ tạm trú"
+    does not name temporary residence, however many times it is said."""
+
+    def inside_a_subject(mention: Mapping[str, Any]) -> bool:
+        return any(s.start <= mention.get("start", 0) and mention.get("end", 0) <= s.end for s in subjects)
+
+    return any(e.get("entity") == Entity.PROCEDURE and not inside_a_subject(e) for e in entities)
 
 
-def kept_in_scope(subjects: UncoveredSubjects, text: str, named: Sequence[str]) -> bool:
-    """A message the intent classifier declined that names a procedure and no uncovered subject is
-    about that procedure: long stories told to a lawyer ("Chào Luật sư, ... nhập hộ khẩu về nhà
-    chồng") read like the legal questions the classifier learned to decline."""
-    return bool(named) and subjects.find(text) is None
+def kept_in_scope(subjects: UncoveredSubjects, text: str, named: Sequence[str], law_question: Optional[PhraseFound] = None) -> bool:
+    """A message the intent classifier declined that names a procedure, no uncovered subject and asks
+    no question about the law is about that procedure: long stories told to a lawyer ("Chào Luật sư,
+    ... nhập hộ khẩu về nhà chồng") read like the legal questions the classifier learned to decline.
+    (Keeping also a message whose procedure is named beside its subject declined 3 fewer real
+    out-of-scope questions for 2 in-scope ones: the subject stays decisive here.)"""
+    return bool(named) and law_question is None and subjects.find(text) is None
 
 
-def declining_subject(subjects: UncoveredSubjects, text: str, entities: Sequence[Mapping[str, Any]]) -> Optional[SubjectFound]:
+def declining_subject(subjects: UncoveredSubjects, text: str, entities: Sequence[Mapping[str, Any]]) -> Optional[PhraseFound]:
     """The uncovered subject that makes this message out of scope, or None."""
-    subject = subjects.find(text)
-    if subject is None or names_procedure(subject, entities):
+    found = list(subjects.find_all(text))
+    if not found or names_procedure(found, entities):
         return None
-    return subject
+    return found[0]

@@ -7,8 +7,11 @@ uncovered subject (bot/nlu/out_of_scope_topics.yml, `subjects`; rules in knowled
 and no procedure beside it, the intent becomes out_of_scope with the subject in the parse data
 (`uncovered_subject`), so the assistant declines politely with its pointer, the same as for any
 out-of-scope message. The other way round, a message the classifier declined that names a procedure
-(the resolver's `named`) and no uncovered subject gets its best procedure intent back: the classifier
-learned to decline long legal-sounding stories, and some of them ask for a procedure by its name.
+(an entity, or a span of the resolver's phrase matcher) and no uncovered subject gets its best
+procedure intent back: the classifier learned to decline long legal-sounding stories, and some of
+them ask for a procedure by its name.
+A question about the law around a procedure (a penalty, whether something is legal: `law_questions`)
+is declined too, with its cue in the parse data (`law_question`), and is never kept in scope.
 Like the procedure resolver, the list is read at training time and kept in
 the model; the topics file is part of the fingerprint.
 """
@@ -30,7 +33,7 @@ from bot.nlu.model_files import files_digest, load_json, save_json
 from knowledge.names import Intent
 from knowledge.resolution import PARSE_KEY as RESOLUTION_KEY
 from knowledge.resolution import PROCEDURE_INTENTS
-from knowledge.uncovered_subjects import PARSE_KEY, UncoveredSubjects, declining_subject, kept_in_scope
+from knowledge.uncovered_subjects import LAW_QUESTION_KEY, PARSE_KEY, LawQuestions, UncoveredSubjects, declining_subject, kept_in_scope
 
 # Answers to the assistant's own questions and moves in the conversation: a subject word in them
 # ("cảm ơn, thời tiết đẹp quá") is incidental. Any other message is a question, and one about an
@@ -59,22 +62,30 @@ CONVERSATION_MOVES = frozenset(
 )
 TOPICS_FILE = Path(__file__).with_name("out_of_scope_topics.yml")
 SUBJECTS_FILE = "uncovered_subjects.json"
-_CODE_FILES = [Path(__file__), Path(__file__).parents[2] / "knowledge" / "uncovered_subjects.py"]
+_CODE_FILES = [Path(__file__), *(Path(__file__).parents[2] / "knowledge" / name for name in ("uncovered_subjects.py", "phrase_finder.py"))]
 
 
-def decline(message: Message, subject: dict) -> None:
-    """out_of_scope first, the classifier's ranking kept below it (it still explains the message)."""
+def decline(message: Message, key: str, found: dict) -> None:
+    """out_of_scope first, the classifier's ranking kept below it (it still explains the message);
+    what decided under `key`."""
     ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != Intent.OUT_OF_SCOPE]
     out_of_scope = {"name": Intent.OUT_OF_SCOPE, "confidence": 1.0}
     message.set("intent", out_of_scope, add_to_output=True)
     message.set("intent_ranking", [out_of_scope, *ranking], add_to_output=True)
-    message.set(PARSE_KEY, subject, add_to_output=True)
+    message.set(key, found, add_to_output=True)
 
 
 def keep(message: Message) -> None:
     """The best procedure intent of the classifier's ranking (a search when it has none)."""
     ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") in PROCEDURE_INTENTS]
     message.set("intent", ranking[0] if ranking else {"name": Intent.FIND_PROCEDURE, "confidence": 0.0}, add_to_output=True)
+
+
+def named_procedures(resolution: dict) -> list[str]:
+    """The procedures a message names: by entity (the lookup tables, on the text as written) or by a
+    span of the resolver's phrase matcher (on folded words: "thẻ CCCD" is "thẻ căn cước công dân")."""
+    spans = (resolution.get("phrases") or {}).get("spans") or []
+    return list(dict.fromkeys([*(resolution.get("named") or []), *(span["procedure_id"] for span in spans)]))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -84,10 +95,17 @@ class UncoveredSubjectClassifier(GraphComponent):
         """The topics file and the rules' code: Rasa cannot see them in the training data."""
         return files_digest((path.name, path) for path in [TOPICS_FILE, *_CODE_FILES])
 
-    def __init__(self, model_storage: ModelStorage, resource: Resource, subjects: Optional[UncoveredSubjects] = None) -> None:
+    def __init__(
+        self,
+        model_storage: ModelStorage,
+        resource: Resource,
+        subjects: Optional[UncoveredSubjects] = None,
+        law_questions: Optional[LawQuestions] = None,
+    ) -> None:
         self._model_storage = model_storage
         self._resource = resource
         self._subjects = subjects
+        self._law_questions = law_questions
 
     @classmethod
     def create(
@@ -96,30 +114,38 @@ class UncoveredSubjectClassifier(GraphComponent):
         return cls(model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        subjects = UncoveredSubjects.from_topics(yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8")))
-        save_json(self._model_storage, self._resource, SUBJECTS_FILE, subjects.to_dict())
-        self._subjects = subjects
+        topics = yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8"))
+        self._subjects = UncoveredSubjects.from_topics(topics)
+        self._law_questions = LawQuestions.from_topics(topics)
+        saved = {"subjects": self._subjects.to_dict(), "law_questions": self._law_questions.to_dict()}
+        save_json(self._model_storage, self._resource, SUBJECTS_FILE, saved)
         return self._resource
 
     @classmethod
     def load(
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any
     ) -> "UncoveredSubjectClassifier":
-        return cls(model_storage, resource, UncoveredSubjects.from_dict(load_json(model_storage, resource, SUBJECTS_FILE)))
+        saved = load_json(model_storage, resource, SUBJECTS_FILE)
+        return cls(model_storage, resource, UncoveredSubjects.from_dict(saved["subjects"]), LawQuestions.from_dict(saved["law_questions"]))
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._subjects is None:
+        if self._subjects is None or self._law_questions is None:
             return messages
         for message in messages:
             text = message.get("text") or ""
             intent = (message.get("intent") or {}).get("name")
-            if intent == Intent.OUT_OF_SCOPE:
-                if kept_in_scope(self._subjects, text, (message.get(RESOLUTION_KEY) or {}).get("named") or []):
-                    keep(message)
-                continue
             if intent in CONVERSATION_MOVES:
                 continue
-            subject = declining_subject(self._subjects, text, message.get("entities") or [])
+            resolution = message.get(RESOLUTION_KEY) or {}
+            entities = message.get("entities") or []
+            law_question = self._law_questions.find(text, (resolution.get("phrases") or {}).get("sentences") or [], entities)
+            if intent == Intent.OUT_OF_SCOPE:
+                if kept_in_scope(self._subjects, text, named_procedures(resolution), law_question):
+                    keep(message)
+                continue
+            subject = declining_subject(self._subjects, text, entities)
             if subject is not None:
-                decline(message, subject.to_dict())
+                decline(message, PARSE_KEY, subject.to_dict())
+            elif law_question is not None:
+                decline(message, LAW_QUESTION_KEY, law_question.to_dict())
         return messages

@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import uncovered_subjects
 from bot.nlu.uncovered_subjects import UncoveredSubjectClassifier
-from knowledge.uncovered_subjects import PARSE_KEY
+from knowledge.uncovered_subjects import LAW_QUESTION_KEY, PARSE_KEY
 
 
 def loaded(tmp_path) -> UncoveredSubjectClassifier:
@@ -83,3 +83,32 @@ def test_only_searches_for_a_procedure_are_declined(tmp_path):
     # "thời tiết" is an uncovered subject, but a thank-you is answered as one.
     data = parse(loaded(tmp_path), "cảm ơn nhé, thời tiết hôm nay đẹp quá", "thank")
     assert data["intent"]["name"] == "thank"
+
+
+def test_a_question_about_the_law_around_a_named_procedure_is_declined_and_says_why(tmp_path):
+    text = "Đăng ký khai sinh quá hạn bị xử phạt như thế nào?"
+    entity = {"entity": "procedure", "value": "birth-registration", "start": 0, "end": len("Đăng ký khai sinh")}
+    data = parse(loaded(tmp_path), text, "find_procedure", [entity])
+    assert data["intent"]["name"] == "out_of_scope"
+    assert data[LAW_QUESTION_KEY]["phrase"] == "xử phạt"
+
+
+def test_a_declined_law_question_is_not_kept_for_the_procedure_it_names(tmp_path):
+    text = "Tôi đăng ký tạm trú ở nhà bạn, nay hết hạn mà chưa gia hạn thì có bị phạt không?"
+    message = Message.build(text)
+    message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
+    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.95}, {"name": "find_procedure", "confidence": 0.04}], add_to_output=True)
+    message.set("procedure_resolution", {"named": ["temporary-residence"]}, add_to_output=True)
+    loaded(tmp_path).process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_a_procedure_named_in_abbreviated_words_keeps_a_declined_message(tmp_path):
+    # No entity (the lookup tables read the text as written), but the phrase matcher reads "CCCD" as
+    # "căn cước công dân" and finds the id card in the question.
+    message = Message.build("Sang năm tôi đủ 40 tuổi thì phải đổi lại thẻ CCCD. Vậy khi đổi có mất phí không?")
+    message.set("intent", {"name": "out_of_scope", "confidence": 0.99}, add_to_output=True)
+    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.99}, {"name": "ask_fee", "confidence": 0.01}], add_to_output=True)
+    message.set("procedure_resolution", {"named": [], "phrases": {"spans": [{"procedure_id": "id-card"}]}}, add_to_output=True)
+    loaded(tmp_path).process([message])
+    assert message.get("intent")["name"] == "ask_fee"

@@ -6,9 +6,11 @@ import csv
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from evaluation.real_questions import (
+    FRESH,
     MAX_TRAINING_WORDS,
     QUESTIONS,
     TRAINING,
@@ -45,9 +47,25 @@ def _question(site: str, label: str, n: int, intent: str = "") -> Question:
     return Question(f"q{site}{n}", "vi", (label,), intent, site, f"https://{site}/{n}", "", f"câu hỏi {site} {n}")
 
 
-def test_every_question_has_a_known_label_a_source_and_no_personal_number():
-    questions = read_questions()
-    assert len(questions) >= 50
+# Both files of real questions: questions.csv (split into training and held-out) and fresh.csv (a second
+# check set from other sites, never trained on). The minimum guards against an empty or truncated file.
+QUESTION_FILES = pytest.mark.parametrize("path, minimum", [(QUESTIONS, 50), (FRESH, 10)], ids=["questions", "fresh"])
+
+
+def _trained_texts() -> set[str]:
+    """Every NLU example under data/, entity annotations stripped, normalised for comparison."""
+    trained = set()
+    for path in (ROOT / "data").rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
+            for line in str(block.get("examples", "")).splitlines():
+                trained.add(nfc(re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line.lstrip("- ").strip())).lower())
+    return trained
+
+
+@QUESTION_FILES
+def test_every_question_has_a_known_label_a_source_and_no_personal_number(path, minimum):
+    questions = read_questions(path)
+    assert len(questions) >= minimum
     known = _catalogue_ids() | {"out_of_scope"}
     for q in questions:
         assert set(q.labels) <= known, q.id
@@ -56,13 +74,14 @@ def test_every_question_has_a_known_label_a_source_and_no_personal_number():
         assert "@" not in q.text, f"{q.id} keeps an e-mail address"
 
 
-def test_every_question_has_an_intent_of_the_domain_that_matches_its_scope():
+@QUESTION_FILES
+def test_every_question_has_an_intent_of_the_domain_that_matches_its_scope(path, minimum):
     """In scope: what the citizen asks (ask_documents, ask_fee... or find_procedure), an intent of the
     domain whose messages get a procedure from the resolver; out of scope: out_of_scope."""
     domain = _domain_intents()
     asked = {str(intent) for intent in PROCEDURE_INTENTS} - {"start_checklist", "walkthrough_start"}
     assert "find_procedure" in asked and "ask_documents" in asked
-    for q in read_questions():
+    for q in read_questions(path):
         if q.in_scope:
             assert q.intent in domain and q.intent in asked, f"{q.id}: {q.intent}"
         else:
@@ -132,15 +151,27 @@ def test_training_file_is_generated_from_training_sites_only():
 
 def test_no_held_out_question_is_in_any_training_data():
     _, held = split(read_questions())
-    trained = set()
-    for path in (ROOT / "data").rglob("*.yml"):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
-            for line in str(block.get("examples", "")).splitlines():
-                trained.add(nfc(re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line.lstrip("- ").strip())).lower())
+    trained = _trained_texts()
     leaked = [q.id for q in held if nfc(q.text).lower() in trained]
     assert not leaked, f"held-out questions in data/: {leaked}"
 
 
-def test_questions_file_is_the_one_the_readme_describes():
-    header = QUESTIONS.read_text(encoding="utf-8").splitlines()[0]
+def test_fresh_questions_come_from_other_sites_and_are_never_trained_on():
+    """fresh.csv is an independent check set: none of its sites is in questions.csv (so none is in the training
+    part), none of its texts repeats a question of questions.csv, and none is anywhere in data/."""
+    fresh = read_questions(FRESH)
+    known = read_questions()
+    shared = {q.site for q in fresh} & {q.site for q in known}
+    assert not shared, f"fresh sites already in questions.csv: {sorted(shared)}"
+    known_texts = {nfc(q.text).lower() for q in known}
+    assert not [q.id for q in fresh if nfc(q.text).lower() in known_texts]
+    trained = _trained_texts()
+    leaked = [q.id for q in fresh if nfc(q.text).lower() in trained or nfc(asking_part(q.text)).lower() in trained]
+    assert not leaked, f"fresh questions in data/: {leaked}"
+    assert [q.id for q in fresh] == [f"rf{i:03d}" for i in range(1, len(fresh) + 1)]
+
+
+@pytest.mark.parametrize("path", [QUESTIONS, FRESH], ids=["questions", "fresh"])
+def test_questions_file_is_the_one_the_readme_describes(path):
+    header = path.read_text(encoding="utf-8").splitlines()[0]
     assert header == "id,language,label,intent,host,url,note,text"

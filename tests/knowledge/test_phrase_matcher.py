@@ -128,3 +128,22 @@ def test_english_nouns_and_participles_meet_their_verb():
 
     assert "certify" in keywords("copy certification fee") & keywords("certified copies")
     assert "register" in keywords("registration of a marriage")
+
+
+@pytest.mark.parametrize(
+    "text, procedure_id",
+    [
+        ("Thẻ bảo hiểm y tế (BHYT) tự nguyện của tôi hết hạn rồi", "health-insurance-renewal"),
+        ("the bao hiem y te (bhyt) tu nguyen het han", "health-insurance-renewal"),
+    ],
+)
+def test_an_abbreviation_in_brackets_that_repeats_the_name_does_not_break_it(index, text, procedure_id):
+    spans = index.explain_phrases(text)["spans"]
+    assert procedure_id in {span["procedure_id"] for span in spans}
+
+
+def test_a_bracket_that_does_not_repeat_the_words_before_it_stays():
+    matcher = SpacyPhraseMatcher([("health-insurance-renewal", "bảo hiểm y tế tự nguyện", "bao hiem y te tu nguyen")], ["health-insurance-renewal"])
+    assert len(matcher.analyse("thẻ bảo hiểm y tế (BHYT) tự nguyện").spans) == 1
+    # "(BHYT)" after "bảo hiểm" repeats nothing: the bracket stays and the name is broken.
+    assert matcher.analyse("thẻ bảo hiểm (BHYT) y tế tự nguyện").spans == ()

@@ -82,3 +82,62 @@ def test_a_bundle_counts_only_when_the_words_say_clearly_more_about_it(index, te
     # The newborn bundle's long name shares "health insurance card" with the household renewal.
     found = resolve(message(text), index).decide()
     assert (found.procedure_id, found.candidates) == (expected, [])
+
+
+def named(text: str, *mentions: tuple[str, str]) -> dict:
+    """A parsed message naming several procedures: (catalogue id, words in the text) each."""
+    found = []
+    for value, said in mentions:
+        start = text.index(said)
+        found.append({"entity": "procedure", "value": value, "start": start, "end": start + len(said)})
+    return {"text": text, "entities": found}
+
+
+@pytest.mark.parametrize(
+    "text, mentions, expected",
+    [
+        # a paper the citizen lacks
+        (
+            "Không có giấy khai sinh làm căn cước công dân thế nào?",
+            [("birth-registration", "khai sinh"), ("id-card", "căn cước công dân")],
+            "id-card",
+        ),
+        ("chua co giay khai sinh thi lam ho chieu cho con duoc khong", [("birth-registration", "khai sinh"), ("passport", "ho chieu")], "passport"),
+        # a purpose
+        (
+            "Để được đăng ký kết hôn cần phải có giấy xác nhận tình trạng độc thân, xin ở đâu?",
+            [("marriage-registration", "đăng ký kết hôn"), ("marital-status-certificate", "giấy xác nhận tình trạng độc thân")],
+            "marital-status-certificate",
+        ),
+        (
+            "How do I apply for a certificate of single status for marriage registration?",
+            [("marital-status-certificate", "certificate of single status"), ("marriage-registration", "marriage registration")],
+            "marital-status-certificate",
+        ),
+        # what has already happened
+        (
+            "Do I need to change my ID card after changing the household registration?",
+            [("id-card", "ID card"), ("permanent-residence", "household registration")],
+            "id-card",
+        ),
+    ],
+)
+def test_a_procedure_named_as_a_missing_paper_a_purpose_or_a_past_step_is_put_aside(index, text, mentions, expected):
+    resolution = resolve(named(text, *mentions), index)
+    assert resolution.decide().procedure_id == expected
+    assert expected not in resolution.aside
+
+
+@pytest.mark.parametrize(
+    "text, mentions",
+    [
+        # "cần gì để làm hộ chiếu" asks for the passport: a bare "để" puts nothing aside
+        ("làm căn cước xong thì cần gì để làm hộ chiếu", [("id-card", "căn cước"), ("passport", "hộ chiếu")]),
+        # "for" before the first name of a clause is what the citizen wants
+        ("documents for passport and id card", [("passport", "passport"), ("id-card", "id card")]),
+    ],
+)
+def test_ordinary_words_before_a_name_put_nothing_aside(index, text, mentions):
+    resolution = resolve(named(text, *mentions), index)
+    assert resolution.aside == []
+    assert resolution.decide().candidates == [pid for pid, _ in mentions]
