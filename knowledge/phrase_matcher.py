@@ -141,7 +141,8 @@ class SpacyPhraseMatcher:
 
         # One token per folded word, each pointing back at the written word it comes from ("cccd"
         # gives the four tokens of "can cuoc cong dan", all pointing at "cccd").
-        words, found = [], []
+        words: list[str] = []
+        found: list[re.Match] = []
         for match in _TOKEN.finditer(text):
             written = match.group()
             parts = fold_word(written).split() if re.match(r"\w", written) else []
