@@ -10,6 +10,15 @@ two messages of one conversation that reach two *different* processes during the
 the load balancer routes each conversation to one process (deploy/haproxy.py), so that only
 happens if a process goes down during a Redis outage.
 
+Rasa's `RedisLockStore` reads the conversation's ticket lock, changes it and writes it back in three
+separate Redis calls (issuing a ticket, dropping expired ones, finishing one): two processes taking
+a ticket at the same moment both got ticket 0, both handled their message at once, and the second
+save stored only the events beyond the first's, so a citizen's message was lost
+(tests/scale/test_consistency.py caught it in about half the runs; Rasa issue #9213; the fix Rasa
+ships, `ConcurrentRedisLockStore`, is not in Rasa Open Source). Here every read-change-write of a
+conversation's ticket lock holds a short Redis mutex of that conversation (redis-py's `Lock`:
+SET NX with an expiry, released by a script), so the changes of two processes never interleave.
+
 endpoints.yml (deploy/endpoints-scaled.yml):
     lock_store:
       type: bot.lock_store.FallbackRedisLockStore
@@ -31,6 +40,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import LockError as RedisMutexError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +48,9 @@ logger = logging.getLogger(__name__)
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 # One error line per this many seconds while Redis stays down (not one per message).
 LOG_EVERY_SECONDS = 10.0
+# The mutex around one read-change-write of a ticket lock: held for a few Redis calls, so a holder
+# that died frees it after MUTEX_SECONDS, and a waiter gives up after as long.
+MUTEX_SECONDS = 5.0
 
 
 class FallbackRedisLockStore(RedisLockStore):
@@ -58,6 +71,31 @@ class FallbackRedisLockStore(RedisLockStore):
         super().__init__(**settings)
         self.fallback = InMemoryLockStore()
         self._last_logged = 0.0
+
+    def _mutex(self, conversation_id: Text) -> Any:
+        return self.red.lock(f"{self.key_prefix}{conversation_id}:mutex", timeout=MUTEX_SECONDS, blocking_timeout=MUTEX_SECONDS)
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """`LockStore.issue_ticket` under the conversation's mutex: one ticket number per message."""
+        try:
+            with self._mutex(conversation_id):
+                return super().issue_ticket(conversation_id, lock_lifetime)
+        except (RedisMutexError, *UNREACHABLE) as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: Text) -> None:
+        """`LockStore.update_lock` (drops expired tickets) under the conversation's mutex."""
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        """`LockStore.cleanup` under the conversation's mutex: a ticket issued meanwhile by another
+        process is never deleted with the lock. Without the mutex the ticket expires with its lifetime."""
+        try:
+            with self._mutex(conversation_id):
+                super().cleanup(conversation_id, ticket_number)
+        except RedisMutexError as error:
+            logger.warning("Conversation lock not released (%s): its ticket expires with its lifetime", error)
 
     def _log_unreachable(self, error: BaseException) -> None:
         now = time.monotonic()
