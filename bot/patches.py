@@ -58,9 +58,9 @@ class RasaPatchError(RuntimeError):
     """
 
 
-def source_fingerprint(function: Callable[..., Any]) -> str:
-    source = textwrap.dedent(inspect.getsource(function))
-    normalised = "\n".join(line.rstrip() for line in source.strip().splitlines())
+def _fingerprint(source: str) -> str:
+    """sha256 of the source with indentation and trailing blanks normalised."""
+    normalised = "\n".join(line.rstrip() for line in textwrap.dedent(source).strip().splitlines())
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
@@ -107,19 +107,8 @@ def check_validator_patch_applies(remote_action_class: Any) -> None:
         raise RasaPatchError(_upgrade_message("RemoteAction._validate_action_result no longer exists"))
     if getattr(current, _PATCHED_MARK, False):
         return
-    fingerprint = _fingerprint_or_refuse(current, "_validate_action_result")
-    if fingerprint != EXPECTED_VALIDATE_SOURCE_SHA256:
-        raise RasaPatchError(
-            _upgrade_message(
-                f"RemoteAction._validate_action_result changed (source sha256 {fingerprint[:12]}…, expected {EXPECTED_VALIDATE_SOURCE_SHA256[:12]}…)"
-            )
-        )
-    try:
-        run_source = inspect.getsource(remote_action_class.run)
-    except (OSError, TypeError) as error:
-        raise RasaPatchError(_upgrade_message(f"the source of RemoteAction.run is unavailable ({error})")) from error
-    if EXPECTED_CALL_SITE not in run_source:
-        raise RasaPatchError(_upgrade_message(f"RemoteAction.run no longer calls `{EXPECTED_CALL_SITE}`"))
+    _require_source(current, "RemoteAction._validate_action_result", EXPECTED_VALIDATE_SOURCE_SHA256)
+    _require_call_site(remote_action_class.run, "RemoteAction.run", f"calls `{EXPECTED_CALL_SITE}`", EXPECTED_CALL_SITE)
 
 
 def apply_action_response_validator_patch(remote_action_class: Any = None) -> bool:
@@ -153,30 +142,34 @@ def apply_graph_runner_patch(processor_module: Any = None, dask_runner_class: An
     dask_runner_class = dask_runner_class or DaskGraphRunner
     if getattr(processor_module, "DaskGraphRunner", None) is SequentialGraphRunner:
         return False
-    fingerprint = _fingerprint_or_refuse(dask_runner_class.run, "DaskGraphRunner.run")
-    if fingerprint != EXPECTED_DASK_RUN_SOURCE_SHA256:
-        raise RasaPatchError(
-            _upgrade_message(f"DaskGraphRunner.run changed (source sha256 {fingerprint[:12]}…, expected {EXPECTED_DASK_RUN_SOURCE_SHA256[:12]}…)")
-        )
+    _require_source(dask_runner_class.run, "DaskGraphRunner.run", EXPECTED_DASK_RUN_SOURCE_SHA256)
     load_model = getattr(getattr(processor_module, "MessageProcessor", None), "_load_model", None)
     if load_model is None or getattr(processor_module, "DaskGraphRunner", None) is not dask_runner_class:
         raise RasaPatchError(_upgrade_message("rasa.core.processor no longer loads models with DaskGraphRunner"))
-    try:
-        load_source = inspect.getsource(load_model)
-    except (OSError, TypeError) as error:
-        raise RasaPatchError(_upgrade_message(f"the source of MessageProcessor._load_model is unavailable ({error})")) from error
-    if EXPECTED_RUNNER_CALL_SITE not in load_source:
-        raise RasaPatchError(_upgrade_message(f"MessageProcessor._load_model no longer passes `{EXPECTED_RUNNER_CALL_SITE}`"))
+    _require_call_site(load_model, "MessageProcessor._load_model", f"passes `{EXPECTED_RUNNER_CALL_SITE}`", EXPECTED_RUNNER_CALL_SITE)
     processor_module.DaskGraphRunner = SequentialGraphRunner
     logger.info("bot.patches: models run their prediction graph without dask's scheduler")
     return True
 
 
-def _fingerprint_or_refuse(function: Callable[..., Any], name: str) -> str:
+def _source_or_refuse(function: Callable[..., Any], name: str) -> str:
     try:
-        return source_fingerprint(function)
+        return inspect.getsource(function)
     except (OSError, TypeError) as error:  # no source shipped: cannot tell it is the same code
         raise RasaPatchError(_upgrade_message(f"the source of {name} is unavailable ({error})")) from error
+
+
+def _require_source(function: Callable[..., Any], name: str, expected_sha256: str) -> None:
+    """Refuses unless `function` is the exact code a patch was written for."""
+    fingerprint = _fingerprint(_source_or_refuse(function, name))
+    if fingerprint != expected_sha256:
+        raise RasaPatchError(_upgrade_message(f"{name} changed (source sha256 {fingerprint[:12]}…, expected {expected_sha256[:12]}…)"))
+
+
+def _require_call_site(function: Callable[..., Any], name: str, what: str, call: str) -> None:
+    """Refuses unless `function` still holds the call a patch relies on ("`name` no longer `what`")."""
+    if call not in _source_or_refuse(function, name):
+        raise RasaPatchError(_upgrade_message(f"{name} no longer {what}"))
 
 
 # Escape hatch for measuring Rasa unpatched (benchmarks) or for running an upgraded Rasa before
