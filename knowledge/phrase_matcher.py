@@ -87,17 +87,19 @@ class Analysis:
     shadowed: tuple[str, ...] = ()
 
 
-def _repeats_before(words: list[str], found: list[re.Match]) -> bool:
-    """The tokens so far end with "(" and one written abbreviation whose words repeat the words just
-    before the bracket: "bảo hiểm y tế (BHYT", "giấy phép lái xe (GPLX"."""
+def _bracketed_repeat(words: list[str], found: list[re.Match]) -> int:
+    """How many tokens to drop when the tokens so far end with "(" and one written abbreviation whose
+    words repeat the words just before the bracket ("bảo hiểm y tế (BHYT", "giấy phép lái xe (GPLX"):
+    the abbreviation's tokens and the "(". 0 when they do not."""
     if not found:
-        return False
+        return 0
     abbreviation = found[-1]
     size = 0
     while size < len(found) and found[-1 - size] is abbreviation:
         size += 1
     bracket = len(words) - size - 1
-    return size > 1 and bracket >= size and words[bracket] == "(" and words[bracket - size : bracket] == words[bracket + 1 :]
+    repeats = size > 1 and bracket >= size and words[bracket] == "(" and words[bracket - size : bracket] == words[bracket + 1 :]
+    return size + 1 if repeats else 0
 
 
 def is_question(folded_sentence: str, raw_sentence: str) -> bool:
@@ -146,13 +148,11 @@ class SpacyPhraseMatcher:
         for match in _TOKEN.finditer(text):
             written = match.group()
             parts = fold_word(written).split() if re.match(r"\w", written) else []
-            if written == ")" and _repeats_before(words, found):
+            repeated = _bracketed_repeat(words, found) if written == ")" else 0
+            if repeated:
                 # "thẻ bảo hiểm y tế (BHYT) tự nguyện": the abbreviation in brackets repeats the
-                # words before it; dropped, the name reads on ("bảo hiểm y tế tự nguyện").
-                abbreviation = found[-1]
-                while found and found[-1] is abbreviation:
-                    words.pop(), found.pop()
-                words.pop(), found.pop()  # the "("
+                # words before it; dropped with its "(", the name reads on ("bảo hiểm y tế tự nguyện").
+                del words[-repeated:], found[-repeated:]
                 continue
             for word in parts or [written]:
                 words.append(word)
