@@ -261,13 +261,21 @@ def _entity_procedure_ids(message: Mapping, catalogue: CatalogueView) -> tuple[l
     return _unique(ids), _unique(unresolved)
 
 
-def _asked(message: Mapping, phrases: Mapping, catalogue: CatalogueView, aside: Sequence[str] = ()) -> Optional[str]:
-    """The one procedure the entities name in the question sentence (of those not put aside), when
-    the message has one."""
+def _in_question_sentence(mentions: list[dict], phrases: Mapping) -> Optional[list[dict]]:
+    """The mentions inside the question sentence, or None when the message has no question sentence
+    apart from a story (one sentence, or none that asks)."""
     if phrases.get("question") is None:
         return None
     sentence = phrases["sentences"][phrases["question"]]
-    inside = [e for e in _entities(message, Entity.PROCEDURE) if sentence["start"] <= e.get("start", -1) < sentence["end"]]
+    return [e for e in mentions if sentence["start"] <= e.get("start", -1) < sentence["end"]]
+
+
+def _asked(message: Mapping, phrases: Mapping, catalogue: CatalogueView, aside: Sequence[str] = ()) -> Optional[str]:
+    """The one procedure the entities name in the question sentence (of those not put aside), when
+    the message has one."""
+    inside = _in_question_sentence(_entities(message, Entity.PROCEDURE), phrases)
+    if inside is None:
+        return None
     ids = [pid for pid in _entity_procedure_ids({"entities": inside}, catalogue)[0] if pid not in aside]
     return ids[0] if len(ids) == 1 else None
 
@@ -279,9 +287,7 @@ def _aside(message: Mapping, phrases: Mapping, catalogue: CatalogueView) -> list
     text = nfc(message.get("text") or "")
     marks = has_marks(text)
     mentions = sorted(_entities(message, Entity.PROCEDURE), key=lambda e: e.get("start", 0))
-    if phrases.get("question") is not None:
-        sentence = phrases["sentences"][phrases["question"]]
-        mentions = [e for e in mentions if sentence["start"] <= e.get("start", -1) < sentence["end"]] or mentions
+    mentions = _in_question_sentence(mentions, phrases) or mentions
     aside: list[str] = []
     wanted: list[str] = []
     for number, mention in enumerate(mentions):
