@@ -31,6 +31,18 @@ def parse(classifier: UncoveredSubjectClassifier, text: str, intent: str, entiti
     return message.as_dict(only_output_properties=True)
 
 
+def after_a_decline(classifier: UncoveredSubjectClassifier, text: str, resolution: dict, *also_ranked: tuple[str, float]) -> str:
+    """The intent the component leaves on a message the intent classifier declined (out_of_scope
+    first in the ranking, then `also_ranked`), with the resolver's `resolution` in the parse data."""
+    message = Message.build(text)
+    message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
+    ranking = [("out_of_scope", 0.95), *also_ranked]
+    message.set("intent_ranking", [{"name": name, "confidence": confidence} for name, confidence in ranking], add_to_output=True)
+    message.set("procedure_resolution", resolution, add_to_output=True)
+    classifier.process([message])
+    return message.get("intent")["name"]
+
+
 def test_a_near_miss_becomes_out_of_scope_and_says_why(tmp_path):
     data = parse(loaded(tmp_path), "bán nhà có phải đóng thuế không", "ask_fee")
     assert data["intent"]["name"] == "out_of_scope"
@@ -61,22 +73,13 @@ def test_the_topics_file_is_part_of_the_fingerprint(tmp_path, monkeypatch):
 
 def test_a_declined_message_that_names_a_procedure_and_no_subject_is_kept(tmp_path):
     text = "Chào luật sư, tôi muốn nhập hộ khẩu về nhà chồng thì cần gì?"
-    message = Message.build(text)
-    message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
-    ranking = [{"name": "out_of_scope", "confidence": 0.95}, {"name": "greet", "confidence": 0.03}, {"name": "ask_documents", "confidence": 0.02}]
-    message.set("intent_ranking", ranking, add_to_output=True)
-    message.set("procedure_resolution", {"named": ["permanent-residence"]}, add_to_output=True)
-    loaded(tmp_path).process([message])
-    assert message.get("intent")["name"] == "ask_documents"
+    resolution = {"named": ["permanent-residence"]}
+    assert after_a_decline(loaded(tmp_path), text, resolution, ("greet", 0.03), ("ask_documents", 0.02)) == "ask_documents"
 
 
 def test_a_declined_message_with_a_subject_stays_declined(tmp_path):
-    message = Message.build("ly hôn xong có phải đăng ký thường trú lại không")
-    message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
-    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.95}], add_to_output=True)
-    message.set("procedure_resolution", {"named": ["permanent-residence"]}, add_to_output=True)
-    loaded(tmp_path).process([message])
-    assert message.get("intent")["name"] == "out_of_scope"
+    text = "ly hôn xong có phải đăng ký thường trú lại không"
+    assert after_a_decline(loaded(tmp_path), text, {"named": ["permanent-residence"]}) == "out_of_scope"
 
 
 def test_only_searches_for_a_procedure_are_declined(tmp_path):
@@ -95,20 +98,13 @@ def test_a_question_about_the_law_around_a_named_procedure_is_declined_and_says_
 
 def test_a_declined_law_question_is_not_kept_for_the_procedure_it_names(tmp_path):
     text = "Tôi đăng ký tạm trú ở nhà bạn, nay hết hạn mà chưa gia hạn thì có bị phạt không?"
-    message = Message.build(text)
-    message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
-    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.95}, {"name": "find_procedure", "confidence": 0.04}], add_to_output=True)
-    message.set("procedure_resolution", {"named": ["temporary-residence"]}, add_to_output=True)
-    loaded(tmp_path).process([message])
-    assert message.get("intent")["name"] == "out_of_scope"
+    resolution = {"named": ["temporary-residence"]}
+    assert after_a_decline(loaded(tmp_path), text, resolution, ("find_procedure", 0.04)) == "out_of_scope"
 
 
 def test_a_procedure_named_in_abbreviated_words_keeps_a_declined_message(tmp_path):
     # No entity (the lookup tables read the text as written), but the phrase matcher reads "CCCD" as
     # "căn cước công dân" and finds the id card in the question.
-    message = Message.build("Sang năm tôi đủ 40 tuổi thì phải đổi lại thẻ CCCD. Vậy khi đổi có mất phí không?")
-    message.set("intent", {"name": "out_of_scope", "confidence": 0.99}, add_to_output=True)
-    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.99}, {"name": "ask_fee", "confidence": 0.01}], add_to_output=True)
-    message.set("procedure_resolution", {"named": [], "phrases": {"spans": [{"procedure_id": "id-card"}]}}, add_to_output=True)
-    loaded(tmp_path).process([message])
-    assert message.get("intent")["name"] == "ask_fee"
+    text = "Sang năm tôi đủ 40 tuổi thì phải đổi lại thẻ CCCD. Vậy khi đổi có mất phí không?"
+    resolution = {"named": [], "phrases": {"spans": [{"procedure_id": "id-card"}]}}
+    assert after_a_decline(loaded(tmp_path), text, resolution, ("ask_fee", 0.01)) == "ask_fee"
