@@ -60,7 +60,9 @@ ASIDE_WORDS = PhraseFinder(
     ["không có", "chưa có", "để được", "nhằm", "sau khi", "without", "don't have", "do not have", "in order to", "so that", "after"]
 )
 ASIDE_AFTER_ANOTHER = PhraseFinder(["cho", "for"])
-ASIDE_WINDOW = 3  # words before the name looked at
+ASIDE_WINDOW = 4  # words before the name looked at ("don't have a" is four)
+# A declined message that still names procedures offers at most this many below the decline.
+MAX_DECLINE_OFFERS = 3
 _CLAUSE_END = re.compile(r"[.?!;:,\n]")
 
 # Intents whose message may name the procedure the conversation is now about, and whose text is
@@ -140,6 +142,11 @@ class Resolution:
         rare words the text shares with names and aliases (too loose for follow-ups: "lệ phí bao
         nhiêu" shares words with many names)."""
         if len(self.named) == 1:
+            wanted = [pid for pid in self.mentioned() if pid not in self.aside]
+            if self.named[0] in self.aside and len(wanted) == 1:
+                # The one name the entities found is a paper the citizen lacks; the phrase matcher found
+                # what is asked ("không có giấy khai sinh thì làm cccd thế nào").
+                return Identification(procedure_id=wanted[0])
             return Identification(procedure_id=self._said_more_about(self.named[0]) if rank_keywords else self.named[0])
         if self.named:
             if self.bundle:
@@ -206,6 +213,18 @@ class Resolution:
             return best
         return None
 
+    def mentioned(self) -> list[str]:
+        """The procedures the message names: by entity (the lookup tables, on the text as written) or by
+        a span of the phrase matcher (on folded words: "thẻ CCCD" is "thẻ căn cước công dân")."""
+        spans = self.phrases.get("spans") or []
+        return _unique([*self.named, *(span["procedure_id"] for span in spans)])
+
+    def offered_on_decline(self) -> list[str]:
+        """The procedures a declined message names, not put aside: offered below the polite decline, so
+        a citizen whose story was taken for out of scope reaches the procedure with one tap, and one
+        asking about the law around it sees where the procedure itself is."""
+        return [pid for pid in self.mentioned() if pid not in self.aside][:MAX_DECLINE_OFFERS]
+
     def outside_public_services(self, found: Identification) -> bool:
         """Nothing in a "find" message points to any procedure, nor even to paperwork in general:
         it is treated as out of scope, not answered with a list of procedures."""
@@ -261,6 +280,19 @@ def _entity_procedure_ids(message: Mapping, catalogue: CatalogueView) -> tuple[l
     return _unique(ids), _unique(unresolved)
 
 
+def _mentions(message: Mapping, phrases: Mapping) -> list[dict]:
+    """Where the message names procedures: the procedure entities, and the phrase matcher's spans
+    that no entity covers (it reads folded words and abbreviations the lookup tables keep as
+    documents: "cccd"), as entities of their procedure."""
+    entities = _entities(message, Entity.PROCEDURE)
+    spans = [
+        {"entity": Entity.PROCEDURE, "value": span["procedure_id"], "start": span["start"], "end": span["end"]}
+        for span in phrases.get("spans") or []
+        if not any(e.get("start", 0) < span["end"] and span["start"] < e.get("end", 0) for e in entities)
+    ]
+    return entities + spans
+
+
 def _in_question_sentence(mentions: list[dict], phrases: Mapping) -> Optional[list[dict]]:
     """The mentions inside the question sentence, or None when the message has no question sentence
     apart from a story (one sentence, or none that asks)."""
@@ -281,12 +313,12 @@ def _asked(message: Mapping, phrases: Mapping, catalogue: CatalogueView, aside: 
 
 
 def _aside(message: Mapping, phrases: Mapping, catalogue: CatalogueView) -> list[str]:
-    """The named procedures every mention of which is put aside by the words just before it
+    """The procedures (named by entities or the phrase matcher) every mention of which is put aside by the words just before it
     (`ASIDE_WORDS`): not what the citizen asks to do. In a message that tells a story and then asks,
     the mentions in the question sentence decide when it has some (the story names what happened before)."""
     text = nfc(message.get("text") or "")
     marks = has_marks(text)
-    mentions = sorted(_entities(message, Entity.PROCEDURE), key=lambda e: e.get("start", 0))
+    mentions = sorted(_mentions(message, phrases), key=lambda e: e.get("start", 0))
     mentions = _in_question_sentence(mentions, phrases) or mentions
     aside: list[str] = []
     wanted: list[str] = []
@@ -355,9 +387,10 @@ def resolve(message: Mapping, catalogue: CatalogueView, search_text: bool = True
     explain = getattr(catalogue, "explain_phrases", None)
     if explain is not None:
         resolution.phrases = explain(text)
-    if len(resolution.named) > 1 and not resolution.bundle:
+    if not resolution.bundle and len(resolution.mentioned()) > 1:
         resolution.aside = _aside(message, resolution.phrases, catalogue)
-        resolution.asked = _asked(message, resolution.phrases, catalogue, resolution.aside)
+        if len(resolution.named) > 1:
+            resolution.asked = _asked(message, resolution.phrases, catalogue, resolution.aside)
     if search_text:
         matches = catalogue.find_procedures(text, limit=MAX_CHOICES)
         resolution.text_match = _confident(matches)

@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.model_files import files_digest, load_json, save_json
 from knowledge.names import Intent
 from knowledge.resolution import PARSE_KEY as RESOLUTION_KEY
-from knowledge.resolution import PROCEDURE_INTENTS
+from knowledge.resolution import PROCEDURE_INTENTS, Resolution
 from knowledge.uncovered_subjects import LAW_QUESTION_KEY, PARSE_KEY, LawQuestions, UncoveredSubjects, declining_subject, kept_in_scope
 
 # Answers to the assistant's own questions and moves in the conversation: a subject word in them
@@ -79,13 +79,6 @@ def keep(message: Message) -> None:
     """The best procedure intent of the classifier's ranking (a search when it has none)."""
     ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") in PROCEDURE_INTENTS]
     message.set("intent", ranking[0] if ranking else {"name": Intent.FIND_PROCEDURE, "confidence": 0.0}, add_to_output=True)
-
-
-def named_procedures(resolution: dict) -> list[str]:
-    """The procedures a message names: by entity (the lookup tables, on the text as written) or by a
-    span of the resolver's phrase matcher (on folded words: "thẻ CCCD" is "thẻ căn cước công dân")."""
-    spans = (resolution.get("phrases") or {}).get("spans") or []
-    return list(dict.fromkeys([*(resolution.get("named") or []), *(span["procedure_id"] for span in spans)]))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -140,7 +133,7 @@ class UncoveredSubjectClassifier(GraphComponent):
             entities = message.get("entities") or []
             law_question = self._law_questions.find(text, (resolution.get("phrases") or {}).get("sentences") or [], entities)
             if intent == Intent.OUT_OF_SCOPE:
-                if kept_in_scope(self._subjects, text, named_procedures(resolution), law_question):
+                if kept_in_scope(self._subjects, text, Resolution.from_dict(resolution).mentioned(), law_question):
                     keep(message)
                 continue
             subject = declining_subject(self._subjects, text, entities)

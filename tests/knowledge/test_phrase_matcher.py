@@ -113,6 +113,38 @@ def test_the_resolver_lands_on_the_procedure_asked_about_not_the_one_in_the_stor
     assert resolve(message, hand_written).decide().candidates == ["driving-licence-renewal", "id-card"]
 
 
+@pytest.mark.parametrize(
+    "text, lacking, said",
+    [
+        ("khong co giay khai sinh thi lam cccd the nao", "birth-registration", "giay khai sinh"),
+        ("chưa có giấy khai sinh, làm thẻ CCCD cho con được không", "birth-registration", "giấy khai sinh"),
+    ],
+)
+def test_a_missing_paper_the_only_entity_names_gives_way_to_what_the_phrase_matcher_finds_asked(index, text, lacking, said):
+    # "cccd" is a document for the lookup tables, so the entities name only the paper the citizen lacks.
+    start = text.index(said)
+    message = {"text": text, "entities": [{"entity": "procedure", "value": lacking, "start": start, "end": start + len(said)}]}
+    resolution = resolve(message, index)
+    assert resolution.named == [lacking]
+    assert resolution.mentioned() == [lacking, "id-card"]
+    assert resolution.aside == [lacking]
+    assert resolution.decide() == Identification(procedure_id="id-card")
+    # Declined anyway, the message would be offered the card, not the paper it lacks.
+    assert resolution.offered_on_decline() == ["id-card"]
+
+
+def test_a_named_procedure_stays_when_the_phrase_matcher_finds_another_not_put_aside(index):
+    # The card is a paper to bring here, not what is asked.
+    text = "đăng ký khai sinh cho con thì bố mẹ có phải mang cccd không"
+    start = text.index("đăng ký khai sinh")
+    message = {"text": text, "entities": [{"entity": "procedure", "value": "birth-registration", "start": start, "end": start + 17}]}
+    resolution = resolve(message, index)
+    assert resolution.mentioned() == ["birth-registration", "id-card"]
+    assert resolution.aside == []
+    assert resolution.decide().procedure_id == "birth-registration"
+    assert resolution.offered_on_decline() == ["birth-registration", "id-card"]
+
+
 def test_a_message_without_words_has_no_spans(index):
     assert index.find_procedures("?!") == []
     assert index.explain_phrases("") == {"sentences": [], "question": None, "spans": [], "shadowed": []}
