@@ -21,8 +21,10 @@ from knowledge.names import Intent, Slot
 from knowledge.resolution import (  # noqa: F401  (re-exported for the actions and their tests)
     BUNDLE_LIFE_EVENTS,
     MAX_CHOICES,
+    PARSE_KEY,
     PROCEDURE_INTENTS,
     Identification,
+    Resolution,
     identify,
     keyword_ranking,
     outside_public_services,
@@ -158,6 +160,29 @@ class ActionDiscoverProcedure(KnowledgeAction):
         offered = [payload_procedure(b["payload"]) for b in message["buttons"]]
         events = [SlotSet(Slot.PROCEDURE, None)] if tracker.get_slot(Slot.PROCEDURE) else []
         return events + _choices_event(tracker, offered)
+
+
+class ActionDeclineOutOfScope(KnowledgeAction):
+    """The polite decline with its pointer; below it, the procedures the message names, one tap away.
+    The intent classifier declines some long stories that do ask for a procedure by name, and a
+    question about the law around a procedure is declined on purpose: either way the citizen sees
+    where the procedure itself is instead of a dead end."""
+
+    def name(self) -> str:
+        return "action_decline_out_of_scope"
+
+    async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        # Only what the NLU pipeline resolved: a button payload ("no" to "did you mean") names nothing.
+        stored = (tracker.latest_message or {}).get(PARSE_KEY)
+        offered = Resolution.from_dict(stored).offered_on_decline() if stored else []
+        procedures = [p for p in (store.get_procedure(pid) for pid in offered) if p is not None]
+        if procedures:
+            names = ", ".join(p.names.in_(language) for p in procedures)
+            buttons = [button(p.names.in_(language), payload("find_procedure", naming(p.id))) for p in procedures]
+            dispatcher.utter_message(text=wording(language).offer_after_decline(names), buttons=buttons)
+        # A follow-up question is then answered within the procedures offered.
+        return _choices_event(tracker, [p.id for p in procedures])
 
 
 class ActionDefaultAskAffirmation(KnowledgeAction):

@@ -236,6 +236,11 @@ def did_you_mean(topic: str) -> str:
     return f"Did you mean: {topic}?"
 
 
+def offer_after_decline(names: str) -> str:
+    """Below the decline: the procedures the declined message names."""
+    return f"If you need the procedure itself ({names}), I can guide you:"
+
+
 def also_asked(names: str) -> str:
     """Two questions in one message: the first is answered above, the other is offered."""
     return f"You also asked about {names}: see it next?"

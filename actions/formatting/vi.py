@@ -237,6 +237,11 @@ def did_you_mean(topic: str) -> str:
     return f"Bạn muốn hỏi về {topic} phải không?"
 
 
+def offer_after_decline(names: str) -> str:
+    """Below the decline: the procedures the declined message names."""
+    return f"Nếu bạn cần làm thủ tục {names}, mình có thể hướng dẫn:"
+
+
 def also_asked(names: str) -> str:
     """Two questions in one message: the first is answered above, the other is offered."""
     return f"Bạn cũng hỏi về {names}: xem tiếp?"

@@ -7,10 +7,12 @@ import json
 import pytest
 
 from actions.discovery import (
+    ActionDeclineOutOfScope,
     ActionDefaultAskAffirmation,
     ActionDiscoverProcedure,
     identify,
 )
+from knowledge.resolution import PARSE_KEY, resolve
 from tests.actions.conftest import (
     BIRTH_REGISTRATION,
     PASSPORT,
@@ -276,3 +278,52 @@ async def test_one_procedure_offers_nothing_more(discovery_store):
     tracker = make_tracker(text=text, intent="find_procedure", entities=[entity("procedure", "passport", text, "hộ chiếu")])
     messages, _ = await run(ActionDiscoverProcedure(), tracker)
     assert len(messages) == 1
+
+
+# ---------------------------------------------------------------- decline with an offer
+
+
+def declined_tracker(text: str, store, language: str = "vi", entities=None, choices=None):
+    """An out_of_scope message as the NLU pipeline leaves it: the resolution in the parse data."""
+    tracker = make_tracker(slots={"language": language, "procedure_choices": choices}, text=text, intent="out_of_scope", entities=entities)
+    tracker.latest_message[PARSE_KEY] = resolve(tracker.latest_message, store).to_dict()
+    return tracker
+
+
+async def test_decline_offers_the_procedure_a_declined_story_names(discovery_store):
+    text = "Công ty đã chốt sổ bảo hiểm xã hội cho tôi nhưng tôi làm mất sổ. Tôi có được hưởng trợ cấp thất nghiệp không?"
+    tracker = declined_tracker(text, discovery_store, entities=[entity("procedure", "unemployment-benefit", text, "trợ cấp thất nghiệp")])
+    messages, events = await run(ActionDeclineOutOfScope(), tracker)
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert messages[1]["text"] == "Nếu bạn cần làm thủ tục Giải quyết hưởng trợ cấp thất nghiệp, mình có thể hướng dẫn:"
+    assert [payload_entities(p)["procedure"] for p in payloads(messages[1])] == ["unemployment-benefit"]
+    # A follow-up question instead of a click is answered within the offer.
+    assert slot_events(events) == {"procedure_choices": ["unemployment-benefit"]}
+
+
+async def test_decline_offers_nothing_when_nothing_is_named(discovery_store):
+    tracker = declined_tracker("kể chuyện cười đi", discovery_store, choices=["passport"])
+    messages, events = await run(ActionDeclineOutOfScope(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
+    assert not messages[0].get("buttons")
+    # An earlier pending choice is over: the conversation moved on.
+    assert slot_events(events) == {"procedure_choices": None}
+
+
+async def test_decline_of_a_button_payload_offers_nothing(discovery_store):
+    # "No" to "did you mean …?" is the /out_of_scope payload: no NLU, no resolution.
+    tracker = make_tracker(
+        text="/out_of_scope", intent="out_of_scope", entities=[entity("procedure", "passport", "/out_of_scope passport", "passport")]
+    )
+    messages, events = await run(ActionDeclineOutOfScope(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
+    assert events == []
+
+
+async def test_decline_offer_leaves_out_a_procedure_put_aside_and_speaks_english(discovery_store):
+    text = "I don't have a birth certificate, how do I get a passport for my trip, is that legal?"
+    entities = [entity("procedure", "birth-registration", text, "birth certificate"), entity("procedure", "passport", text, "passport")]
+    tracker = declined_tracker(text, discovery_store, language="en", entities=entities)
+    messages, _ = await run(ActionDeclineOutOfScope(), tracker)
+    assert messages[1]["text"] == "If you need the procedure itself (Passport), I can guide you:"
+    assert [payload_entities(p)["procedure"] for p in payloads(messages[1])] == ["passport"]

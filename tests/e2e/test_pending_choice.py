@@ -55,3 +55,23 @@ def test_a_new_topic_forgets_the_choice(assistant: Assistant):
     assistant.send(sender, "làm hộ chiếu cần giấy tờ gì")
     slots = assistant.tracker(sender)["slots"]
     assert slots["procedure"] == "passport" and slots["procedure_choices"] is None
+
+
+def test_a_declined_question_still_offers_the_procedure_it_names(assistant: Assistant):
+    sender = assistant.new_sender()
+    # A question about the penalty, not the procedure: declined with the legal-aid pointer ...
+    replies = assistant.send(sender, "Đăng ký khai sinh quá hạn bị xử phạt như thế nào?")
+    assert "nằm ngoài phạm vi" in texts(replies)[0]
+    # ... and the procedure itself one tap away, pending like any offer.
+    assert payloads(replies) == ['/find_procedure{"procedure":"birth-registration","procedure_id":"birth-registration"}']
+    assert assistant.tracker(sender)["slots"]["procedure_choices"] == ["birth-registration"]
+    replies = assistant.send(sender, "cần giấy tờ gì")
+    assert vi.ASK_PROCEDURE not in texts(replies)
+    assert "Đăng ký khai sinh" in " ".join(texts(replies))
+
+
+def test_a_decline_that_names_nothing_offers_nothing(assistant: Assistant):
+    sender = assistant.new_sender()
+    replies = assistant.send(sender, "tell me a funny joke")
+    assert len(replies) == 1 and not payloads(replies)
+    assert "outside what I can help with" in texts(replies)[0]
