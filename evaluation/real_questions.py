@@ -208,7 +208,7 @@ def figures(outcomes: list) -> dict:
     for variant in VARIANTS:
         group = [o for o in outcomes if o.row.variant == variant]
         result["direct"][variant] = (sum(landed_directly(o) for o in group), len(group))
-        result["with_clarify"][variant] = (sum(o.procedure_correct and not o.declined for o in group), len(group))
+        result["with_clarify"][variant] = (sum(o.reached for o in group), len(group))
     in_scope = [o for o in outcomes if o.in_scope]
     oos = [o for o in outcomes if not o.in_scope]
     result["oos_recall"] = (sum(o.declined for o in oos), len(oos))
@@ -237,6 +237,8 @@ def errors_table(outcomes: list) -> list[str]:
         wrong = (o.in_scope and not landed_directly(o)) or (not o.in_scope and not o.declined)
         if wrong:
             landed_on = o.procedure or ", ".join(o.candidates) or ("declined" if o.declined else "-")
+            if o.offered:
+                landed_on += f"; offered {', '.join(o.offered)}"
             text = question.text if len(question.text) <= 160 else question.text[:157] + "..."
             lines.append(
                 f"| {question.id} | {o.row.variant} | {'/'.join(o.row.expected)} | {o.row.intent} | {o.intent} "
@@ -269,7 +271,9 @@ def write_report(result: dict, held: list[Question], outcomes: list, model: Path
         "Judged as in `evaluation/REPORT.md`: *landed directly* means the slot mapping filled `procedure` with an "
         "expected id without a clarifying question; a question asking two things counts when either is landed. "
         "*Declined* means the intent is out_of_scope or the discovery action finds nothing that points to public "
-        "services.",
+        "services. *Landed or offered* also counts a declined message whose decline offers the right procedure "
+        "below it (`action_decline_out_of_scope` offers the procedures a declined message names, at most 3); "
+        "such a message still counts as declined (wrongly, when it is in scope).",
         "",
         "## Questions not landed directly / not declined",
         "",

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -66,6 +66,7 @@ class Outcome:
         return self.row.variant != "out_of_scope"
 
     declined_by_action: bool = False  # a find_procedure message in which nothing points to a procedure
+    offered: list[str] = field(default_factory=list)  # procedures offered below the decline (named in the message)
 
     @property
     def declined(self) -> bool:
@@ -76,6 +77,14 @@ class Outcome:
         if self.procedure is not None:
             return self.procedure in self.row.expected
         return 0 < len(self.candidates) <= MAX_CLARIFY_CHOICES and bool(set(self.candidates) & set(self.row.expected))
+
+    @property
+    def reached(self) -> bool:
+        """The right procedure landed, offered by a clarifying question with at most MAX_CLARIFY_CHOICES
+        buttons, or offered below a decline: one tap away either way."""
+        if self.declined:
+            return bool(set(self.offered) & set(self.row.expected))
+        return self.procedure_correct
 
 
 def landing_measures(outcomes: list[Outcome]) -> dict[str, dict[str, tuple[int, int]]]:
@@ -194,9 +203,12 @@ async def parse_all(model: Path, rows: list[Row]) -> list[Outcome]:
 
 def outcome_of(row: Row, parse: dict) -> Outcome:
     """How the assistant handles one parsed held-out message."""
+    from knowledge.resolution import PARSE_KEY, Resolution
+
     ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
     guess = ranking[0] if ranking else parse["intent"]
     procedure, candidates, declined = landed(parse)
+    offered = Resolution.from_dict(parse[PARSE_KEY]).offered_on_decline() if parse["intent"]["name"] == "out_of_scope" else []
     return Outcome(
         row,
         parse["intent"]["name"],
@@ -205,6 +217,7 @@ def outcome_of(row: Row, parse: dict) -> Outcome:
         procedure,
         candidates,
         declined and parse["intent"]["name"] != "out_of_scope",
+        offered,
     )
 
 

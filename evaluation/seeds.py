@@ -31,6 +31,8 @@ COLUMNS = [
     ("wrongly declined", "short", "wrong"),
     ("real: landed, Vietnamese", "real", "accented"),
     ("English", "real", "english"),
+    ("landed or offered ≤ 3, Vietnamese", "real", "reached accented"),
+    ("English", "real", "reached english"),
     ("out of scope declined", "real", "oos"),
     ("wrongly declined", "real", "wrong"),
 ]
@@ -66,6 +68,7 @@ def figures_of(model: Path) -> dict[tuple[str, str], tuple[int, int]]:
     found = {("short", v): short["landing"][v]["landed_directly"] for v in VARIANTS}
     found.update({("short", "oos"): short["oos_recall"], ("short", "wrong"): short["wrongly_declined"]})
     found.update({("real", v): real["direct"][v] for v in VARIANTS})
+    found.update({("real", f"reached {v}"): real["with_clarify"][v] for v in VARIANTS})
     found.update({("real", "oos"): real["oos_recall"], ("real", "wrong"): real["wrongly_declined"]})
     return found
 
