@@ -8,7 +8,8 @@ sentencizer - so no spaCy word segmentation (pyvi) and no model download is invo
 are the folded forms of those words (`fold_word`: no diacritics, abbreviation expanded, so "cccd"
 gives the four tokens of "can cuoc cong dan"), each keeping the position of the word written, and
 the patterns are the folded aliases: one pattern per alias matches its accented, unaccented and
-abbreviated spellings alike (attr NORM, which is the token itself here). Overlapping matches: the
+abbreviated spellings alike (attr NORM, which is the token itself here), except that a word the
+citizen wrote with diacritics must carry the alias word's tone ("báo tư vấn" is not "báo tử"). Overlapping matches: the
 longest span wins (`spacy.util.filter_spans`), so "giấy phép lái xe quốc tế" is not also read as
 "giấy phép lái xe".
 
@@ -23,11 +24,12 @@ span cannot express (the message is part of an alias, or shares most of its word
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Optional, Sequence
 
 from knowledge.procedure_index import AliasMatcher, contains_words
-from knowledge.text import fold, fold_word, nfc
+from knowledge.text import fold, fold_word, nfc, strip_diacritics
 from knowledge.types import ProcedureMatch
 
 # Words and single punctuation marks; a line break ends a sentence too.
@@ -102,6 +104,30 @@ def _bracketed_repeat(words: list[str], found: list[re.Match]) -> int:
     return size + 1 if repeats else 0
 
 
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+
+
+def _tone(word: str) -> str:
+    """The tone marks of a word, wherever they sit ("hoà" and "hòa" are one spelling)."""
+    return "".join(sorted(ch for ch in unicodedata.normalize("NFD", word) if ch in _TONE_MARKS))
+
+
+def _tones_agree(written: Sequence[re.Match], alias: str) -> bool:
+    """Folded words match whatever their diacritics; a word the citizen wrote with them must also
+    carry the alias word's tone: "báo tư vấn" is not "báo tử" (the death notice), though both fold
+    to "bao tu". A word written without diacritics, an alias word without them, and a stretch where
+    an abbreviation stands for several words ("cccd") are not compared."""
+    words = list(dict.fromkeys(written))  # one written word may give several tokens
+    alias_words = nfc(alias).lower().split()
+    if len(words) != len(alias_words):
+        return True
+    for match, alias_word in zip(words, alias_words):
+        word = nfc(match.group()).lower()
+        if strip_diacritics(word) != word and strip_diacritics(alias_word) != alias_word and _tone(word) != _tone(alias_word):
+            return False
+    return True
+
+
 def is_question(folded_sentence: str, raw_sentence: str) -> bool:
     return "?" in raw_sentence or any(contains_words(folded_sentence, marker) for marker in QUESTION_MARKERS)
 
@@ -173,7 +199,8 @@ class SpacyPhraseMatcher:
         keys: dict[tuple[int, int], int] = {}
         for match_id, start, end in self.matcher(doc):
             entry = int(self.nlp.vocab.strings[match_id])
-            keys[(start, end)] = min(entry, keys.get((start, end), entry))
+            if _tones_agree(found[start:end], self.entries[entry][1]):
+                keys[(start, end)] = min(entry, keys.get((start, end), entry))
         spans = []
         for span in filter_spans([doc[start:end] for start, end in keys]):
             key = keys[(span.start, span.end)]

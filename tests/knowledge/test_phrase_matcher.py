@@ -145,6 +145,30 @@ def test_a_named_procedure_stays_when_the_phrase_matcher_finds_another_not_put_a
     assert resolution.offered_on_decline() == ["birth-registration", "id-card"]
 
 
+def test_a_word_written_with_another_tone_is_not_the_alias(index):
+    # "báo tư vấn" folds to "bao tu van", which holds the death notice "báo tử"
+    spans = index.explain_phrases("Nay tôi xin quý báo tư vấn giúp tôi cách để đòi được lương!")["spans"]
+    assert "death-registration" not in {span["procedure_id"] for span in spans}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bố tôi mất, xin giấy báo tử ở đâu",  # as the alias writes it
+        "bo toi mat, xin giay bao tu o dau",  # without diacritics
+        "bố tôi mất, xin giấy báo tu ở đâu",  # one word without them
+    ],
+)
+def test_the_alias_still_matches_with_its_tone_or_without_diacritics(index, text):
+    assert "death-registration" in {span["procedure_id"] for span in index.explain_phrases(text)["spans"]}
+
+
+def test_the_place_of_the_tone_mark_does_not_matter(index):
+    # old and new placement: "xoá" and "xóa"
+    for text in ("khai tử xóa thường trú cùng lúc", "khai tử xoá thường trú cùng lúc"):
+        assert [span["procedure_id"] for span in index.explain_phrases(text)["spans"]] == ["death-bundle"], text
+
+
 def test_a_message_without_words_has_no_spans(index):
     assert index.find_procedures("?!") == []
     assert index.explain_phrases("") == {"sentences": [], "question": None, "spans": [], "shadowed": []}
