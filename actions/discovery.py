@@ -21,10 +21,8 @@ from knowledge.names import Intent, Slot
 from knowledge.resolution import (  # noqa: F401  (re-exported for the actions and their tests)
     BUNDLE_LIFE_EVENTS,
     MAX_CHOICES,
-    PARSE_KEY,
     PROCEDURE_INTENTS,
     Identification,
-    Resolution,
     identify,
     keyword_ranking,
     outside_public_services,
@@ -34,6 +32,7 @@ from knowledge.resolution import (
     fallback_guess as _fallback_guess,
 )
 from knowledge.store import KnowledgeStore
+from knowledge.uncovered_subjects import offered_on_decline
 
 # What the summary offers to ask next, in this order.
 SUMMARY_TOPICS = ("documents", "fee", "processing_time", "where_to_submit", "online")
@@ -173,10 +172,7 @@ class ActionDeclineOutOfScope(KnowledgeAction):
 
     async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, language: str) -> list[EventType]:
         dispatcher.utter_message(response="utter_out_of_scope")
-        # Only what the NLU pipeline resolved: a button payload ("no" to "did you mean") names nothing.
-        stored = (tracker.latest_message or {}).get(PARSE_KEY)
-        offered = Resolution.from_dict(stored).offered_on_decline() if stored else []
-        procedures = [p for p in (store.get_procedure(pid) for pid in offered) if p is not None]
+        procedures = [p for p in (store.get_procedure(pid) for pid in offered_on_decline(tracker.latest_message or {})) if p is not None]
         if procedures:
             names = ", ".join(p.names.in_(language) for p in procedures)
             buttons = [button(p.names.in_(language), payload("find_procedure", naming(p.id))) for p in procedures]

@@ -203,12 +203,12 @@ async def parse_all(model: Path, rows: list[Row]) -> list[Outcome]:
 
 def outcome_of(row: Row, parse: dict) -> Outcome:
     """How the assistant handles one parsed held-out message."""
-    from knowledge.resolution import PARSE_KEY, Resolution
+    from knowledge.uncovered_subjects import offered_on_decline
 
     ranking = [i for i in parse.get("intent_ranking", []) if i["name"] != "nlu_fallback"]
     guess = ranking[0] if ranking else parse["intent"]
     procedure, candidates, declined = landed(parse)
-    offered = Resolution.from_dict(parse[PARSE_KEY]).offered_on_decline() if parse["intent"]["name"] == "out_of_scope" else []
+    offered = offered_on_decline(parse) if parse["intent"]["name"] == "out_of_scope" else []
     return Outcome(
         row,
         parse["intent"]["name"],

@@ -21,6 +21,8 @@ from typing import Any, Mapping, Optional, Sequence
 from knowledge.names import Entity
 from knowledge.phrase_finder import PhraseFinder, PhraseFound
 from knowledge.procedure_index import has_marks
+from knowledge.resolution import PARSE_KEY as RESOLUTION_KEY
+from knowledge.resolution import Resolution
 
 PARSE_KEY = "uncovered_subject"
 LAW_QUESTION_KEY = "law_question"
@@ -110,3 +112,14 @@ def declining_subject(subjects: UncoveredSubjects, text: str, entities: Sequence
     if not found or names_procedure(found, entities):
         return None
     return found[0]
+
+
+def offered_on_decline(message: Mapping[str, Any]) -> list[str]:
+    """The procedures offered below the decline of a parsed message (`Resolution.offered_on_decline`),
+    none when a subject declined it: its procedure words are then part of the subject ("thẻ tạm trú"
+    for a foreigner is not temporary residence), and none for a message that skipped the NLU pipeline
+    (a button payload such as the "no" of "did you mean …?")."""
+    resolution = message.get(RESOLUTION_KEY)
+    if not resolution or message.get(PARSE_KEY):
+        return []
+    return Resolution.from_dict(resolution).offered_on_decline()

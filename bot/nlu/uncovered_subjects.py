@@ -135,6 +135,11 @@ class UncoveredSubjectClassifier(GraphComponent):
             if intent == Intent.OUT_OF_SCOPE:
                 if kept_in_scope(self._subjects, text, Resolution.from_dict(resolution).mentioned(), law_question):
                     keep(message)
+                else:
+                    # Recorded like a decline of the rule's own, so the reply offers no procedure inside it.
+                    subject = declining_subject(self._subjects, text, entities)
+                    if subject is not None:
+                        message.set(PARSE_KEY, subject.to_dict(), add_to_output=True)
                 continue
             subject = declining_subject(self._subjects, text, entities)
             if subject is not None:

@@ -327,3 +327,12 @@ async def test_decline_offer_leaves_out_a_procedure_put_aside_and_speaks_english
     messages, _ = await run(ActionDeclineOutOfScope(), tracker)
     assert messages[1]["text"] == "If you need the procedure itself (Passport), I can guide you:"
     assert [payload_entities(p)["procedure"] for p in payloads(messages[1])] == ["passport"]
+
+
+async def test_decline_by_a_subject_offers_nothing_inside_it(discovery_store):
+    # "thẻ tạm trú" for a foreigner: the words "tạm trú" belong to the subject, not to the procedure.
+    text = "làm thẻ tạm trú cho người nước ngoài ở đâu"
+    tracker = declined_tracker(text, discovery_store, entities=[entity("procedure", "temporary-residence", text, "tạm trú")])
+    tracker.latest_message["uncovered_subject"] = {"phrase": "thẻ tạm trú", "start": 4, "end": 15}
+    messages, _ = await run(ActionDeclineOutOfScope(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]

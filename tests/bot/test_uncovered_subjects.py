@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import uncovered_subjects
 from bot.nlu.uncovered_subjects import UncoveredSubjectClassifier
-from knowledge.uncovered_subjects import LAW_QUESTION_KEY, PARSE_KEY
+from knowledge.uncovered_subjects import LAW_QUESTION_KEY, PARSE_KEY, offered_on_decline
 
 
 def loaded(tmp_path) -> UncoveredSubjectClassifier:
@@ -31,8 +31,8 @@ def parse(classifier: UncoveredSubjectClassifier, text: str, intent: str, entiti
     return message.as_dict(only_output_properties=True)
 
 
-def after_a_decline(classifier: UncoveredSubjectClassifier, text: str, resolution: dict, *also_ranked: tuple[str, float]) -> str:
-    """The intent the component leaves on a message the intent classifier declined (out_of_scope
+def after_a_decline(classifier: UncoveredSubjectClassifier, text: str, resolution: dict, *also_ranked: tuple[str, float]) -> dict:
+    """The parse data the component leaves on a message the intent classifier declined (out_of_scope
     first in the ranking, then `also_ranked`), with the resolver's `resolution` in the parse data."""
     message = Message.build(text)
     message.set("intent", {"name": "out_of_scope", "confidence": 0.95}, add_to_output=True)
@@ -40,7 +40,7 @@ def after_a_decline(classifier: UncoveredSubjectClassifier, text: str, resolutio
     message.set("intent_ranking", [{"name": name, "confidence": confidence} for name, confidence in ranking], add_to_output=True)
     message.set("procedure_resolution", resolution, add_to_output=True)
     classifier.process([message])
-    return message.get("intent")["name"]
+    return message.as_dict(only_output_properties=True)
 
 
 def test_a_near_miss_becomes_out_of_scope_and_says_why(tmp_path):
@@ -74,12 +74,24 @@ def test_the_topics_file_is_part_of_the_fingerprint(tmp_path, monkeypatch):
 def test_a_declined_message_that_names_a_procedure_and_no_subject_is_kept(tmp_path):
     text = "Chào luật sư, tôi muốn nhập hộ khẩu về nhà chồng thì cần gì?"
     resolution = {"named": ["permanent-residence"]}
-    assert after_a_decline(loaded(tmp_path), text, resolution, ("greet", 0.03), ("ask_documents", 0.02)) == "ask_documents"
+    assert after_a_decline(loaded(tmp_path), text, resolution, ("greet", 0.03), ("ask_documents", 0.02))["intent"]["name"] == "ask_documents"
 
 
 def test_a_declined_message_with_a_subject_stays_declined(tmp_path):
     text = "ly hôn xong có phải đăng ký thường trú lại không"
-    assert after_a_decline(loaded(tmp_path), text, {"named": ["permanent-residence"]}) == "out_of_scope"
+    assert after_a_decline(loaded(tmp_path), text, {"named": ["permanent-residence"]})["intent"]["name"] == "out_of_scope"
+
+
+def test_a_subject_the_classifier_declined_is_recorded_so_nothing_inside_it_is_offered(tmp_path):
+    text = "lam the tam tru cho nguoi nuoc ngoai o dau"
+    # The phrase matcher reads "tam tru" inside the foreigner's card as temporary residence.
+    resolution = {"named": [], "phrases": {"spans": [{"procedure_id": "temporary-residence", "start": 7, "end": 14}]}}
+    data = after_a_decline(loaded(tmp_path), text, resolution)
+    assert data["intent"]["name"] == "out_of_scope"
+    assert data[PARSE_KEY]["phrase"] == "thẻ tạm trú"
+    assert offered_on_decline(data) == []
+    # Without the subject the same resolution would be offered.
+    assert offered_on_decline({k: v for k, v in data.items() if k != PARSE_KEY}) == ["temporary-residence"]
 
 
 def test_only_searches_for_a_procedure_are_declined(tmp_path):
@@ -99,7 +111,7 @@ def test_a_question_about_the_law_around_a_named_procedure_is_declined_and_says_
 def test_a_declined_law_question_is_not_kept_for_the_procedure_it_names(tmp_path):
     text = "Tôi đăng ký tạm trú ở nhà bạn, nay hết hạn mà chưa gia hạn thì có bị phạt không?"
     resolution = {"named": ["temporary-residence"]}
-    assert after_a_decline(loaded(tmp_path), text, resolution, ("find_procedure", 0.04)) == "out_of_scope"
+    assert after_a_decline(loaded(tmp_path), text, resolution, ("find_procedure", 0.04))["intent"]["name"] == "out_of_scope"
 
 
 def test_a_procedure_named_in_abbreviated_words_keeps_a_declined_message(tmp_path):
@@ -107,4 +119,4 @@ def test_a_procedure_named_in_abbreviated_words_keeps_a_declined_message(tmp_pat
     # "căn cước công dân" and finds the id card in the question.
     text = "Sang năm tôi đủ 40 tuổi thì phải đổi lại thẻ CCCD. Vậy khi đổi có mất phí không?"
     resolution = {"named": [], "phrases": {"spans": [{"procedure_id": "id-card"}]}}
-    assert after_a_decline(loaded(tmp_path), text, resolution, ("ask_fee", 0.01)) == "ask_fee"
+    assert after_a_decline(loaded(tmp_path), text, resolution, ("ask_fee", 0.01))["intent"]["name"] == "ask_fee"
