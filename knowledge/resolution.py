@@ -313,9 +313,10 @@ def _asked(message: Mapping, phrases: Mapping, catalogue: CatalogueView, aside: 
 
 
 def _aside(message: Mapping, phrases: Mapping, catalogue: CatalogueView) -> list[str]:
-    """The procedures (named by entities or the phrase matcher) every mention of which is put aside by the words just before it
-    (`ASIDE_WORDS`): not what the citizen asks to do. In a message that tells a story and then asks,
-    the mentions in the question sentence decide when it has some (the story names what happened before)."""
+    """The procedures (named by entities or by the phrase matcher) every mention of which is put aside
+    by the words just before it (`ASIDE_WORDS`): not what the citizen asks to do. In a message that
+    tells a story and then asks, the mentions in the question sentence decide when it has some (the
+    story names what happened before)."""
     text = nfc(message.get("text") or "")
     marks = has_marks(text)
     mentions = sorted(_mentions(message, phrases), key=lambda e: e.get("start", 0))
