@@ -50,12 +50,14 @@ if [ ! -x .venv/bin/python ]; then
   PY=$(find_python)
   log "creating .venv with $PY"
   "$PY" -m venv .venv
+  # Only in a new environment: later, an upgrade here would lift setuptools and packaging past Rasa's
+  # pins until the project install below puts them back (pip prints a conflict ERROR meanwhile).
+  .venv/bin/python -m pip install --quiet --upgrade "pip<24.1" setuptools wheel
 fi
 mkdir -p "$STAMPS"
 
 if changed python pyproject.toml; then
   log "installing Python dependencies (first time takes a few minutes)"
-  .venv/bin/python -m pip install --quiet --upgrade "pip<24.1" setuptools wheel
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   mark python
 fi
