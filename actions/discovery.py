@@ -52,6 +52,11 @@ def _choices_event(tracker: Tracker, offered: list[str]) -> list[EventType]:
     return [SlotSet(Slot.PROCEDURE_CHOICES, offered or None)] if list(current) != offered else []
 
 
+def procedure_button(procedure, language: str) -> dict:
+    """A button named after the procedure that opens its summary."""
+    return button(procedure.names.in_(language), payload("find_procedure", naming(procedure.id)))
+
+
 def _bundles_containing(procedure_id: str, store) -> list:
     return [p for p in store.list_procedures() if procedure_id in p.bundle_of]
 
@@ -65,14 +70,14 @@ def summary_message(procedure, language: str, store) -> dict:
     entities = naming(procedure.id)
     buttons = [button(words.TOPIC_BUTTONS[topic], payload(TOPIC_PAYLOADS[topic][1:], entities)) for topic in SUMMARY_TOPICS]
     for bundle in _bundles_containing(procedure.id, store):
-        buttons.append(button(bundle.names.in_(language), payload("find_procedure", naming(bundle.id))))
+        buttons.append(procedure_button(bundle, language))
     return {"text": text, "buttons": buttons}
 
 
 def choice_message(ids: list[str], language: str, store, life_event: Optional[str] = None) -> dict:
     """A clarifying question with one readable button per candidate procedure."""
     procedures = [p for p in (store.get_procedure(i) for i in ids[:MAX_CHOICES]) if p is not None]
-    buttons = [button(p.names.in_(language), payload("find_procedure", naming(p.id))) for p in procedures]
+    buttons = [procedure_button(p, language) for p in procedures]
     words = wording(language)
     text = words.CHOOSE_FOR_LIFE_EVENT if life_event else words.CHOOSE_PROCEDURE
     bundles = [p for p in procedures if p.is_bundle]
@@ -99,7 +104,7 @@ def also_asked_message(found: Identification, procedure, language: str, store) -
     names = ", ".join(p.names.in_(language) for p in others)
     return {
         "text": wording(language).also_asked(names),
-        "buttons": [button(p.names.in_(language), payload("find_procedure", naming(p.id))) for p in others],
+        "buttons": [procedure_button(p, language) for p in others],
     }
 
 
@@ -175,7 +180,7 @@ class ActionDeclineOutOfScope(KnowledgeAction):
         procedures = [p for p in (store.get_procedure(pid) for pid in offered_on_decline(tracker.latest_message or {})) if p is not None]
         if procedures:
             names = ", ".join(p.names.in_(language) for p in procedures)
-            buttons = [button(p.names.in_(language), payload("find_procedure", naming(p.id))) for p in procedures]
+            buttons = [procedure_button(p, language) for p in procedures]
             dispatcher.utter_message(text=wording(language).offer_after_decline(names), buttons=buttons)
         # A follow-up question is then answered within the procedures offered.
         return _choices_event(tracker, [p.id for p in procedures])

@@ -9,9 +9,9 @@ are the folded forms of those words (`fold_word`: no diacritics, abbreviation ex
 gives the four tokens of "can cuoc cong dan"), each keeping the position of the word written, and
 the patterns are the folded aliases: one pattern per alias matches its accented, unaccented and
 abbreviated spellings alike (attr NORM, which is the token itself here), except that a word the
-citizen wrote with diacritics must carry the alias word's tone ("báo tư vấn" is not "báo tử"). Overlapping matches: the
-longest span wins (`spacy.util.filter_spans`), so "giấy phép lái xe quốc tế" is not also read as
-"giấy phép lái xe".
+citizen wrote with diacritics must carry the alias word's tone ("báo tư vấn" is not "báo tử").
+Overlapping matches: the longest span wins (`spacy.util.filter_spans`), so "giấy phép lái xe quốc
+tế" is not also read as "giấy phép lái xe".
 
 Long questions tell a story first and ask last: spaCy's rule-based sentencizer splits the message,
 and a span in the question sentence (the last one ending in "?" or holding a question word) is

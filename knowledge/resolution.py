@@ -142,8 +142,8 @@ class Resolution:
         rare words the text shares with names and aliases (too loose for follow-ups: "lệ phí bao
         nhiêu" shares words with many names)."""
         if len(self.named) == 1:
-            wanted = [pid for pid in self.mentioned() if pid not in self.aside]
-            if self.named[0] in self.aside and len(wanted) == 1:
+            wanted = [pid for pid in self.mentioned() if pid not in self.aside] if self.named[0] in self.aside else []
+            if len(wanted) == 1:
                 # The one name the entities found is a paper the citizen lacks; the phrase matcher found
                 # what is asked ("không có giấy khai sinh thì làm cccd thế nào").
                 return Identification(procedure_id=wanted[0])

@@ -132,16 +132,14 @@ class UncoveredSubjectClassifier(GraphComponent):
             resolution = message.get(RESOLUTION_KEY) or {}
             entities = message.get("entities") or []
             law_question = self._law_questions.find(text, (resolution.get("phrases") or {}).get("sentences") or [], entities)
+            subject = declining_subject(self._subjects, text, entities)
             if intent == Intent.OUT_OF_SCOPE:
                 if kept_in_scope(self._subjects, text, Resolution.from_dict(resolution).mentioned(), law_question):
                     keep(message)
-                else:
+                elif subject is not None:
                     # Recorded like a decline of the rule's own, so the reply offers no procedure inside it.
-                    subject = declining_subject(self._subjects, text, entities)
-                    if subject is not None:
-                        message.set(PARSE_KEY, subject.to_dict(), add_to_output=True)
+                    message.set(PARSE_KEY, subject.to_dict(), add_to_output=True)
                 continue
-            subject = declining_subject(self._subjects, text, entities)
             if subject is not None:
                 decline(message, PARSE_KEY, subject.to_dict())
             elif law_question is not None:
